@@ -1,0 +1,135 @@
+"""Shared fixtures (actors and a council) and the rule for tests that need
+real services: outside CI they skip with a reason, in CI (CI=true) they fail."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def redis_available() -> bool:
+    from urllib.parse import urlparse
+
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        return False
+    parsed = urlparse(url)
+    return _port_open(parsed.hostname or "127.0.0.1", parsed.port or 6379)
+
+
+def chromium_available() -> bool:
+    import importlib.util
+
+    return os.path.exists("/usr/bin/chromium") and importlib.util.find_spec("playwright") is not None
+
+
+def _missing_service(item) -> str | None:
+    from django.conf import settings
+
+    if item.get_closest_marker("postgres") and not settings.USING_POSTGRES:
+        return "needs PostgreSQL: set DATABASE_URL=postgres://... (see README)"
+    if (item.get_closest_marker("redis") or item.get_closest_marker("celery")) and not redis_available():
+        return "needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0 with a server running (see README)"
+    if item.get_closest_marker("browser") and not chromium_available():
+        return "needs Chromium at /usr/bin/chromium and playwright (apt-get install chromium)"
+    return None
+
+
+def pytest_runtest_setup(item):
+    reason = _missing_service(item)
+    if reason:
+        if IN_CI:
+            pytest.fail(f"CI=true but this test {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    """Rate limits and debounce keys live in the cache: start every test clean."""
+    from django.core.cache import cache
+
+    try:
+        cache.clear()
+    except Exception:  # noqa: BLE001, S110 - a test about an absent cache server may run here
+        pass
+    yield
+
+
+@pytest.fixture
+def council(db):
+    from platform_core.tests.factories import CouncilDistrictFactory, CouncilFactory
+
+    council = CouncilFactory(name="Royal Borough of Kingston upon Thames", slug="kingston", short_name="Kingston")
+    for outcode in ["KT1", "KT2", "KT3", "KT5", "KT6", "KT9"]:
+        CouncilDistrictFactory(council=council, outcode=outcode)
+    return council
+
+
+@pytest.fixture
+def other_council(db):
+    from platform_core.tests.factories import CouncilDistrictFactory, CouncilFactory
+
+    council = CouncilFactory(name="London Borough of Sutton", slug="sutton", short_name="Sutton")
+    CouncilDistrictFactory(council=council, outcode="SM1")
+    return council
+
+
+@pytest.fixture
+def kingston_postcodes(db):
+    """A handful of real KT postcodes (OS Code-Point Open) without loading the whole area."""
+    from platform_core.models import OutcodeCentroid, Postcode
+
+    rows = [
+        ("KT1 1EU", 51.40772, -0.305939),
+        ("KT2 5AU", 51.418947, -0.305625),
+        ("KT1 2PT", 51.405436, -0.295395),
+        ("KT3 4PH", 51.399512, -0.259079),
+        ("KT6 6HL", 51.387398, -0.300969),
+        ("KT9 1AA", 51.363283, -0.309002),
+    ]
+    Postcode.objects.bulk_create(
+        [Postcode(postcode=p, outcode=p.split()[0], latitude=la, longitude=lo) for p, la, lo in rows],
+        ignore_conflicts=True,
+    )
+    OutcodeCentroid.objects.bulk_create(
+        [
+            OutcodeCentroid(outcode="KT1", latitude=51.407566, longitude=-0.298182, postcode_count=1),
+            OutcodeCentroid(outcode="KT2", latitude=51.4190, longitude=-0.2990, postcode_count=1),
+            OutcodeCentroid(outcode="KT3", latitude=51.4000, longitude=-0.2560, postcode_count=1),
+            OutcodeCentroid(outcode="KT6", latitude=51.3870, longitude=-0.3000, postcode_count=1),
+            OutcodeCentroid(outcode="KT9", latitude=51.3620, longitude=-0.3060, postcode_count=1),
+        ],
+        ignore_conflicts=True,
+    )
+    return [r[0] for r in rows]
+
+
+@pytest.fixture
+def officer(council):
+    """A council officer with two-factor (TOTP) set up."""
+    from allauth.mfa.models import Authenticator
+
+    from platform_core.tests.factories import OfficerFactory
+
+    user = OfficerFactory(council=council)
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
+    return user
+
+
+@pytest.fixture
+def officer_client(client, officer):
+    """A test client logged in as an officer who has passed two-factor."""
+    client.force_login(officer)
+    return client

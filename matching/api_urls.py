@@ -1,0 +1,2 @@
+app_name = "matching_api"
+urlpatterns: list = []

@@ -1,0 +1,139 @@
+"""Matches between needs and offers, the batches that propose them, and what
+belongs to a match: its conversation and its review."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from platform_core.models import Council
+from providers.models import Offer
+from residents.models import Need
+
+
+class MatchRun(models.Model):
+    """One batch of the engine for one council."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (another run held the lock)"
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="match_runs")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    trigger = models.CharField(max_length=20, default="sweep")
+    solver = models.CharField(max_length=20, default="optimal")
+    needs = models.PositiveIntegerField(default=0)
+    offers = models.PositiveIntegerField(default=0)
+    candidate_pairs = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+    objective = models.FloatField(default=0)
+    seconds = models.FloatField(default=0)
+    shards = models.PositiveSmallIntegerField(default=1)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["council", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} for {self.council}"
+
+
+LIVE_STATUSES = ("proposed", "accepted", "confirmed")
+
+
+class Match(models.Model):
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Waiting for the provider"
+        ACCEPTED = "accepted", "Waiting for the resident"
+        CONFIRMED = "confirmed", "Confirmed"
+        COMPLETED = "completed", "Completed"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Party(models.TextChoices):
+        RESIDENT = "resident", "Resident"
+        PROVIDER = "provider", "Provider"
+        COUNCIL = "council", "Council"
+        SYSTEM = "system", "System"
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="matches")
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="matches")
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="matches")
+    run = models.ForeignKey(MatchRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="match_set")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED, db_index=True)
+    score = models.FloatField(default=0)
+    distance_km = models.FloatField(default=0)
+    terms = models.JSONField(default=dict, blank=True)
+    explanation = models.CharField(max_length=300, blank=True)
+    proposed_at = models.DateTimeField(default=timezone.now)
+    respond_by = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    provider_done_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.CharField(max_length=10, choices=Party.choices, blank=True)
+    close_reason = models.CharField(max_length=500, blank=True)
+    consent_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        indexes = [
+            models.Index(fields=["council", "status"]),
+            models.Index(fields=["offer", "status"]),
+            models.Index(fields=["status", "respond_by"]),
+        ]
+        constraints = [
+            # At most one live match per need, whatever races happen.
+            models.UniqueConstraint(
+                fields=["need"], condition=Q(status__in=LIVE_STATUSES), name="one_live_match_per_need"
+            ),
+            # A pair is proposed once: a declined or expired offer never comes back for that need.
+            models.UniqueConstraint(fields=["need", "offer"], name="pair_proposed_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Match {self.pk}: {self.need} with {self.offer}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+
+class Message(models.Model):
+    """The conversation that opens between a resident and a provider on confirmation."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} on match {self.match_id}"
+
+
+class Review(models.Model):
+    match = models.OneToOneField(Match, on_delete=models.CASCADE, related_name="review")
+    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="review_rating_1_to_5", condition=Q(rating__gte=1) & Q(rating__lte=5))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 for match {self.match_id}"

@@ -1,0 +1,54 @@
+"""Weekly availability as integer slots, the one representation shared by
+needs, offers and the matching engine.
+
+A slot is `weekday * 3 + day_part` (Monday morning = 0 ... Sunday evening = 20),
+so "a pair needs one slot in common" is a set intersection.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db import models
+
+
+class DayPart(models.IntegerChoices):
+    MORNING = 0, "Morning (8am to midday)"
+    AFTERNOON = 1, "Afternoon (midday to 5pm)"
+    EVENING = 2, "Evening (5pm to 9pm)"
+
+
+DAY_PART_HOURS = {DayPart.MORNING: (8, 12), DayPart.AFTERNOON: (12, 17), DayPart.EVENING: (17, 21)}
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+SLOT_COUNT = 21
+
+
+def slot_of(weekday: int, part: int) -> int:
+    return weekday * 3 + part
+
+
+def slot_label(slot: int) -> str:
+    weekday, part = divmod(slot, 3)
+    return f"{WEEKDAYS[weekday]} {DayPart(part).label.split(' (')[0].lower()}"
+
+
+def slot_choices() -> list[tuple[int, str]]:
+    return [(s, slot_label(s)) for s in range(SLOT_COUNT)]
+
+
+def slots_for_window(start: datetime, end: datetime) -> list[int]:
+    """The weekly slots a one-off time window touches (at most a week's worth)."""
+    slots: set[int] = set()
+    day: date = start.date()
+    while day <= end.date() and len(slots) < SLOT_COUNT:
+        for part, (h0, h1) in DAY_PART_HOURS.items():
+            part_start = datetime.combine(day, time(h0), tzinfo=start.tzinfo)
+            part_end = datetime.combine(day, time(h1), tzinfo=start.tzinfo)
+            if part_start < end and start < part_end:
+                slots.add(slot_of(day.weekday(), part))
+        day += timedelta(days=1)
+    return sorted(slots)
+
+
+def slots_describe(slots: list[int]) -> str:
+    return ", ".join(slot_label(s) for s in sorted(slots)) or "Any time"

@@ -1,0 +1,297 @@
+"""What every app stands on: users and roles, councils and their market
+vocabulary, offline postcodes, the audit log and notifications."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.update(is_staff=True, is_superuser=True, role=User.Role.ADMIN)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in. E-mail is the login; the role decides what they see."""
+
+    class Role(models.TextChoices):
+        RESIDENT = "resident", "Resident"
+        PROVIDER = "provider", "Provider member"
+        OFFICER = "officer", "Council officer"
+        ADMIN = "admin", "Platform admin"
+
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.RESIDENT)
+    council = models.ForeignKey(
+        "Council",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text="The council an officer works for, or a resident lives in.",
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="officer_has_council",
+                condition=~models.Q(role="officer") | models.Q(council__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        if self.role == self.Role.OFFICER and self.council_id is None:
+            raise ValidationError({"council": "A council officer must belong to a council."})
+
+    @property
+    def is_officer(self) -> bool:
+        return self.role == self.Role.OFFICER and self.council_id is not None
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email.split("@")[0]
+
+
+class Council(models.Model):
+    """A local authority: the tenant that owns every need, offer, provider and rule."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    short_name = models.CharField(max_length=60, blank=True, help_text="Shown in the header, e.g. 'Kingston'.")
+    contact_email = models.EmailField(blank=True)
+    safeguarding_email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CouncilDistrict(models.Model):
+    """A postcode district (outcode, e.g. KT1) that a council covers."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="districts")
+    outcode = models.CharField(max_length=4, unique=True)
+    name = models.CharField(max_length=100, blank=True, help_text="Place names, e.g. 'Kingston upon Thames'.")
+
+    class Meta:
+        ordering = ["outcode"]
+
+    def __str__(self) -> str:
+        return self.outcode
+
+
+class SafeguardingTier(models.TextChoices):
+    """Which providers may serve a category, from least to most checked."""
+
+    OPEN = "open", "Open to all verified providers"
+    ID_CHECKED = "id_checked", "ID-checked"
+    DBS_CHECKED = "dbs_checked", "DBS-checked"
+    REGULATED_CARE = "regulated_care", "Regulated care (CQC-registered)"
+
+
+TIER_ORDER = [
+    SafeguardingTier.OPEN,
+    SafeguardingTier.ID_CHECKED,
+    SafeguardingTier.DBS_CHECKED,
+    SafeguardingTier.REGULATED_CARE,
+]
+
+
+class ServiceCategory(models.Model):
+    """A kind of help, set per council, with the safeguarding tier that gates it.
+
+    The price cap lives here rather than on MarketRule so a cap always belongs
+    to exactly one category; the officer console edits both as "market rules".
+    """
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100)
+    description = models.CharField(max_length=300, blank=True)
+    safeguarding_tier = models.CharField(max_length=20, choices=SafeguardingTier.choices, default=SafeguardingTier.OPEN)
+    price_cap_pence = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Highest price per hour or visit, in pence. Empty: no cap."
+    )
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "service categories"
+        constraints = [
+            models.UniqueConstraint(fields=["council", "slug"], name="category_slug_unique_per_council"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Preference(models.TextChoices):
+    """Things a resident may ask of a helper and an offer may declare it meets."""
+
+    FEMALE_HELPER = "female_helper", "A female helper"
+    MALE_HELPER = "male_helper", "A male helper"
+    STEP_FREE_VEHICLE = "step_free_vehicle", "A vehicle with step-free access"
+    BSL = "bsl", "British Sign Language"
+    DEMENTIA_AWARE = "dementia_aware", "Dementia-aware helper"
+    PET_FRIENDLY = "pet_friendly", "Comfortable with pets"
+
+
+def default_weights() -> dict[str, float]:
+    return {
+        "distance": 1.0,
+        "urgency": 1.0,
+        "waiting": 1.0,
+        "rating": 0.5,
+        "continuity": 0.5,
+        "cost": 0.5,
+        "preference": 0.5,
+        "spread": 0.25,
+    }
+
+
+class MarketRule(models.Model):
+    """The council's regulation of its market (one row per council)."""
+
+    council = models.OneToOneField(Council, on_delete=models.CASCADE, related_name="market_rule")
+    max_distance_km = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        default=10,
+        validators=[MinValueValidator(0.5), MaxValueValidator(100)],
+        help_text="The furthest a match may span.",
+    )
+    response_deadline_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text="How long a provider has to answer a proposal.",
+    )
+    max_open_proposals_volunteer = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="How many open proposals an individual volunteer may hold at once.",
+    )
+    weights = models.JSONField(default=default_weights, help_text="Matching score weights (council policy).")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Market rules for {self.council}"
+
+
+class Postcode(models.Model):
+    """A GB unit postcode from OS Code-Point Open, in WGS84.
+
+    Contains OS data © Crown copyright and database right (OGL v3).
+    """
+
+    postcode = models.CharField(max_length=8, primary_key=True)
+    outcode = models.CharField(max_length=4, db_index=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+
+    def __str__(self) -> str:
+        return self.postcode
+
+
+class OutcodeCentroid(models.Model):
+    """The mean point of a postcode district: the fallback for unknown units."""
+
+    outcode = models.CharField(max_length=4, primary_key=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    postcode_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.outcode
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when and from where. Written by
+    `platform_core.services.audit_record` only; never edited or deleted."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_email = models.EmailField(blank=True, help_text="Kept if the actor's account is later erased.")
+    council = models.ForeignKey(Council, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["council", "-created_at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        # An audit log that can be rewritten is not an audit log.
+        if self.pk is not None:
+            raise ValidationError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Audit events cannot be deleted.")
+
+
+class Notification(models.Model):
+    """An in-app notice that something needs the user's attention."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    message = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.message

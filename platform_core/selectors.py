@@ -1,0 +1,40 @@
+"""Reads shared by every app."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .geo import outcode_of
+from .models import Council, CouncilDistrict, Notification, ServiceCategory, User
+
+
+def council_for_request(request: HttpRequest) -> Council | None:
+    """The signed-in user's council, else the only (or first) council hosted here.
+
+    Cached on the request so the header costs one query per page at most.
+    """
+    if hasattr(request, "_convene_council"):
+        return request._convene_council
+    user = getattr(request, "user", None)
+    council = None
+    if user is not None and user.is_authenticated and user.council_id:
+        council = Council.objects.filter(pk=user.council_id).first()
+    if council is None:
+        council = Council.objects.order_by("pk").first()
+    request._convene_council = council
+    return council
+
+
+def council_for_postcode(postcode: str) -> Council | None:
+    """The council whose districts include a normalised postcode."""
+    district = CouncilDistrict.objects.select_related("council").filter(outcode=outcode_of(postcode)).first()
+    return district.council if district else None
+
+
+def category_list_active(*, council: Council) -> QuerySet[ServiceCategory]:
+    return ServiceCategory.objects.filter(council=council, is_active=True)
+
+
+def notification_list_for(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user)

@@ -1,0 +1,104 @@
+"""Writes that every app shares: the audit log, notifications, and the
+announcement that the market changed (which wakes the matching engine)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .models import AuditEvent, Council, Notification, User
+
+logger = logging.getLogger(__name__)
+
+MATCH_COUNCIL_TASK = "matching.tasks.match_council_task"
+NOTIFICATION_EMAIL_TASK = "platform_core.tasks.notification_email_send_task"
+
+
+def _client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: Any = None,
+    council: Council | None = None,
+    reason: str = "",
+    data: dict | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Write one audit event: who, what, which object, when and from where."""
+    if council is None and actor is not None and getattr(actor, "council_id", None):
+        council = actor.council
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_email=getattr(actor, "email", "") or "",
+        council=council,
+        action=action,
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        reason=reason,
+        data=data or {},
+        ip_address=_client_ip(request),
+        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
+    )
+
+
+def notification_create(*, user: User, message: str, url: str = "", email: bool = True) -> Notification:
+    """An in-app notification, and (after commit, through Celery) the same as an e-mail.
+
+    The message must hold nothing the recipient may not see: it is the mail body too.
+    """
+    notification = Notification.objects.create(user=user, message=message, url=url)
+    if email:
+        transaction.on_commit(lambda: send_task_safely(NOTIFICATION_EMAIL_TASK, notification.pk))
+    return notification
+
+
+def notification_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def send_task_safely(name: str, *args: Any, **kwargs: Any) -> bool:
+    """Publish a Celery task by name; never raise, never hang long.
+
+    The rows are already committed in PostgreSQL, so if the broker is down the
+    periodic sweeps pick the work up later: a lost message delays, never loses.
+    """
+    from platform_core.celery import app
+
+    try:
+        app.send_task(name, args=args, kwargs=kwargs, retry=False)
+    except Exception:
+        logger.warning("Could not publish %s; the periodic sweep will catch up.", name, exc_info=True)
+        return False
+    return True
+
+
+def market_changed(*, council_id: int) -> None:
+    """Announce, after commit, that a council's needs or offers changed.
+
+    Residents and providers call this instead of importing matching; the task
+    is sent by name. Debounced per council so a burst of posts makes one run.
+    """
+
+    def publish() -> None:
+        from django.conf import settings
+
+        key = f"matching:debounce:{council_id}"
+        try:
+            first = cache.add(key, 1, timeout=settings.MATCHING_DEBOUNCE_SECONDS)
+        except Exception:  # noqa: BLE001 - a cache outage must not block posting
+            first = True
+        if first:
+            send_task_safely(MATCH_COUNCIL_TASK, council_id)
+
+    transaction.on_commit(publish)

@@ -1,0 +1,32 @@
+"""The composition root: the one module in platform_core that wires every app in."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import views
+
+api_v1 = [
+    path("", include("residents.api_urls")),
+    path("", include("providers.api_urls")),
+    path("", include("matching.api_urls")),
+    path("", include("marketplace.api_urls")),
+]
+
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("home/", views.home, name="home"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("resident/", include("residents.urls")),
+    path("provider/", include("providers.urls")),
+    path("matches/", include("matching.urls")),
+    path("console/", include("marketplace.urls")),
+    path("openreferral/", include("marketplace.openreferral_urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("admin/", admin.site.urls),
+]

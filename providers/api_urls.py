@@ -1,0 +1,2 @@
+app_name = "providers_api"
+urlpatterns: list = []

@@ -1,0 +1,201 @@
+"""Providers, their members and verification evidence, and the offers they post."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from platform_core.models import Council, SafeguardingTier, ServiceCategory
+
+
+class Provider(models.Model):
+    class Kind(models.TextChoices):
+        CARE_FIRM = "care_firm", "Registered care firm"
+        CHARITY = "charity", "Charity"
+        COMMUNITY_GROUP = "community_group", "Community group"
+        BUSINESS = "business", "Local business"
+        VOLUNTEER = "volunteer", "Individual volunteer"
+
+    class Verification(models.TextChoices):
+        UNVERIFIED = "unverified", "Not verified"
+        SUBMITTED = "submitted", "Waiting for the council"
+        VERIFIED = "verified", "Verified"
+        REJECTED = "rejected", "Rejected"
+        EXPIRED = "expired", "Evidence expired"
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="providers")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    description = models.TextField(max_length=2000, blank=True)
+    email = models.EmailField()
+    phone = models.CharField(max_length=20, blank=True)
+    website = models.URLField(blank=True)
+    postcode = models.CharField(max_length=8)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    verification_status = models.CharField(
+        max_length=12, choices=Verification.choices, default=Verification.UNVERIFIED, db_index=True
+    )
+    clearance = models.CharField(
+        max_length=20,
+        choices=SafeguardingTier.choices,
+        blank=True,
+        help_text="The highest safeguarding tier the accepted, unexpired evidence clears. "
+        "Recomputed by providers.services whenever evidence changes.",
+    )
+    is_suspended = models.BooleanField(default=False, db_index=True)
+    suspended_reason = models.CharField(max_length=300, blank=True)
+    rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    rating_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["council", "verification_status"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def district(self) -> str:
+        return self.postcode.split(" ")[0]
+
+    @property
+    def is_individual(self) -> bool:
+        return self.kind == self.Kind.VOLUNTEER
+
+
+class ProviderMember(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MEMBER = "member", "Member"
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_memberships")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "user"], name="member_once_per_provider")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.provider}"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class ProviderInvitation(models.Model):
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email}"
+
+
+class VerificationEvidence(models.Model):
+    class Kind(models.TextChoices):
+        CQC = "cqc", "CQC registration"
+        CHARITY_NUMBER = "charity_number", "Charity number"
+        DBS = "dbs", "DBS certificate"
+        ID_CHECK = "id_check", "Identity check"
+        COMPANY = "company", "Company or group registration"
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Waiting for the council"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        EXPIRED = "expired", "Expired"
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reference = models.CharField(max_length=40, help_text="CQC location id, charity or DBS certificate number.")
+    issued_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    update_service_consent = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.provider}"
+
+
+class Offer(models.Model):
+    class Status(models.TextChoices):
+        PENDING_REVIEW = "pending_review", "Waiting for council review"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        CLOSED = "closed", "Closed"
+        HIDDEN = "hidden", "Hidden by the council"
+
+    class CostType(models.TextChoices):
+        FREE = "free", "Free"
+        PER_HOUR = "per_hour", "Per hour"
+        PER_VISIT = "per_visit", "Per visit"
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="offers")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="offers")
+    title = models.CharField(max_length=100)
+    description = models.TextField(max_length=2000)
+    categories = models.ManyToManyField(ServiceCategory, related_name="offers")
+    capacity = models.PositiveSmallIntegerField(default=1, help_text="How many needs at once.")
+    capacity_left = models.PositiveSmallIntegerField(default=1)
+    postcode = models.CharField(max_length=8)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    radius_km = models.DecimalField(max_digits=5, decimal_places=1, default=5)
+    weekly_slots = models.JSONField(default=list, blank=True, help_text="Availability slots; empty: any time.")
+    languages = models.JSONField(default=list, blank=True)
+    preferences_met = models.JSONField(default=list, blank=True)
+    cost_type = models.CharField(max_length=10, choices=CostType.choices, default=CostType.FREE)
+    price_pence = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING_REVIEW, db_index=True)
+    status_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["council", "status"])]
+        constraints = [
+            # Backs the conditional update that takes capacity: never overbooked.
+            models.CheckConstraint(name="offer_capacity_left_not_negative", condition=Q(capacity_left__gte=0)),
+            models.CheckConstraint(
+                name="offer_capacity_left_within_capacity", condition=Q(capacity_left__lte=F("capacity"))
+            ),
+            models.CheckConstraint(name="offer_capacity_positive", condition=Q(capacity__gte=1)),
+            models.CheckConstraint(name="offer_free_costs_nothing", condition=~Q(cost_type="free") | Q(price_pence=0)),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def district(self) -> str:
+        return self.postcode.split(" ")[0]
+
+    @property
+    def capacity_in_use(self) -> int:
+        return self.capacity - self.capacity_left
