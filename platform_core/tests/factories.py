@@ -12,6 +12,7 @@ class CouncilFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Council
         django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Test Borough {n}")
     slug = factory.Sequence(lambda n: f"test-borough-{n}")

@@ -1,0 +1,49 @@
+"""factory_boy factories for residents and needs (real Kingston points)."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from platform_core.models import User
+from platform_core.tests.factories import CouncilFactory, ServiceCategoryFactory, UserFactory
+from residents.models import Need, Resident
+
+
+class ResidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resident
+
+    user = factory.SubFactory(UserFactory, role=User.Role.RESIDENT, council=factory.SelfAttribute("..council"))
+    council = factory.SubFactory(CouncilFactory)
+    address_line_1 = factory.Sequence(lambda n: f"{n + 1} Eden Street")
+    town = "Kingston upon Thames"
+    postcode = "KT1 1EU"
+    latitude = 51.40772
+    longitude = -0.305939
+    phone = "07700 900123"
+    consent_share_details = True
+
+
+class NeedFactory(factory.django.DjangoModelFactory):
+    """An open (posted) need, one-off, tomorrow afternoon."""
+
+    class Meta:
+        model = Need
+
+    resident = factory.SubFactory(ResidentFactory)
+    council = factory.SelfAttribute("resident.council")
+    category = factory.SubFactory(ServiceCategoryFactory, council=factory.SelfAttribute("..council"))
+    title = factory.Sequence(lambda n: f"Help with shopping {n}")
+    description = "I need someone to help me carry my shopping home from the market."
+    urgency = Need.Urgency.SOON
+    timing = Need.Timing.ONE_OFF
+    window_start = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=1)).replace(hour=13, minute=0, second=0, microsecond=0)
+    )
+    window_end = factory.LazyAttribute(lambda o: o.window_start + timedelta(hours=3))
+    postcode = factory.SelfAttribute("resident.postcode")
+    latitude = factory.SelfAttribute("resident.latitude")
+    longitude = factory.SelfAttribute("resident.longitude")
+    status = Need.Status.OPEN
+    posted_at = factory.LazyFunction(timezone.now)
