@@ -190,9 +190,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Periodic jobs; each is idempotent, so a missed or doubled tick is harmless.
-CELERY_BEAT_SCHEDULE: dict = {}
 MATCHING_SWEEP_SECONDS = env.int("MATCHING_SWEEP_SECONDS", default=10)
+# Periodic jobs, sent by name (only one beat runs). Each is idempotent, so a
+# missed or doubled tick is harmless; the sweep is what makes a lost
+# "market changed" message a delay rather than a lost need.
+CELERY_BEAT_SCHEDULE = {
+    "matching-sweep": {"task": "matching.tasks.match_sweep_task", "schedule": MATCHING_SWEEP_SECONDS},
+    "proposals-expire": {"task": "matching.tasks.match_expire_overdue_task", "schedule": 60},
+    "needs-expire": {"task": "residents.tasks.need_expire_overdue_task", "schedule": 15 * 60},
+    "evidence-expire": {"task": "providers.tasks.evidence_expire_lapsed_task", "schedule": 60 * 60},
+    "evidence-reminders": {"task": "marketplace.tasks.evidence_expiry_reminders_task", "schedule": 24 * 60 * 60},
+}
 
 # --- Internationalisation --------------------------------------------------
 LANGUAGE_CODE = "en-gb"
