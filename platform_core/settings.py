@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # TemplatesSetting finds Django's own form templates (those templates/django/forms/ does not override) here.
+    "django.forms",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import views
@@ -18,6 +19,11 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("notifications/", views.notifications, name="notifications"),
     path("healthz", views.healthz, name="healthz"),
+    path(
+        "accessibility/",
+        TemplateView.as_view(template_name="platform_core/accessibility.html"),
+        name="accessibility",
+    ),
     path("accounts/", include("allauth.urls")),
     path("resident/", include("residents.urls")),
     path("provider/", include("providers.urls")),
