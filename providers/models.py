@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from platform_core.models import Council, SafeguardingTier, ServiceCategory
+from platform_core.models import TIER_ORDER, Council, SafeguardingTier, ServiceCategory
 
 
 class Provider(models.Model):
@@ -199,3 +199,13 @@ class Offer(models.Model):
     @property
     def capacity_in_use(self) -> int:
         return self.capacity - self.capacity_left
+
+
+def clearance_covers(clearance: str, tier: str) -> bool:
+    """Whether a provider's clearance is enough for a category's safeguarding tier.
+
+    A blank clearance (not verified) covers nothing; tiers are ordered by TIER_ORDER.
+    """
+    if not clearance:
+        return False
+    return TIER_ORDER.index(SafeguardingTier(clearance)) >= TIER_ORDER.index(SafeguardingTier(tier))

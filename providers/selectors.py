@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
 
-from providers.models import Provider
+from django.db.models import Count, Prefetch, QuerySet
+
+from platform_core.models import Council, ServiceCategory, User
+from providers.models import Offer, Provider, ProviderInvitation, ProviderMember, VerificationEvidence
 
 
 def provider_list_for_user(*, user) -> QuerySet[Provider]:
@@ -12,3 +15,133 @@ def provider_list_for_user(*, user) -> QuerySet[Provider]:
     if not user.is_authenticated:
         return Provider.objects.none()
     return Provider.objects.filter(members__user=user)
+
+
+def provider_get_for_user(*, user, pk: int) -> Provider | None:
+    """A provider the user is a member of, or None (shown as 404)."""
+    return provider_list_for_user(user=user).select_related("council").filter(pk=pk).first()
+
+
+def member_role_of(*, user, provider: Provider) -> str | None:
+    if not user.is_authenticated:
+        return None
+    return ProviderMember.objects.filter(provider=provider, user=user).values_list("role", flat=True).first()
+
+
+def member_list_for_provider(*, provider: Provider) -> QuerySet[ProviderMember]:
+    return ProviderMember.objects.filter(provider=provider).select_related("user").order_by("role", "joined_at", "id")
+
+
+def member_get_for_user(*, user, provider: Provider, pk: int) -> ProviderMember | None:
+    """A member of a provider the user belongs to."""
+    if member_role_of(user=user, provider=provider) is None:
+        return None
+    return ProviderMember.objects.select_related("user", "provider").filter(provider=provider, pk=pk).first()
+
+
+def invitation_list_pending(*, provider: Provider) -> QuerySet[ProviderInvitation]:
+    return ProviderInvitation.objects.filter(provider=provider, accepted_at__isnull=True).order_by("-created_at")
+
+
+def invitation_get_by_token(*, token: str) -> ProviderInvitation | None:
+    return ProviderInvitation.objects.select_related("provider").filter(token=token).first()
+
+
+def evidence_list_for_provider(*, provider: Provider) -> QuerySet[VerificationEvidence]:
+    return VerificationEvidence.objects.filter(provider=provider).order_by("-submitted_at", "-id")
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    """One line of the Verification page: what, whether required, and where it stands."""
+
+    kind: str
+    label: str
+    required: bool
+    why: str
+    latest: VerificationEvidence | None
+
+
+EVIDENCE_WHY = {
+    VerificationEvidence.Kind.CQC: "Care firms must be registered with the Care Quality Commission to give personal "
+    "care.",
+    VerificationEvidence.Kind.CHARITY_NUMBER: "Your number on the Charity Commission register for England and Wales.",
+    VerificationEvidence.Kind.DBS: "An enhanced DBS certificate lets you offer home visits and other DBS-checked help.",
+    VerificationEvidence.Kind.ID_CHECK: "The council checks who you are before you help anyone.",
+    VerificationEvidence.Kind.COMPANY: "Your Companies House number, or your group's registration or constitution.",
+}
+
+
+def verification_requirements(*, provider: Provider) -> list[EvidenceRow]:
+    """What evidence a provider of this kind can send, which is required, and the latest of each."""
+    from providers.services.verification import EVIDENCE_ALLOWED, EVIDENCE_REQUIRED
+
+    latest: dict[str, VerificationEvidence] = {}
+    for evidence in evidence_list_for_provider(provider=provider):
+        latest.setdefault(evidence.kind, evidence)
+    required = EVIDENCE_REQUIRED[provider.kind]
+    rows = []
+    for kind in EVIDENCE_ALLOWED[provider.kind]:
+        is_required = required == kind or (required is None and kind == VerificationEvidence.Kind.COMPANY)
+        rows.append(
+            EvidenceRow(
+                kind=kind,
+                label=VerificationEvidence.Kind(kind).label,
+                required=is_required,
+                why=EVIDENCE_WHY[kind],
+                latest=latest.get(kind),
+            )
+        )
+    return rows
+
+
+def offer_list_for_user(*, user) -> QuerySet[Offer]:
+    """Offers of every provider the user is a member of."""
+    if not user.is_authenticated:
+        return Offer.objects.none()
+    return (
+        Offer.objects.filter(provider__members__user=user)
+        .select_related("provider", "council")
+        .prefetch_related(Prefetch("categories", queryset=ServiceCategory.objects.order_by("position", "name")))
+    )
+
+
+def offer_get_for_user(*, user, pk: int) -> Offer | None:
+    return offer_list_for_user(user=user).filter(pk=pk).first()
+
+
+def category_list_for_offer(*, provider: Provider) -> QuerySet[ServiceCategory]:
+    """The active categories of the provider's council, for the offer form."""
+    return ServiceCategory.objects.filter(council_id=provider.council_id, is_active=True)
+
+
+def offer_list_in_market(*, council: Council | int) -> QuerySet[Offer]:
+    """Offers the matching engine may propose: ACTIVE, with capacity left, of a
+    provider that is VERIFIED and not suspended.
+
+    Suspension and lapsed evidence take offers out here, so nothing on the
+    offers themselves has to change. Whether the provider's clearance covers a
+    given category's tier is for the caller (see providers.models.clearance_covers).
+    """
+    council_id = council.pk if isinstance(council, Council) else council
+    return (
+        Offer.objects.filter(
+            council_id=council_id,
+            status=Offer.Status.ACTIVE,
+            capacity_left__gt=0,
+            provider__verification_status=Provider.Verification.VERIFIED,
+            provider__is_suspended=False,
+        )
+        .select_related("provider")
+        .prefetch_related("categories")
+    )
+
+
+def offer_is_in_market(offer: Offer) -> bool:
+    return offer_list_in_market(council=offer.council_id).filter(pk=offer.pk).exists()
+
+
+def offer_counts_for_user(*, user: User) -> dict[str, int]:
+    """How many of the user's offers are in each status (the dashboard summary)."""
+    rows = offer_list_for_user(user=user).order_by().values("status").annotate(n=Count("id"))
+    return {r["status"]: r["n"] for r in rows}

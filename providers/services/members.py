@@ -1,0 +1,195 @@
+"""Registering a provider and the people who act for it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from platform_core.geo import PostcodeNotFound, postcode_normalise, postcode_point
+from platform_core.models import User
+from platform_core.selectors import council_for_postcode
+from providers.models import Provider, ProviderInvitation, ProviderMember
+
+INVITATION_DAYS = 14
+PROFILE_FIELDS = ("name", "description", "email", "phone", "website", "postcode")
+
+
+def _locate(postcode: str) -> dict:
+    """Normalise and geocode a base postcode and find its council, or raise."""
+    try:
+        postcode = postcode_normalise(postcode)
+    except ValidationError as exc:
+        raise ValidationError({"postcode": exc.messages})
+    council = council_for_postcode(postcode)
+    if council is None:
+        raise ValidationError(
+            {
+                "postcode": "Convene does not cover this postcode yet. Enter a postcode in a council "
+                "area that uses Convene"
+            }
+        )
+    try:
+        point = postcode_point(postcode)
+    except PostcodeNotFound:
+        raise ValidationError({"postcode": "We could not find this postcode. Check it and try again"})
+    return {"postcode": postcode, "latitude": point.latitude, "longitude": point.longitude, "council": council}
+
+
+@transaction.atomic
+def provider_register(
+    *,
+    user: User,
+    kind: str,
+    name: str,
+    email: str,
+    postcode: str,
+    description: str = "",
+    phone: str = "",
+    website: str = "",
+) -> Provider:
+    """Register an organisation or a volunteer; the user becomes its owner.
+
+    The provider belongs to the council whose districts hold its base postcode.
+    """
+    if user.role in (User.Role.OFFICER, User.Role.ADMIN):
+        raise PermissionDenied("Council officers and admins cannot register as a provider.")
+    place = _locate(postcode)
+    provider = Provider(
+        kind=kind,
+        name=(name or "").strip(),
+        description=(description or "").strip(),
+        email=(email or "").strip(),
+        phone=(phone or "").strip(),
+        website=(website or "").strip(),
+        verification_status=Provider.Verification.UNVERIFIED,
+        clearance="",
+        **place,
+    )
+    provider.full_clean()
+    provider.save()
+    ProviderMember.objects.create(provider=provider, user=user, role=ProviderMember.Role.OWNER)
+    if user.role != User.Role.PROVIDER:
+        user.role = User.Role.PROVIDER
+        user.save(update_fields=["role"])
+    return provider
+
+
+def _require_owner(provider: Provider, user: User) -> None:
+    if not ProviderMember.objects.filter(provider=provider, user=user, role=ProviderMember.Role.OWNER).exists():
+        raise PermissionDenied("Only an owner of this provider can do this.")
+
+
+@transaction.atomic
+def provider_update(*, provider: Provider, user: User, **changes) -> Provider:
+    """An owner edits the profile. The base postcode must stay in the same council."""
+    _require_owner(provider, user)
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}")
+    if "postcode" in changes and changes["postcode"] != provider.postcode:
+        place = _locate(changes.pop("postcode"))
+        if place["council"].pk != provider.council_id:
+            raise ValidationError({"postcode": f"Enter a postcode in {provider.council}"})
+        provider.postcode, provider.latitude, provider.longitude = (
+            place["postcode"],
+            place["latitude"],
+            place["longitude"],
+        )
+    changes.pop("postcode", None)
+    for field, value in changes.items():
+        setattr(provider, field, (value or "").strip())
+    provider.full_clean()
+    provider.save()
+    return provider
+
+
+@transaction.atomic
+def invitation_create(*, provider: Provider, user: User, email: str) -> ProviderInvitation:
+    """An owner invites a colleague by e-mail; the link is mailed after commit."""
+    _require_owner(provider, user)
+    if provider.kind == Provider.Kind.VOLUNTEER:
+        raise ValidationError("An individual volunteer cannot add members. Register an organisation instead.")
+    email = User.objects.normalize_email((email or "").strip()).lower()
+    invitation = ProviderInvitation(provider=provider, email=email, invited_by=user)
+    invitation.full_clean(exclude=["token"])
+    if ProviderMember.objects.filter(provider=provider, user__email__iexact=email).exists():
+        raise ValidationError({"email": f"{email} is already a member"})
+    pending = ProviderInvitation.objects.filter(
+        provider=provider,
+        email__iexact=email,
+        accepted_at__isnull=True,
+        created_at__gte=timezone.now() - timedelta(days=INVITATION_DAYS),
+    )
+    if pending.exists():
+        raise ValidationError({"email": f"{email} has already been invited"})
+    invitation.save()
+    link = settings.SITE_URL + reverse("providers:invitation_accept", kwargs={"token": invitation.token})
+    subject = f"Join {provider.name} on Convene"
+    body = (
+        f"{user.display_name} has invited you to join {provider.name} on Convene.\n\n"
+        f"Sign in or create an account with this e-mail address ({email}), then open this link to accept:\n"
+        f"{link}\n\nThe link works for {INVITATION_DAYS} days."
+    )
+    transaction.on_commit(lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[email]))
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: ProviderInvitation, user: User) -> ProviderMember:
+    """The invited person, signed in with the invited address, joins."""
+    invitation = ProviderInvitation.objects.select_for_update().select_related("provider").get(pk=invitation.pk)
+    if invitation.email.lower() != user.email.lower():
+        raise PermissionDenied(f"This invitation was sent to another e-mail address. Sign in as {invitation.email}.")
+    if invitation.accepted_at is not None:
+        raise ValidationError("This invitation has already been used.")
+    if invitation.created_at < timezone.now() - timedelta(days=INVITATION_DAYS):
+        raise ValidationError("This invitation has expired. Ask for a new one.")
+    if user.role in (User.Role.OFFICER, User.Role.ADMIN):
+        raise PermissionDenied("Council officers and admins cannot join a provider.")
+    member, _ = ProviderMember.objects.get_or_create(
+        provider=invitation.provider, user=user, defaults={"role": ProviderMember.Role.MEMBER}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    if user.role != User.Role.PROVIDER:
+        user.role = User.Role.PROVIDER
+        user.save(update_fields=["role"])
+    return member
+
+
+@transaction.atomic
+def member_remove(*, member: ProviderMember, user: User) -> None:
+    """A member leaves, or an owner removes a member. The last owner stays."""
+    provider = member.provider
+    if member.user_id != user.pk:
+        _require_owner(provider, user)
+    # Lock the provider's owners so two owners leaving at once cannot both succeed.
+    owners = list(
+        ProviderMember.objects.select_for_update()
+        .filter(provider=provider, role=ProviderMember.Role.OWNER)
+        .values_list("pk", flat=True)
+    )
+    if member.role == ProviderMember.Role.OWNER and owners == [member.pk]:
+        raise ValidationError(
+            "A provider must keep at least one owner. Invite someone and make them an owner before you leave."
+        )
+    leaving = member.user
+    member.delete()
+    if leaving.role == User.Role.PROVIDER and not ProviderMember.objects.filter(user=leaving).exists():
+        leaving.role = User.Role.RESIDENT
+        leaving.save(update_fields=["role"])
+
+
+@transaction.atomic
+def member_make_owner(*, member: ProviderMember, user: User) -> ProviderMember:
+    """An owner makes another member an owner too."""
+    _require_owner(member.provider, user)
+    member.role = ProviderMember.Role.OWNER
+    member.save(update_fields=["role"])
+    return member

@@ -1,0 +1,381 @@
+"""Verification: evidence a provider submits, the council's decisions on it,
+and the safeguarding clearance that follows from what was accepted.
+
+The clearance table is the decision recorded in
+docs/decisions/0004-safeguarding-clearance.md.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from platform_core.models import SafeguardingTier, User
+from platform_core.services import audit_record, market_changed, notification_create
+from providers.models import Provider, ProviderMember, VerificationEvidence
+
+Kind = Provider.Kind
+EvidenceKind = VerificationEvidence.Kind
+EvidenceStatus = VerificationEvidence.Status
+
+ORGANISATIONS = frozenset({Kind.CARE_FIRM, Kind.CHARITY, Kind.COMMUNITY_GROUP, Kind.BUSINESS})
+
+# Which evidence each kind of provider may send.
+EVIDENCE_ALLOWED: dict[str, tuple[str, ...]] = {
+    Kind.CARE_FIRM: (EvidenceKind.CQC, EvidenceKind.COMPANY),
+    Kind.CHARITY: (EvidenceKind.CHARITY_NUMBER, EvidenceKind.DBS, EvidenceKind.COMPANY),
+    Kind.COMMUNITY_GROUP: (EvidenceKind.COMPANY, EvidenceKind.CHARITY_NUMBER, EvidenceKind.DBS),
+    Kind.BUSINESS: (EvidenceKind.COMPANY,),
+    Kind.VOLUNTEER: (EvidenceKind.ID_CHECK, EvidenceKind.DBS),
+}
+
+# The evidence that makes a provider VERIFIED. None: any accepted evidence
+# (the officer accepted whatever the group or business sent).
+EVIDENCE_REQUIRED: dict[str, str | None] = {
+    Kind.CARE_FIRM: EvidenceKind.CQC,
+    Kind.CHARITY: EvidenceKind.CHARITY_NUMBER,
+    Kind.COMMUNITY_GROUP: None,
+    Kind.BUSINESS: None,
+    Kind.VOLUNTEER: EvidenceKind.ID_CHECK,
+}
+
+# Kinds whose DBS certificate raises their clearance to DBS_CHECKED.
+DBS_KINDS = frozenset({Kind.VOLUNTEER, Kind.CHARITY, Kind.COMMUNITY_GROUP})
+
+# A DBS certificate has no expiry of its own; the council re-checks it after this.
+DBS_RECHECK_DAYS = 3 * 365
+
+CQC_RE = re.compile(r"^1-\d{9,11}$")
+CHARITY_RE = re.compile(r"^\d{6,8}(-\d{1,2})?$")
+DBS_RE = re.compile(r"^\d{12}$")
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _is_live(evidence: VerificationEvidence, today: date) -> bool:
+    return evidence.status == EvidenceStatus.ACCEPTED and (evidence.expires_on is None or evidence.expires_on >= today)
+
+
+def _is_lapsed(evidence: VerificationEvidence, today: date) -> bool:
+    return evidence.status == EvidenceStatus.EXPIRED or (
+        evidence.status == EvidenceStatus.ACCEPTED and evidence.expires_on is not None and evidence.expires_on < today
+    )
+
+
+def clearance_compute(*, kind: str, evidence: list[VerificationEvidence], today: date) -> tuple[str, str]:
+    """(verification_status, clearance) for a provider of `kind` holding `evidence`.
+
+    Pure: no queries, so the table can be tested row by row.
+
+    verification_status, first that applies:
+      VERIFIED    the kind's required evidence is accepted and unexpired
+                  (care firm: CQC; charity: charity number; volunteer: ID check;
+                  community group / business: any accepted evidence)
+      EXPIRED     required evidence was accepted once and has lapsed
+      SUBMITTED   some evidence is waiting for the council
+      REJECTED    evidence was rejected and nothing is waiting
+      UNVERIFIED  nothing submitted
+
+    clearance (the highest tier cleared; blank unless VERIFIED):
+      OPEN            verified at all
+      ID_CHECKED      organisations once verified; volunteers with an accepted ID check
+      DBS_CHECKED     volunteer, charity or community group with an accepted, unexpired
+                      DBS certificate; a care firm with an accepted CQC registration
+      REGULATED_CARE  care firm with an accepted, unexpired CQC registration
+    """
+    required = EVIDENCE_REQUIRED[kind]
+
+    def matches(e: VerificationEvidence) -> bool:
+        return required is None or e.kind == required
+
+    live = [e for e in evidence if _is_live(e, today)]
+    if any(matches(e) for e in live):
+        status = Provider.Verification.VERIFIED
+    elif any(matches(e) and _is_lapsed(e, today) for e in evidence):
+        status = Provider.Verification.EXPIRED
+    elif any(e.status == EvidenceStatus.SUBMITTED for e in evidence):
+        status = Provider.Verification.SUBMITTED
+    elif any(e.status == EvidenceStatus.REJECTED for e in evidence):
+        status = Provider.Verification.REJECTED
+    else:
+        status = Provider.Verification.UNVERIFIED
+
+    if status != Provider.Verification.VERIFIED:
+        return status, ""
+    live_kinds = {e.kind for e in live}
+    if kind == Kind.CARE_FIRM and EvidenceKind.CQC in live_kinds:
+        return status, SafeguardingTier.REGULATED_CARE
+    if kind in DBS_KINDS and EvidenceKind.DBS in live_kinds:
+        return status, SafeguardingTier.DBS_CHECKED
+    if kind in ORGANISATIONS or EvidenceKind.ID_CHECK in live_kinds:
+        return status, SafeguardingTier.ID_CHECKED
+    return status, SafeguardingTier.OPEN
+
+
+@transaction.atomic
+def provider_recompute_clearance(*, provider: Provider) -> Provider:
+    """Set verification_status and clearance from the provider's evidence.
+
+    See `clearance_compute` for the table. Suspension is separate
+    (is_suspended) and left alone. Announces a market change when either moved.
+    """
+    evidence = list(VerificationEvidence.objects.filter(provider=provider))
+    status, clearance = clearance_compute(kind=provider.kind, evidence=evidence, today=_today())
+    if (status, clearance) != (provider.verification_status, provider.clearance):
+        provider.verification_status = status
+        provider.clearance = clearance
+        provider.save(update_fields=["verification_status", "clearance", "updated_at"])
+        market_changed(council_id=provider.council_id)
+    return provider
+
+
+def _require_member(provider: Provider, user: User) -> None:
+    if not ProviderMember.objects.filter(provider=provider, user=user).exists():
+        raise PermissionDenied("Only members of this provider can do this.")
+
+
+def _require_officer_of(council_id: int, officer: User) -> None:
+    if not (officer.is_authenticated and officer.is_officer and officer.council_id == council_id):
+        raise PermissionDenied("Only an officer of this provider's council can do this.")
+
+
+def evidence_validate(
+    *,
+    provider: Provider,
+    kind: str,
+    reference: str,
+    issued_on: date | None,
+    expires_on: date | None,
+    update_service_consent: bool,
+    today: date | None = None,
+) -> str:
+    """Check evidence before it is stored; returns the normalised reference.
+
+    Raises ValidationError keyed by field with a message the provider can act on.
+    """
+    today = today or _today()
+    errors: dict[str, str] = {}
+    if kind not in EVIDENCE_ALLOWED[provider.kind]:
+        raise ValidationError(
+            {"kind": f"A {Kind(provider.kind).label.lower()} cannot send a {EvidenceKind(kind).label}."}
+        )
+    reference = "".join((reference or "").split()) if kind != EvidenceKind.COMPANY else " ".join(reference.split())
+    if kind == EvidenceKind.CQC:
+        reference = reference.upper()
+        if not CQC_RE.match(reference):
+            errors["reference"] = "Enter a CQC location ID in the right format, like 1-123456789"
+    elif kind == EvidenceKind.CHARITY_NUMBER:
+        if not CHARITY_RE.match(reference):
+            errors["reference"] = "Enter a charity number of 6 to 8 digits, like 1123456 or 1123456-1"
+    elif kind == EvidenceKind.DBS:
+        if not DBS_RE.match(reference):
+            errors["reference"] = "Enter the 12-digit DBS certificate number, like 001234567890"
+        if issued_on is None:
+            errors["issued_on"] = "Enter the date the DBS certificate was issued"
+        elif issued_on > today:
+            errors["issued_on"] = "The date the DBS certificate was issued must be today or in the past"
+        if provider.kind == Kind.VOLUNTEER and not update_service_consent:
+            errors["update_service_consent"] = (
+                "Agree to the council checking your certificate on the DBS Update Service"
+            )
+    elif kind == EvidenceKind.ID_CHECK:
+        if not 4 <= len(reference) <= 40:
+            errors["reference"] = "Enter the reference of your identity check, 4 to 40 characters"
+    elif not 3 <= len(reference) <= 40:
+        errors["reference"] = "Enter the registration number, 3 to 40 characters"
+    if expires_on is not None:
+        if expires_on < today:
+            errors["expires_on"] = "The expiry date must be in the future"
+        elif issued_on is not None and expires_on <= issued_on:
+            errors["expires_on"] = "The expiry date must be after the date of issue"
+    if issued_on is not None and issued_on > today and "issued_on" not in errors:
+        errors["issued_on"] = "The date of issue must be today or in the past"
+    if errors:
+        raise ValidationError(errors)
+    return reference
+
+
+@transaction.atomic
+def evidence_submit(
+    *,
+    provider: Provider,
+    user: User,
+    kind: str,
+    reference: str,
+    issued_on: date | None = None,
+    expires_on: date | None = None,
+    update_service_consent: bool = False,
+) -> VerificationEvidence:
+    """A member sends evidence for the council to check.
+
+    A DBS certificate without an expiry date is due a re-check three years
+    after issue. The provider moves to SUBMITTED if it was unverified or rejected.
+    """
+    _require_member(provider, user)
+    reference = evidence_validate(
+        provider=provider,
+        kind=kind,
+        reference=reference,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        update_service_consent=update_service_consent,
+    )
+    if kind == EvidenceKind.DBS and expires_on is None and issued_on is not None:
+        expires_on = issued_on + timedelta(days=DBS_RECHECK_DAYS)
+        if expires_on < _today():
+            raise ValidationError(
+                {"issued_on": "This certificate is more than 3 years old. Apply for a new DBS check first"}
+            )
+    evidence = VerificationEvidence(
+        provider=provider,
+        kind=kind,
+        reference=reference,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        update_service_consent=update_service_consent,
+        submitted_by=user,
+    )
+    evidence.full_clean()
+    evidence.save()
+    provider_recompute_clearance(provider=provider)
+    return evidence
+
+
+def _notify_members(provider: Provider, message: str, url: str = "") -> None:
+    for member in ProviderMember.objects.filter(provider=provider).select_related("user"):
+        notification_create(user=member.user, message=message, url=url)
+
+
+def _verification_url(provider: Provider) -> str:
+    from django.urls import reverse
+
+    return reverse("providers:verification", kwargs={"pk": provider.pk})
+
+
+@transaction.atomic
+def evidence_accept(
+    *, evidence: VerificationEvidence, officer: User, request: HttpRequest | None = None
+) -> VerificationEvidence:
+    """An officer accepts evidence; the provider's status and clearance follow."""
+    provider = evidence.provider
+    _require_officer_of(provider.council_id, officer)
+    if evidence.status != EvidenceStatus.SUBMITTED:
+        raise ValidationError("Only evidence waiting for the council can be accepted.")
+    if evidence.expires_on is not None and evidence.expires_on < _today():
+        raise ValidationError("This evidence has already expired. Ask the provider for up-to-date evidence.")
+    evidence.status = EvidenceStatus.ACCEPTED
+    evidence.reviewed_by = officer
+    evidence.reviewed_at = timezone.now()
+    evidence.decision_reason = ""
+    evidence.save(update_fields=["status", "reviewed_by", "reviewed_at", "decision_reason"])
+    provider_recompute_clearance(provider=provider)
+    audit_record(
+        actor=officer,
+        action="provider.evidence_accept",
+        obj=evidence,
+        council=provider.council,
+        data={"provider_id": provider.pk, "kind": evidence.kind, "clearance": provider.clearance},
+        request=request,
+    )
+    _notify_members(provider, f"The council accepted your {evidence.get_kind_display()}.", _verification_url(provider))
+    return evidence
+
+
+@transaction.atomic
+def evidence_reject(
+    *, evidence: VerificationEvidence, officer: User, reason: str, request: HttpRequest | None = None
+) -> VerificationEvidence:
+    """An officer rejects evidence with a reason the provider will read."""
+    provider = evidence.provider
+    _require_officer_of(provider.council_id, officer)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter a reason the provider can act on"})
+    if evidence.status not in (EvidenceStatus.SUBMITTED, EvidenceStatus.ACCEPTED):
+        raise ValidationError("This evidence has already been decided.")
+    evidence.status = EvidenceStatus.REJECTED
+    evidence.reviewed_by = officer
+    evidence.reviewed_at = timezone.now()
+    evidence.decision_reason = reason[:500]
+    evidence.save(update_fields=["status", "reviewed_by", "reviewed_at", "decision_reason"])
+    provider_recompute_clearance(provider=provider)
+    audit_record(
+        actor=officer,
+        action="provider.evidence_reject",
+        obj=evidence,
+        council=provider.council,
+        reason=reason,
+        data={"provider_id": provider.pk, "kind": evidence.kind},
+        request=request,
+    )
+    _notify_members(
+        provider, f"The council could not accept your {evidence.get_kind_display()}.", _verification_url(provider)
+    )
+    return evidence
+
+
+@transaction.atomic
+def provider_suspend(*, provider: Provider, officer: User, reason: str, request: HttpRequest | None = None) -> Provider:
+    """Take a provider out of the market at once (its offers drop out of
+    `offer_list_in_market`; nothing on the offers changes)."""
+    _require_officer_of(provider.council_id, officer)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter why the provider is suspended"})
+    provider.is_suspended = True
+    provider.suspended_reason = reason[:300]
+    provider.save(update_fields=["is_suspended", "suspended_reason", "updated_at"])
+    audit_record(
+        actor=officer, action="provider.suspend", obj=provider, council=provider.council, reason=reason, request=request
+    )
+    market_changed(council_id=provider.council_id)
+    return provider
+
+
+@transaction.atomic
+def provider_reinstate(*, provider: Provider, officer: User, request: HttpRequest | None = None) -> Provider:
+    _require_officer_of(provider.council_id, officer)
+    if not provider.is_suspended:
+        raise ValidationError("This provider is not suspended.")
+    provider.is_suspended = False
+    provider.suspended_reason = ""
+    provider.save(update_fields=["is_suspended", "suspended_reason", "updated_at"])
+    provider_recompute_clearance(provider=provider)
+    audit_record(actor=officer, action="provider.reinstate", obj=provider, council=provider.council, request=request)
+    market_changed(council_id=provider.council_id)
+    return provider
+
+
+@transaction.atomic
+def evidence_expire_lapsed(*, today: date | None = None) -> int:
+    """Mark accepted evidence past its expiry date EXPIRED and recompute its
+    providers. Safe to run twice: the second run finds nothing to expire."""
+    today = today or _today()
+    lapsed = VerificationEvidence.objects.select_for_update().filter(
+        status=EvidenceStatus.ACCEPTED, expires_on__lt=today
+    )
+    provider_ids = set(lapsed.values_list("provider_id", flat=True))
+    count = lapsed.update(status=EvidenceStatus.EXPIRED)
+    for provider in Provider.objects.filter(pk__in=provider_ids):
+        evidence = list(VerificationEvidence.objects.filter(provider=provider))
+        status, clearance = clearance_compute(kind=provider.kind, evidence=evidence, today=today)
+        if (status, clearance) != (provider.verification_status, provider.clearance):
+            provider.verification_status = status
+            provider.clearance = clearance
+            provider.save(update_fields=["verification_status", "clearance", "updated_at"])
+        audit_record(
+            actor=None,
+            action="provider.evidence_expired",
+            obj=provider,
+            council=provider.council,
+            data={"verification_status": status, "clearance": clearance},
+        )
+        market_changed(council_id=provider.council_id)
+    return count

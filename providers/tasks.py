@@ -1,0 +1,11 @@
+"""Thin Celery entry points for providers."""
+
+from celery import shared_task
+
+from providers.services import evidence_expire_lapsed
+
+
+@shared_task(name="providers.tasks.evidence_expire_lapsed_task")
+def evidence_expire_lapsed_task() -> int:
+    """Daily: evidence past its expiry stops counting. Safe to run twice."""
+    return evidence_expire_lapsed()
