@@ -1,0 +1,19 @@
+# Production image: gunicorn + whitenoise. Assets are compiled at build time.
+FROM node:20-bookworm-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY assets ./assets
+COPY scripts ./scripts
+RUN npm run build
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+COPY --from=assets /app/static/build ./static/build
+RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=* python manage.py collectstatic --noinput
+EXPOSE 8000
+CMD ["gunicorn", "platform_core.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2"]
