@@ -1,8 +1,220 @@
+"""Match pages: parse the form, call one service or selector, render.
+
+Every action is a POST with CSRF; a rule broken in a service (a deadline
+passed, an offer filled meanwhile) comes back as the page's error summary.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from matching import selectors, services
+from matching.forms import CancelForm, DeclineForm, MessageForm, ReviewForm
+from matching.models import Match
+from platform_core.availability import slots_describe
+
+
+def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _sides(match: Match, user) -> tuple[bool, bool]:
+    return (
+        selectors.user_is_provider_side(match=match, user=user),
+        selectors.user_is_resident_side(match=match, user=user),
+    )
+
+
+def _when(need) -> str:
+    if need.timing == need.Timing.WEEKLY:
+        return f"Every week: {slots_describe(need.weekly_slots or [])}"
+    if need.window_start and need.window_end:
+        start, end = timezone.localtime(need.window_start), timezone.localtime(need.window_end)
+        return f"{start:%-d %B %Y}, {start:%-I:%M%p} to {end:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
+    return "Any time"
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "matching/dashboard.html")
+    provider_matches = list(selectors.match_list_for_provider_user(user=request.user))
+    resident_matches = list(selectors.match_list_for_resident_user(user=request.user))
+    S = Match.Status
+
+    def pick(rows, *statuses):
+        return [m for m in rows if m.status in statuses]
+
+    context = {
+        "provider": {
+            "to_answer": pick(provider_matches, S.PROPOSED),
+            "waiting": pick(provider_matches, S.ACCEPTED),
+            "confirmed": pick(provider_matches, S.CONFIRMED),
+            "past": pick(provider_matches, S.COMPLETED, S.DECLINED, S.EXPIRED, S.CANCELLED),
+        },
+        "resident": {
+            "to_confirm": pick(resident_matches, S.ACCEPTED),
+            "waiting": pick(resident_matches, S.PROPOSED),
+            "confirmed": pick(resident_matches, S.CONFIRMED),
+            "past": pick(resident_matches, S.COMPLETED, S.DECLINED, S.EXPIRED, S.CANCELLED),
+        },
+        "has_provider_side": bool(provider_matches),
+        "has_resident_side": bool(resident_matches),
+    }
+    return render(request, "matching/dashboard.html", context)
+
+
+def _detail(request: HttpRequest, match: Match, *, status: int = 200, **overrides) -> HttpResponse:
+    is_provider, is_resident = _sides(match, request.user)
+    context = {
+        "match": match,
+        "need": match.need,
+        "provider": match.offer.provider,
+        "is_provider": is_provider,
+        "is_resident": is_resident,
+        "contact": selectors.match_contact_details_for(match=match, user=request.user),
+        "thread": (
+            list(selectors.message_list_for_match(match=match, user=request.user))
+            if match.status == Match.Status.CONFIRMED
+            else []
+        ),
+        "message_form": MessageForm(),
+        "review_form": ReviewForm(),
+        "can_review": is_resident and match.status == Match.Status.COMPLETED and not hasattr(match, "review"),
+        "form": None,
+        "when": _when(match.need),
+        "price": f"{match.offer.price_pence / 100:.2f}",
+    }
+    context.update(overrides)
+    return render(request, "matching/detail.html", context, status=status)
+
+
+@login_required
+def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, selectors.match_get_for_user(user=request.user, pk=pk))
+
+
+def _simple_action(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
+    match = selectors.match_get_for_user(user=request.user, pk=pk)
+    try:
+        service(match=match, user=request.user)
+    except ValidationError as exc:
+        form = forms.Form(data={})
+        form.full_clean()
+        _apply_errors(form, exc)
+        match.refresh_from_db()
+        return _detail(request, match, status=400, form=form)
+    messages.success(request, done)
+    return redirect("matching:detail", pk=match.pk)
+
+
+@login_required
+@require_POST
+def match_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    return _simple_action(request, pk, services.match_accept, "You accepted. We have asked the resident to confirm.")
+
+
+@login_required
+@require_POST
+def match_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    return _simple_action(request, pk, services.match_confirm, "Confirmed. You can now message your helper.")
+
+
+@login_required
+@require_POST
+def match_mark_done(request: HttpRequest, pk: int) -> HttpResponse:
+    return _simple_action(
+        request, pk, services.match_mark_done, "Marked as done. We have asked the resident to confirm."
+    )
+
+
+@login_required
+@require_POST
+def match_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _simple_action(request, pk, services.match_complete, "Thank you. This request is complete.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def match_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    match = selectors.match_get_for_user(user=request.user, pk=pk)
+    is_provider, is_resident = _sides(match, request.user)
+    form = DeclineForm(request.POST or None, resident=is_resident and not is_provider)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.match_decline(match=match, user=request.user, reason=form.reason_text())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "You declined. We will look for someone else.")
+            return redirect("matching:dashboard")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "matching/decline.html", {"match": match, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def match_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    match = selectors.match_get_for_user(user=request.user, pk=pk)
+    is_provider, is_resident = _sides(match, request.user)
+    resident_only = is_resident and not is_provider
+    form = CancelForm(request.POST or None, resident=resident_only)
+    if request.method == "POST" and form.is_valid():
+        still_needed = form.cleaned_data.get("still_needed")
+        try:
+            services.match_cancel(
+                match=match,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                need_still_wanted=True if still_needed is None or still_needed == "" else bool(still_needed),
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "The match is cancelled.")
+            return redirect("matching:dashboard")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "matching/cancel.html", {"match": match, "form": form}, status=status)
+
+
+@login_required
+@require_POST
+def message_send(request: HttpRequest, pk: int) -> HttpResponse:
+    match = selectors.match_get_for_user(user=request.user, pk=pk)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.message_send(match=match, user=request.user, body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect(reverse("matching:detail", args=[match.pk]) + "#messages")
+    return _detail(request, match, status=400, form=form, message_form=form)
+
+
+@login_required
+@require_POST
+def review_create(request: HttpRequest, pk: int) -> HttpResponse:
+    match = selectors.match_get_for_user(user=request.user, pk=pk)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_create(
+                match=match, user=request.user, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Thank you for your review.")
+            return redirect("matching:detail", pk=match.pk)
+    return _detail(request, match, status=400, form=form, review_form=form)

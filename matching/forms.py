@@ -1,0 +1,91 @@
+"""Forms of the match pages. They only parse input; the services hold the rules."""
+
+from __future__ import annotations
+
+from django import forms
+
+PROVIDER_DECLINE_REASONS = [
+    ("no_one_free", "No one is free at that time"),
+    ("too_far", "It is too far for us"),
+    ("not_suitable", "We cannot offer this kind of help"),
+    ("other", "Another reason"),
+]
+RESIDENT_DECLINE_REASONS = [
+    ("found_help", "I have found help elsewhere"),
+    ("not_suitable", "This provider is not right for me"),
+    ("no_longer_needed", "I no longer need help"),
+    ("other", "Another reason"),
+]
+
+
+class DeclineForm(forms.Form):
+    """Why the proposal is declined: a choice, or "another reason" in words."""
+
+    reason = forms.ChoiceField(
+        label="Why are you declining?", widget=forms.RadioSelect, error_messages={"required": "Select a reason"}
+    )
+    other = forms.CharField(
+        label="Tell us the reason", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, resident: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = RESIDENT_DECLINE_REASONS if resident else PROVIDER_DECLINE_REASONS
+        self.fields["reason"].page_heading = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == "other" and not (data.get("other") or "").strip():
+            self.add_error("other", "Enter the reason")
+        return data
+
+    def reason_text(self) -> str:
+        choice = self.cleaned_data["reason"]
+        if choice == "other":
+            return self.cleaned_data["other"].strip()
+        return dict(self.fields["reason"].choices)[choice]
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you cancelling?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the reason"},
+    )
+    still_needed = forms.TypedChoiceField(
+        label="Do you still need help?",
+        choices=[("yes", "Yes, find someone else"), ("no", "No, I no longer need help")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        required=False,
+        initial="yes",
+    )
+
+    def __init__(self, *args, resident: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].page_heading = True
+        if not resident:
+            del self.fields["still_needed"]
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label="Your message",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter a message"},
+    )
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label="How would you rate the help you got?",
+        choices=[(5, "5 – Excellent"), (4, "4 – Good"), (3, "3 – Fair"), (2, "2 – Poor"), (1, "1 – Very poor")],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select a rating"},
+    )
+    comment = forms.CharField(
+        label="Comments (optional)", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

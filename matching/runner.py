@@ -1,0 +1,331 @@
+"""One matching batch for one council: rows -> engine -> proposals.
+
+`match_council_run` is what the Celery task calls. It holds the council's lock
+for the whole batch, so two workers never match the same shard at once, and
+writes every proposal of the batch in one transaction, so a crash leaves none
+half-written. Running it twice proposes nothing new: proposed needs are no
+longer open, and every (need, offer) pair ever proposed is excluded.
+See docs/decisions/0005-matching-triggering-and-locks.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from matching import selectors
+from matching.models import Match, MatchRun
+from platform_core.availability import slot_label, slots_for_window
+from platform_core.models import TIER_ORDER, Council, MarketRule
+from platform_core.services import notification_create
+from providers.models import Provider, ProviderMember
+from residents.models import Need
+
+logger = logging.getLogger(__name__)
+
+#: First half of the two-int advisory lock key: "matching" for these locks, so
+#: they never collide with another feature's advisory locks on the same council id.
+LOCK_NAMESPACE = zlib.crc32(b"convene.matching") & 0x7FFFFFFF
+CACHE_LOCK_SECONDS = 300
+
+#: MarketRule.weights keys that the engine spells differently.
+_WEIGHT_NAMES = {"waiting": "waited"}
+
+
+@contextmanager
+def council_lock(council_id: int) -> Iterator[bool]:
+    """Hold the council's matching lock for the current transaction; yields False if busy.
+
+    PostgreSQL: a transaction-scoped advisory lock, released by COMMIT or
+    ROLLBACK, so a crashed worker can never leave it held. Call inside
+    `transaction.atomic()`. SQLite serialises writers anyway; a cache key keeps
+    two local workers from solving the same batch twice.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, int(council_id)])
+            acquired = bool(cursor.fetchone()[0])
+        yield acquired
+        return
+    key = f"matching:lock:{council_id}"
+    try:
+        acquired = cache.add(key, 1, timeout=CACHE_LOCK_SECONDS)
+    except Exception:  # noqa: BLE001 - no cache: SQLite's single writer is the lock
+        acquired = True
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            try:
+                cache.delete(key)
+            except Exception:  # noqa: BLE001, S110
+                pass
+
+
+def _need_slots(need: Need) -> frozenset[int] | None:
+    if need.timing == Need.Timing.WEEKLY:
+        return frozenset(int(s) for s in need.weekly_slots) or None
+    if need.window_start and need.window_end and need.window_end > need.window_start:
+        return frozenset(slots_for_window(timezone.localtime(need.window_start), timezone.localtime(need.window_end)))
+    return None
+
+
+def _tier(value: str) -> int:
+    try:
+        return TIER_ORDER.index(value)
+    except ValueError:
+        return 0
+
+
+def _explanation(*, distance_km: float, shared_slots, rating, terms: dict) -> str:
+    parts = [f"{distance_km:.1f} km away"]
+    if shared_slots:
+        parts.append(f"available {slot_label(int(sorted(shared_slots)[0]))}")
+    if rating is not None:
+        parts.append(f"rated {float(rating):.1f}")
+    else:
+        parts.append("new provider")
+    if terms.get("continuity", 0) > 0:
+        parts.append("helped you before")
+    return " · ".join(parts)
+
+
+def _policy(rule: MarketRule, categories: dict[int, str]):
+    from matching.engine import Policy
+    from matching.engine.types import DEFAULT_WEIGHTS
+
+    weights = {}
+    for key, value in (rule.weights or {}).items():
+        name = _WEIGHT_NAMES.get(key, key)
+        if name in DEFAULT_WEIGHTS:
+            weights[name] = float(value)
+    return Policy(
+        max_distance_km=float(rule.max_distance_km),
+        weights=weights,
+        safeguarding_tiers={str(cid): _tier(tier) for cid, tier in categories.items()},
+    )
+
+
+def _load(council_id: int, now: datetime):
+    """Read the batch: open needs, offers with free capacity, excluded pairs."""
+    from matching.engine import NeedInput, OfferInput
+
+    rule, _ = MarketRule.objects.get_or_create(council_id=council_id)
+    needs = list(selectors.needs_open_for_matching(council_id=council_id))
+    offers = list(selectors.offers_in_market(council_id=council_id))
+
+    # Continuity: the offer that last completed help for this resident in this category.
+    previous: dict[tuple[int, int], int] = {}
+    for resident_id, category_id, offer_id in (
+        Match.objects.filter(need__resident_id__in={n.resident_id for n in needs}, status=Match.Status.COMPLETED)
+        .order_by("completed_at")
+        .values_list("need__resident_id", "need__category_id", "offer_id")
+    ):
+        previous[(resident_id, category_id)] = offer_id
+
+    need_inputs = []
+    for need in needs:
+        prefs = set(need.preferences or [])
+        if need.language:
+            prefs.add(f"lang:{need.language.strip().lower()}")
+        waited = (now - (need.posted_at or need.created_at)).total_seconds() / 3600
+        need_inputs.append(
+            NeedInput(
+                id=need.pk,
+                lat=need.latitude,
+                lon=need.longitude,
+                category=str(need.category_id),
+                urgency=(int(need.urgency) - 1) / 2,
+                waited_hours=max(0.0, waited),
+                slots=_need_slots(need),
+                preferences=frozenset(prefs),
+                previous_offer_id=previous.get((need.resident_id, need.category_id)),
+            )
+        )
+
+    volunteer_open = selectors.open_proposals_by_volunteer(council_id=council_id)
+    categories: dict[int, str] = {}
+    offer_inputs = []
+    offer_by_id = {}
+    for offer in offers:
+        provider = offer.provider
+        free = offer.capacity_left - offer.open_proposals
+        if provider.kind == Provider.Kind.VOLUNTEER:
+            free = min(free, rule.max_open_proposals_volunteer - volunteer_open.get(provider.pk, 0))
+        if free <= 0:
+            continue
+        clearance = _tier(provider.clearance) if provider.clearance else 0
+        cleared = set()
+        for category in offer.categories.all():
+            categories[category.pk] = category.safeguarding_tier
+            if not category.is_active:
+                continue
+            if _tier(category.safeguarding_tier) <= clearance:
+                cleared.add(str(category.pk))
+        if not cleared:
+            continue
+        tags = set(offer.preferences_met or []) | {f"lang:{str(x).strip().lower()}" for x in offer.languages or []}
+        offer_inputs.append(
+            OfferInput(
+                id=offer.pk,
+                lat=offer.latitude,
+                lon=offer.longitude,
+                radius_km=float(offer.radius_km),
+                categories=frozenset(cleared),
+                capacity=free,
+                rating=float(provider.rating_average) if provider.rating_average is not None else None,
+                slots=frozenset(int(s) for s in offer.weekly_slots) or None,
+                price=offer.price_pence / 100,
+                tags=frozenset(tags),
+                load=offer.capacity - offer.capacity_left + offer.open_proposals,
+                clearance_tier=clearance,
+            )
+        )
+        offer_by_id[offer.pk] = offer
+    for need in needs:
+        categories.setdefault(need.category_id, need.category.safeguarding_tier)
+
+    excluded = set(Match.objects.filter(need_id__in=[n.pk for n in needs]).values_list("need_id", "offer_id"))
+    return rule, needs, need_inputs, offer_inputs, offer_by_id, excluded, volunteer_open, _policy(rule, categories)
+
+
+def _apply_volunteer_cap(assignments, offer_by_id, rule: MarketRule, volunteer_open: dict[int, int]) -> list:
+    """A volunteer with several offers may still hold only `max_open_proposals_volunteer`
+    open proposals in total: keep their best-scoring ones; the rest wait for a later batch."""
+    kept = []
+    held: dict[int, int] = defaultdict(int)
+    for a in sorted(assignments, key=lambda a: -a.score):
+        provider = offer_by_id[a.offer_id].provider
+        if provider.kind == Provider.Kind.VOLUNTEER:
+            if volunteer_open.get(provider.pk, 0) + held[provider.pk] >= rule.max_open_proposals_volunteer:
+                continue
+            held[provider.pk] += 1
+        kept.append(a)
+    return kept
+
+
+def match_council_run(*, council_id: int, trigger: str = "sweep", solver: str = "optimal") -> MatchRun:
+    """Run one batch for a council and write its proposals. Safe to run twice or concurrently."""
+    council = Council.objects.get(pk=council_id)
+    started = timezone.now()
+    clock = time.perf_counter()
+    try:
+        with transaction.atomic(), council_lock(council_id) as acquired:
+            if not acquired:
+                if trigger == "sweep":
+                    return MatchRun(council=council, status=MatchRun.Status.SKIPPED, trigger=trigger)
+                return MatchRun.objects.create(
+                    council=council,
+                    started_at=started,
+                    finished_at=timezone.now(),
+                    status=MatchRun.Status.SKIPPED,
+                    trigger=trigger,
+                    solver=solver,
+                )
+            return _run_locked(council, started, clock, trigger, solver)
+    except Exception as exc:
+        logger.exception("Matching run for council %s failed", council_id)
+        MatchRun.objects.create(
+            council=council,
+            started_at=started,
+            finished_at=timezone.now(),
+            status=MatchRun.Status.FAILED,
+            trigger=trigger,
+            solver=solver,
+            seconds=time.perf_counter() - clock,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        raise
+
+
+def _run_locked(council: Council, started: datetime, clock: float, trigger: str, solver: str) -> MatchRun:
+    """The batch itself. Precondition: inside the transaction holding the council's lock."""
+    from matching.engine import solve
+
+    now = timezone.now()
+    rule, needs, need_inputs, offer_inputs, offer_by_id, excluded, volunteer_open, policy = _load(council.pk, now)
+    run = MatchRun(council=council, started_at=started, trigger=trigger, solver=solver)
+    run.needs, run.offers = len(need_inputs), len(offer_inputs)
+    assignments = []
+    if need_inputs and offer_inputs:
+        result = solve(need_inputs, offer_inputs, policy, excluded=excluded, solver=solver)
+        assignments = _apply_volunteer_cap(result.assignments, offer_by_id, rule, volunteer_open)
+        run.candidate_pairs = int(result.candidate_pairs)
+        run.shards = max(1, int(result.shards))
+
+    # Lock the needs still open (in primary-key order, so two writers never
+    # deadlock); a need cancelled since we read it is skipped, not proposed.
+    by_need = {a.need_id: a for a in assignments}
+    still_open = set(
+        Need.objects.select_for_update()
+        .filter(pk__in=sorted(by_need), status=Need.Status.OPEN)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    assignments = [by_need[pk] for pk in sorted(still_open)]
+    run.matched = len(assignments)
+    run.objective = float(sum(a.score for a in assignments))
+    run.status = MatchRun.Status.FINISHED
+    run.seconds = time.perf_counter() - clock
+    run.finished_at = timezone.now()
+    if not assignments and trigger == "sweep":
+        # The beat sweeps every few seconds; an empty sweep is not worth a row.
+        return run
+    run.save()
+    if not assignments:
+        return run
+
+    respond_by = now + timedelta(hours=rule.response_deadline_hours)
+    # Rows the engine produced from constraint-checked input; the unique
+    # constraints (one live match per need, each pair once) back them.
+    matches = Match.objects.bulk_create(
+        [
+            Match(
+                need_id=a.need_id,
+                offer_id=a.offer_id,
+                council=council,
+                run=run,
+                status=Match.Status.PROPOSED,
+                score=round(float(a.score), 4),
+                distance_km=round(float(a.distance_km), 3),
+                terms={k: round(float(v), 4) for k, v in a.terms.items()},
+                explanation=_explanation(
+                    distance_km=a.distance_km,
+                    shared_slots=getattr(a, "shared_slots", ()),
+                    rating=offer_by_id[a.offer_id].provider.rating_average,
+                    terms=a.terms,
+                ),
+                proposed_at=now,
+                respond_by=respond_by,
+            )
+            for a in assignments
+        ]
+    )
+    Need.objects.filter(pk__in=still_open, status=Need.Status.OPEN).update(status=Need.Status.PROPOSED, updated_at=now)
+    _notify(matches, needs, offer_by_id, respond_by)
+    return run
+
+
+def _notify(matches: list[Match], needs: list[Need], offer_by_id: dict, respond_by: datetime) -> None:
+    need_by_id = {n.pk: n for n in needs}
+    members: dict[int, list] = defaultdict(list)
+    provider_ids = {offer_by_id[m.offer_id].provider_id for m in matches}
+    for member in ProviderMember.objects.filter(provider_id__in=provider_ids).select_related("user"):
+        members[member.provider_id].append(member.user)
+    deadline = timezone.localtime(respond_by).strftime("%-d %B at %-I:%M%p").replace("AM", "am").replace("PM", "pm")
+    for match in matches:
+        need = need_by_id[match.need_id]
+        message = f"New request: {need.category.name} in {need.district or 'your area'}. Please answer by {deadline}."
+        url = reverse("matching:detail", args=[match.pk])
+        for user in members[offer_by_id[match.offer_id].provider_id]:
+            notification_create(user=user, message=message, url=url)

@@ -1,0 +1,423 @@
+"""Writes of the match lifecycle: accept, decline, confirm, cancel, done,
+complete, review, message, expiry and withdrawal.
+
+Every transition is a conditional UPDATE on the match's current status (and,
+for capacity, on the offer's `capacity_left`), so two requests racing on the
+same row can never both win; the database constraints on Match and Offer are
+the last line (see docs/decisions/0005-matching-triggering-and-locks.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Avg, Count, F
+from django.urls import reverse
+from django.utils import timezone
+
+from matching.models import LIVE_STATUSES, Match, Message, Review
+from platform_core.models import User
+from platform_core.services import audit_record, market_changed, notification_create
+from providers.models import Offer, Provider
+from residents.models import Need
+
+NO_LONGER_AVAILABLE = "This offer is no longer available"
+Party = Match.Party
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def _is_provider_member(*, match: Match, user: User) -> bool:
+    return bool(user.is_authenticated) and match.offer.provider.members.filter(user=user).exists()
+
+
+def _is_resident(*, match: Match, user: User) -> bool:
+    return bool(user.is_authenticated) and match.need.resident.user_id == user.pk
+
+
+def _require_provider(match: Match, user: User) -> None:
+    if not _is_provider_member(match=match, user=user):
+        raise PermissionDenied("Only the provider can do this.")
+
+
+def _require_resident(match: Match, user: User) -> None:
+    if not _is_resident(match=match, user=user):
+        raise PermissionDenied("Only the resident can do this.")
+
+
+def _party_of(match: Match, user: User) -> str:
+    if _is_provider_member(match=match, user=user):
+        return Party.PROVIDER
+    if _is_resident(match=match, user=user):
+        return Party.RESIDENT
+    raise PermissionDenied("You are not part of this match.")
+
+
+def _transition(match: Match, *, from_statuses: tuple[str, ...], message: str, **changes) -> Match:
+    """Move a match on only if it is still in one of `from_statuses` (one UPDATE).
+
+    Raises ValidationError(message) when another request moved it first.
+    """
+    updated = Match.objects.filter(pk=match.pk, status__in=from_statuses).update(**changes)
+    if updated != 1:
+        raise ValidationError(message)
+    match.refresh_from_db()
+    return match
+
+
+def _set_need_status(*, need_id: int, to: str, from_statuses: tuple[str, ...], reason: str = "") -> bool:
+    """Move a need on only if it is still where we expect: a need the resident
+    cancelled meanwhile stays cancelled."""
+    changes: dict = {"status": to, "updated_at": timezone.now()}
+    if reason:
+        changes["status_reason"] = reason[:300]
+    if to in (Need.Status.COMPLETED, Need.Status.CANCELLED):
+        changes["closed_at"] = timezone.now()
+    return Need.objects.filter(pk=need_id, status__in=from_statuses).update(**changes) == 1
+
+
+def _give_capacity_back(*, offer_id: int) -> None:
+    # Guarded so a double release can never push capacity_left above capacity.
+    Offer.objects.filter(pk=offer_id, capacity_left__lt=F("capacity")).update(
+        capacity_left=F("capacity_left") + 1, updated_at=timezone.now()
+    )
+
+
+def _match_url(match: Match) -> str:
+    return reverse("matching:detail", args=[match.pk])
+
+
+def _notify_provider(match: Match, message: str) -> None:
+    for member in match.offer.provider.members.select_related("user"):
+        notification_create(user=member.user, message=message, url=_match_url(match))
+
+
+def _notify_resident(match: Match, message: str) -> None:
+    notification_create(user=match.need.resident.user, message=message, url=_match_url(match))
+
+
+def _category(match: Match) -> str:
+    return match.need.category.name if match.need.category_id else "help"
+
+
+def _clean_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a reason"})
+    if len(reason) > 500:
+        raise ValidationError({"reason": "Reason must be 500 characters or fewer"})
+    return reason
+
+
+# --- provider answers -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def match_accept(*, match: Match, user: User, now: datetime | None = None) -> Match:
+    """A provider member accepts a proposal before its deadline, taking one unit of capacity.
+
+    Capacity is taken by ONE conditional UPDATE (`capacity_left > 0`), safe under
+    READ COMMITTED: concurrent accepts on a full offer get "no longer available",
+    and the CheckConstraint `capacity_left >= 0` backs it.
+    """
+    _require_provider(match, user)
+    now = now or timezone.now()
+    if match.status != Match.Status.PROPOSED:
+        raise ValidationError("This proposal has already been answered")
+    if match.respond_by < now:
+        raise ValidationError("The deadline to answer this proposal has passed")
+    provider = match.offer.provider
+    if provider.is_suspended:
+        raise ValidationError(NO_LONGER_AVAILABLE)
+    taken = Offer.objects.filter(pk=match.offer_id, capacity_left__gt=0, status=Offer.Status.ACTIVE).update(
+        capacity_left=F("capacity_left") - 1, updated_at=now
+    )
+    if taken != 1:
+        raise ValidationError(NO_LONGER_AVAILABLE)
+    rule = match.council.market_rule
+    # The resident then has the council's deadline to confirm; until then the unit stays taken.
+    _transition(
+        match,
+        from_statuses=(Match.Status.PROPOSED,),
+        message="This proposal has already been answered",
+        status=Match.Status.ACCEPTED,
+        accepted_at=now,
+        respond_by=now + timedelta(hours=rule.response_deadline_hours),
+    )
+    _notify_resident(match, f"{provider.name} can help with your request for {_category(match)}. Please confirm.")
+    return match
+
+
+@transaction.atomic
+def match_decline(*, match: Match, user: User, reason: str) -> Match:
+    """The provider (a proposal) or the resident (a proposal or an accepted match)
+    declines. The need goes back to the pool and never meets this offer again."""
+    reason = _clean_reason(reason)
+    party = _party_of(match, user)
+    allowed = (Match.Status.PROPOSED,) if party == Party.PROVIDER else (Match.Status.PROPOSED, Match.Status.ACCEPTED)
+    if match.status not in allowed:
+        raise ValidationError("This match can no longer be declined")
+    was_accepted = match.status == Match.Status.ACCEPTED
+    _transition(
+        match,
+        from_statuses=allowed,
+        message="This match can no longer be declined",
+        status=Match.Status.DECLINED,
+        closed_at=timezone.now(),
+        closed_by=party,
+        close_reason=reason,
+    )
+    if was_accepted:
+        _give_capacity_back(offer_id=match.offer_id)
+    _set_need_status(need_id=match.need_id, to=Need.Status.OPEN, from_statuses=(Need.Status.PROPOSED,))
+    if party == Party.RESIDENT and was_accepted:
+        _notify_provider(match, f"The resident decided not to go ahead with the {_category(match)} request.")
+    market_changed(council_id=match.council_id)
+    return match
+
+
+# --- resident answers -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def match_confirm(*, match: Match, user: User) -> Match:
+    """The resident confirms an accepted match, consenting to share their contact
+    details and address with this provider (the consent time is recorded)."""
+    _require_resident(match, user)
+    if match.status != Match.Status.ACCEPTED:
+        raise ValidationError("Only a match the provider has accepted can be confirmed")
+    now = timezone.now()
+    _transition(
+        match,
+        from_statuses=(Match.Status.ACCEPTED,),
+        message="Only a match the provider has accepted can be confirmed",
+        status=Match.Status.CONFIRMED,
+        confirmed_at=now,
+        consent_recorded_at=now,
+    )
+    _set_need_status(need_id=match.need_id, to=Need.Status.MATCHED, from_statuses=(Need.Status.PROPOSED,))
+    _notify_provider(match, f"The resident confirmed the {_category(match)} request. You can now see their details.")
+    _notify_resident(match, f"You confirmed {match.offer.provider.name}. You can now message them.")
+    return match
+
+
+@transaction.atomic
+def match_cancel(*, match: Match, user: User, reason: str, need_still_wanted: bool = True) -> Match:
+    """Either side cancels a live match. Capacity comes back if it was taken.
+
+    The need returns to the pool, unless the resident says they no longer need help.
+    """
+    reason = _clean_reason(reason)
+    party = _party_of(match, user)
+    if match.status not in LIVE_STATUSES:
+        raise ValidationError("This match has already ended")
+    held_capacity = match.status in (Match.Status.ACCEPTED, Match.Status.CONFIRMED)
+    _transition(
+        match,
+        from_statuses=LIVE_STATUSES,
+        message="This match has already ended",
+        status=Match.Status.CANCELLED,
+        closed_at=timezone.now(),
+        closed_by=party,
+        close_reason=reason,
+    )
+    if held_capacity:
+        _give_capacity_back(offer_id=match.offer_id)
+    live_need = (Need.Status.PROPOSED, Need.Status.MATCHED)
+    if party == Party.RESIDENT and not need_still_wanted:
+        _set_need_status(need_id=match.need_id, to=Need.Status.CANCELLED, from_statuses=live_need, reason=reason)
+    else:
+        _set_need_status(need_id=match.need_id, to=Need.Status.OPEN, from_statuses=live_need)
+        market_changed(council_id=match.council_id)
+    if party == Party.RESIDENT:
+        if match.accepted_at:
+            _notify_provider(match, f"The resident cancelled the {_category(match)} request.")
+    else:
+        if match.accepted_at:
+            _notify_resident(match, f"{match.offer.provider.name} cancelled. We will look for someone else.")
+    return match
+
+
+@transaction.atomic
+def match_mark_done(*, match: Match, user: User) -> Match:
+    """The provider says the help was given; the resident then confirms it."""
+    _require_provider(match, user)
+    if match.status != Match.Status.CONFIRMED or match.provider_done_at is not None:
+        raise ValidationError("Only a confirmed match can be marked as done, once")
+    _transition(
+        match,
+        from_statuses=(Match.Status.CONFIRMED,),
+        message="Only a confirmed match can be marked as done, once",
+        provider_done_at=timezone.now(),
+    )
+    _notify_resident(
+        match, f"{match.offer.provider.name} says your {_category(match)} request is done. Please confirm."
+    )
+    return match
+
+
+@transaction.atomic
+def match_complete(*, match: Match, user: User) -> Match:
+    """The resident confirms the help was given: the match ends, the unit of
+    capacity comes back, and the contact details are hidden again."""
+    _require_resident(match, user)
+    if match.status != Match.Status.CONFIRMED:
+        raise ValidationError("Only a confirmed match can be completed")
+    if match.provider_done_at is None:
+        raise ValidationError("The provider has not marked this as done yet")
+    now = timezone.now()
+    _transition(
+        match,
+        from_statuses=(Match.Status.CONFIRMED,),
+        message="Only a confirmed match can be completed",
+        status=Match.Status.COMPLETED,
+        completed_at=now,
+        closed_at=now,
+        closed_by=Party.RESIDENT,
+    )
+    _give_capacity_back(offer_id=match.offer_id)
+    _set_need_status(need_id=match.need_id, to=Need.Status.COMPLETED, from_statuses=(Need.Status.MATCHED,))
+    _notify_provider(match, f"The resident confirmed the {_category(match)} request is complete. Thank you.")
+    market_changed(council_id=match.council_id)
+    return match
+
+
+@transaction.atomic
+def review_create(*, match: Match, user: User, rating: int, comment: str = "") -> Review:
+    """The resident rates a completed match once (1 to 5); the provider's rating
+    is recomputed from every review, so it can never drift."""
+    _require_resident(match, user)
+    if match.status != Match.Status.COMPLETED:
+        raise ValidationError("You can leave a review once the help is complete")
+    if Review.objects.filter(match=match).exists():
+        raise ValidationError("You have already reviewed this match")
+    review = Review(match=match, rating=rating, comment=(comment or "").strip())
+    try:
+        review.full_clean()
+    except ValidationError as exc:
+        if "rating" in exc.message_dict:
+            raise ValidationError({"rating": "Choose a rating from 1 to 5"})
+        raise
+    review.save()
+    provider = match.offer.provider
+    figures = Review.objects.filter(match__offer__provider=provider).aggregate(avg=Avg("rating"), n=Count("id"))
+    Provider.objects.filter(pk=provider.pk).update(
+        rating_average=round(figures["avg"], 2) if figures["avg"] is not None else None,
+        rating_count=figures["n"],
+        updated_at=timezone.now(),
+    )
+    return review
+
+
+@transaction.atomic
+def message_send(*, match: Match, user: User, body: str) -> Message:
+    """A message in the conversation, open only while the match is confirmed."""
+    party = _party_of(match, user)
+    if match.status != Match.Status.CONFIRMED:
+        raise ValidationError("You can only send messages while the match is confirmed")
+    message = Message(match=match, sender=user, body=(body or "").strip())
+    if not message.body:
+        raise ValidationError({"body": "Enter a message"})
+    message.full_clean()
+    message.save()
+    # The notification says a message arrived, not what it says: mails stay free of personal data.
+    if party == Party.PROVIDER:
+        _notify_resident(match, f"New message from {match.offer.provider.name}.")
+    else:
+        _notify_provider(match, f"New message about the {_category(match)} request.")
+    return message
+
+
+# --- the system and the council -------------------------------------------------------------------
+
+_NEED_GONE = (Need.Status.CANCELLED, Need.Status.EXPIRED, Need.Status.HIDDEN, Need.Status.COMPLETED)
+
+
+def match_expire_overdue(*, now: datetime | None = None) -> int:
+    """Expire proposals and accepted matches past their deadline, and close live
+    matches whose need was withdrawn meanwhile. Each need goes back to the pool
+    and the council is told the market changed, so the next batch proposes the
+    next best offer (never the same one: the pair is recorded). Safe to run twice.
+    """
+    now = now or timezone.now()
+    changed = 0
+    councils: set[int] = set()
+    overdue = Match.objects.filter(
+        status__in=(Match.Status.PROPOSED, Match.Status.ACCEPTED), respond_by__lt=now
+    ).values_list("pk", "status", "need_id", "offer_id", "council_id")
+    for pk, status, need_id, offer_id, council_id in overdue.iterator():
+        with transaction.atomic():
+            if not Match.objects.filter(pk=pk, status=status).update(
+                status=Match.Status.EXPIRED, closed_at=now, closed_by=Party.SYSTEM, close_reason="No answer in time"
+            ):
+                continue
+            if status == Match.Status.ACCEPTED:
+                _give_capacity_back(offer_id=offer_id)
+            if _set_need_status(need_id=need_id, to=Need.Status.OPEN, from_statuses=(Need.Status.PROPOSED,)):
+                councils.add(council_id)
+            changed += 1
+    orphaned = Match.objects.filter(status__in=LIVE_STATUSES, need__status__in=_NEED_GONE).values_list(
+        "pk", "status", "offer_id", "council_id"
+    )
+    for pk, status, offer_id, council_id in orphaned.iterator():
+        with transaction.atomic():
+            if not Match.objects.filter(pk=pk, status=status).update(
+                status=Match.Status.CANCELLED, closed_at=now, closed_by=Party.SYSTEM, close_reason="Need withdrawn"
+            ):
+                continue
+            if status in (Match.Status.ACCEPTED, Match.Status.CONFIRMED):
+                _give_capacity_back(offer_id=offer_id)
+            councils.add(council_id)
+            changed += 1
+    for council_id in councils:
+        with transaction.atomic():
+            market_changed(council_id=council_id)
+    return changed
+
+
+@transaction.atomic
+def match_withdraw_for_provider(
+    *, provider: Provider, reason: str, officer: User | None = None, include_confirmed: bool = False
+) -> int:
+    """Cancel, on the council's behalf, the open proposals and accepted matches of
+    a provider (e.g. on suspension); needs return to the pool. Confirmed matches
+    are withdrawn too when `include_confirmed` (a safeguarding concern)."""
+    reason = _clean_reason(reason)
+    statuses = [Match.Status.PROPOSED, Match.Status.ACCEPTED]
+    if include_confirmed:
+        statuses.append(Match.Status.CONFIRMED)
+    now = timezone.now()
+    count = 0
+    matches = list(
+        Match.objects.select_related("need__resident__user", "need__category", "offer__provider")
+        .filter(offer__provider=provider, status__in=statuses)
+        .order_by("pk")
+    )
+    for match in matches:
+        if not Match.objects.filter(pk=match.pk, status=match.status).update(
+            status=Match.Status.CANCELLED, closed_at=now, closed_by=Party.COUNCIL, close_reason=reason
+        ):
+            continue
+        if match.status in (Match.Status.ACCEPTED, Match.Status.CONFIRMED):
+            _give_capacity_back(offer_id=match.offer_id)
+        _set_need_status(
+            need_id=match.need_id, to=Need.Status.OPEN, from_statuses=(Need.Status.PROPOSED, Need.Status.MATCHED)
+        )
+        if match.accepted_at:
+            _notify_resident(match, "Your match was cancelled by the council. We will look for someone else.")
+        count += 1
+    if officer is not None:
+        audit_record(
+            actor=officer,
+            action="matching.withdraw_for_provider",
+            obj=provider,
+            council=provider.council,
+            reason=reason,
+            data={"matches_cancelled": count, "include_confirmed": include_confirmed},
+        )
+    if count:
+        market_changed(council_id=provider.council_id)
+    return count
