@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from platform_core.models import Council, ServiceCategory
+from platform_core.models import Council, Preference, ServiceCategory
 
 
 class ContactPreference(models.TextChoices):
@@ -108,6 +108,14 @@ class Need(models.Model):
             models.Index(fields=["council", "posted_at"]),
             models.Index(fields=["resident", "status"]),
         ]
+        constraints = [
+            models.CheckConstraint(
+                name="need_window_end_after_start",
+                condition=models.Q(window_start__isnull=True)
+                | models.Q(window_end__isnull=True)
+                | models.Q(window_end__gt=models.F("window_start")),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -115,3 +123,26 @@ class Need(models.Model):
     @property
     def district(self) -> str:
         return self.postcode.split(" ")[0] if self.postcode else ""
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self.status in CANCELLABLE_STATUSES
+
+    @property
+    def weekly_description(self) -> str:
+        from platform_core.availability import slots_describe
+
+        return slots_describe(self.weekly_slots or [])
+
+    @property
+    def preference_labels(self) -> list[str]:
+        labels = dict(Preference.choices)
+        return [labels.get(p, p) for p in self.preferences or []]
+
+
+EDITABLE_STATUSES = frozenset({Need.Status.DRAFT, Need.Status.OPEN})
+CANCELLABLE_STATUSES = frozenset({Need.Status.DRAFT, Need.Status.OPEN, Need.Status.PROPOSED})

@@ -1,8 +1,342 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The resident's pages: profile, the "post a need" question pages, my needs.
+
+Views parse a form, call one service or selector and render. A draft need is
+saved at every question page, so a timed-out session or a logout loses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from platform_core.models import User
+
+from . import forms as need_forms
+from .models import Need, Resident
+from .selectors import need_draft_latest_for, need_get_for, need_list_for, resident_for_user
+from .services import need_cancel, need_draft_create, need_post, need_update, resident_save
+
+CHANGE_RETURNS_TO_CHECK = "check"
 
 
-@login_required
+def resident_required(view: Callable) -> Callable:
+    """Signed in as a resident: anonymous users go to sign in, other roles get 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.role != User.Role.RESIDENT:
+            raise PermissionDenied("These pages are for residents.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def profile_required(view: Callable) -> Callable:
+    """A resident without a profile is sent to create one, then brought back here."""
+
+    @wraps(view)
+    @resident_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        resident = resident_for_user(user=request.user)
+        if resident is None:
+            return redirect(f"{reverse('residents:profile')}?next={request.path}")
+        request.resident = resident
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _show_service_errors(form: forms.Form, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
+    """Put a service's errors on the form's fields so the page shows them in place."""
+    field_map = field_map or {}
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for field, messages in exc.message_dict.items():
+        target = field_map.get(field, field)
+        for message in messages:
+            form.add_error(target if target in form.fields else None, message)
+
+
+def _own_need(request: HttpRequest, reference: str) -> Need:
+    need = need_get_for(user=request.user, reference=reference)
+    if need is None:
+        raise Http404("No such request.")
+    return need
+
+
+# --- Dashboard and profile -----------------------------------------------------
+
+
+@resident_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "residents/dashboard.html")
+    resident = resident_for_user(user=request.user)
+    page = Paginator(need_list_for(user=request.user), 20).get_page(request.GET.get("page"))
+    draft = need_draft_latest_for(user=request.user)
+    return render(
+        request,
+        "residents/dashboard.html",
+        {"resident": resident, "page": page, "draft": draft, "draft_url": _resume_url(draft) if draft else ""},
+    )
+
+
+@resident_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    resident = resident_for_user(user=request.user)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    if request.method == "POST":
+        form = need_forms.ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                resident_save(user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _show_service_errors(form, exc)
+            else:
+                return redirect(next_url or "residents:dashboard")
+    else:
+        form = need_forms.ProfileForm(initial=need_forms.ProfileForm.initial_for(user=request.user, resident=resident))
+    return render(
+        request,
+        "residents/profile.html",
+        {"form": form, "resident": resident, "next": next_url, "creating": resident is None},
+    )
+
+
+# --- Post a need: one question per page ------------------------------------------
+
+STEPS = ["category", "what", "when", "times", "where", "preferences"]
+STEP_OF_FIELD = {
+    "category": "category",
+    "title": "what",
+    "description": "what",
+    "timing": "when",
+    "urgency": "when",
+    "window_start": "times",
+    "window_end": "times",
+    "weekly_slots": "times",
+    "use_home_address": "where",
+    "postcode": "where",
+    "preferences": "preferences",
+    "language": "preferences",
+    "accessibility": "preferences",
+}
+STEP_TITLES = {
+    "category": "What kind of help do you need?",
+    "what": "What help do you need?",
+    "when": "When do you need help?",
+    "times": "When can help come?",
+    "where": "Where do you need help?",
+    "preferences": "Anything the helper should know",
+}
+
+
+def _step_url(need: Need, step: str, *, change: bool = False) -> str:
+    url = reverse(f"residents:need_{step}", kwargs={"reference": need.reference})
+    return f"{url}?change={CHANGE_RETURNS_TO_CHECK}" if change else url
+
+
+def _resume_url(need: Need) -> str:
+    """Where a resident continues a draft: the first question not yet answered."""
+    if need.category_id is None:
+        return _step_url(need, "category")
+    if not need.title or not need.description:
+        return _step_url(need, "what")
+    if not need.window_start and not need.weekly_slots:
+        return _step_url(need, "when")
+    return reverse("residents:need_check", kwargs={"reference": need.reference})
+
+
+def _step_form(step: str, request: HttpRequest, need: Need | None, resident: Resident) -> forms.Form:
+    data = request.POST if request.method == "POST" else None
+    if step == "category":
+        initial = {"category": need.category_id} if need else {}
+        return need_forms.CategoryForm(data, initial=initial, council=resident.council)
+    assert need is not None
+    if step == "what":
+        return need_forms.WhatForm(data, initial={"title": need.title, "description": need.description})
+    if step == "when":
+        return need_forms.WhenForm(data, initial={"timing": need.timing, "urgency": need.urgency})
+    if step == "times":
+        if need.timing == Need.Timing.WEEKLY:
+            return need_forms.WeeklyTimesForm(data, initial={"weekly_slots": need.weekly_slots})
+        return need_forms.OneOffTimesForm(data, initial=need_forms.OneOffTimesForm.initial_for(need))
+    if step == "where":
+        return need_forms.WhereForm(data, initial=need_forms.WhereForm.initial_for(need), resident=resident)
+    if step == "preferences":
+        initial = {"preferences": need.preferences, "language": need.language, "accessibility": need.accessibility}
+        return need_forms.PreferencesForm(data, initial=initial)
+    raise Http404
+
+
+def _step_fields(step: str, form: forms.Form) -> dict[str, Any]:
+    data = form.cleaned_data
+    if step == "times" and isinstance(form, need_forms.OneOffTimesForm):
+        start, end = form.window()
+        return {"window_start": start, "window_end": end}
+    if step == "where":
+        return {"use_home_address": data["where"] == form.HOME, "postcode": data["postcode"]}
+    return dict(data)
+
+
+def _step_field_map(step: str, form: forms.Form) -> dict[str, str]:
+    if step == "where":
+        return {"use_home_address": "where"}
+    return getattr(form, "service_fields", {})
+
+
+def _step(request: HttpRequest, step: str, reference: str | None = None) -> HttpResponse:
+    resident: Resident = request.resident
+    need = _own_need(request, reference) if reference else None
+    if need is not None and not need.is_editable:
+        return redirect("residents:need_detail", reference=need.reference)
+    change = request.GET.get("change") == CHANGE_RETURNS_TO_CHECK and need is not None
+    form = _step_form(step, request, need, resident)
+    if request.method == "POST" and form.is_valid():
+        fields = _step_fields(step, form)
+        try:
+            if need is None:
+                need = need_draft_create(resident=resident, **fields)
+            else:
+                old_timing = need.timing
+                need = need_update(need=need, **fields)
+        except ValidationError as exc:
+            _show_service_errors(form, exc, _step_field_map(step, form))
+        else:
+            if need.status == Need.Status.OPEN:
+                return redirect("residents:need_detail", reference=need.reference)
+            if change:
+                if step == "when" and need.timing != old_timing:
+                    return redirect(_step_url(need, "times", change=True))
+                return redirect("residents:need_check", reference=need.reference)
+            return redirect(_step_url(need, STEPS[STEPS.index(step) + 1]) if step != STEPS[-1] else _check_url(need))
+
+    if need is not None and need.status == Need.Status.OPEN:
+        back_url = reverse("residents:need_detail", kwargs={"reference": need.reference})
+    elif change:
+        back_url = _check_url(need)
+    elif step == STEPS[0]:
+        back_url = reverse("residents:dashboard")
+    else:
+        back_url = _step_url(need, STEPS[STEPS.index(step) - 1])
+    return render(
+        request,
+        f"residents/need_step_{step}.html",
+        {"form": form, "need": need, "back_url": back_url, "step_title": STEP_TITLES[step], "resident": resident},
+    )
+
+
+def _check_url(need: Need) -> str:
+    return reverse("residents:need_check", kwargs={"reference": need.reference})
+
+
+def _step_view(step: str, *, new: bool = False) -> Callable:
+    if new:
+
+        @profile_required
+        @require_http_methods(["GET", "POST"])
+        def view(request: HttpRequest) -> HttpResponse:
+            return _step(request, step)
+
+    else:
+
+        @profile_required
+        @require_http_methods(["GET", "POST"])
+        def view(request: HttpRequest, reference: str) -> HttpResponse:
+            return _step(request, step, reference)
+
+    view.__name__ = f"need_{step}" if not new else "need_new"
+    return view
+
+
+need_new = _step_view("category", new=True)
+need_category = _step_view("category")
+need_what = _step_view("what")
+need_when = _step_view("when")
+need_times = _step_view("times")
+need_where = _step_view("where")
+need_preferences = _step_view("preferences")
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def need_check(request: HttpRequest, reference: str) -> HttpResponse:
+    need = _own_need(request, reference)
+    if need.status != Need.Status.DRAFT:
+        return redirect("residents:need_detail", reference=need.reference)
+    errors: list[tuple[str, str]] = []
+    if request.method == "POST":
+        try:
+            need_post(need=need)
+        except ValidationError as exc:
+            items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
+            for field, messages in items:
+                step = STEP_OF_FIELD.get(field, "category")
+                errors.extend((message, _step_url(need, step, change=True)) for message in messages)
+        else:
+            return redirect("residents:need_confirmation", reference=need.reference)
+    return render(
+        request,
+        "residents/need_check.html",
+        {
+            "need": need,
+            "errors": errors,
+            "change_urls": {step: _step_url(need, step, change=True) for step in STEPS},
+            "back_url": _step_url(need, STEPS[-1]),
+        },
+    )
+
+
+@profile_required
+def need_confirmation(request: HttpRequest, reference: str) -> HttpResponse:
+    need = _own_need(request, reference)
+    if need.status == Need.Status.DRAFT:
+        return redirect("residents:need_check", reference=need.reference)
+    return render(request, "residents/need_confirmation.html", {"need": need})
+
+
+# --- My needs ----------------------------------------------------------------------
+
+
+@profile_required
+def need_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    need = _own_need(request, reference)
+    change_urls = {step: _step_url(need, step) for step in STEPS} if need.status == Need.Status.OPEN else {}
+    return render(
+        request,
+        "residents/need_detail.html",
+        {"need": need, "change_urls": change_urls, "resume_url": _resume_url(need) if need.status == "draft" else ""},
+    )
+
+
+@profile_required
+@require_http_methods(["GET", "POST"])
+def need_cancel_view(request: HttpRequest, reference: str) -> HttpResponse:
+    need = _own_need(request, reference)
+    if not need.is_cancellable:
+        return redirect("residents:need_detail", reference=need.reference)
+    form = need_forms.CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            need_cancel(need=need, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _show_service_errors(form, exc)
+        else:
+            return redirect("residents:need_detail", reference=need.reference)
+    return render(request, "residents/need_cancel.html", {"need": need, "form": form})

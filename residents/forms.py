@@ -1,0 +1,315 @@
+"""Forms parse what was typed into Python values; the rules about a profile or a
+need (postcode in the council, end after start, ...) are in services.py, and
+their errors are shown on these forms' fields."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django import forms
+from django.utils import timezone
+
+from platform_core.availability import slot_choices
+from platform_core.fields import GovukDateField
+from platform_core.models import Council, Preference
+from platform_core.selectors import category_list_active
+
+from .models import ContactPreference, Need, Resident
+
+
+def _heading(form: forms.Form, name: str) -> None:
+    """The field's label is the page's <h1> (one question per page)."""
+    form.fields[name].page_heading = True
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=150,
+        error_messages={
+            "required": "Enter your full name",
+            "max_length": "Your full name must be 150 characters or fewer",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+    )
+    preferred_name = forms.CharField(
+        label="What should helpers call you? (optional)",
+        max_length=100,
+        required=False,
+        error_messages={"max_length": "The name must be 100 characters or fewer"},
+    )
+    address_line_1 = forms.CharField(
+        label="Address line 1",
+        max_length=200,
+        error_messages={
+            "required": "Enter address line 1, typically the building and street",
+            "max_length": "Address line 1 must be 200 characters or fewer",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    address_line_2 = forms.CharField(
+        label="Address line 2 (optional)",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "Address line 2 must be 200 characters or fewer"},
+        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    )
+    town = forms.CharField(
+        label="Town or city (optional)",
+        max_length=100,
+        required=False,
+        error_messages={"max_length": "Town or city must be 100 characters or fewer"},
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    postcode = forms.CharField(
+        label="Postcode",
+        max_length=10,
+        error_messages={"required": "Enter a postcode", "max_length": "Enter a real postcode, like KT1 1EU"},
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "spellcheck": "false"}),
+    )
+    phone = forms.CharField(
+        label="Phone number (optional)",
+        help_text="For example, 07700 900 982. We will only use it to arrange your help.",
+        max_length=30,
+        required=False,
+        error_messages={"max_length": "Enter a telephone number, like 01632 960 001 or 07700 900 982"},
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    contact_preference = forms.ChoiceField(
+        label="How should we contact you?",
+        choices=ContactPreference.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how we should contact you"},
+    )
+    language = forms.CharField(
+        label="Which language do you prefer to speak?",
+        max_length=40,
+        initial="English",
+        error_messages={
+            "required": "Enter the language you prefer to speak",
+            "max_length": "The language must be 40 characters or fewer",
+        },
+    )
+    accessibility_needs = forms.CharField(
+        label="Accessibility needs (optional)",
+        help_text="For example, you use a wheelchair, or you are hard of hearing.",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Accessibility needs must be 1000 characters or fewer"},
+    )
+    vulnerability_notes = forms.CharField(
+        label="Anything a helper must know to keep you safe (optional)",
+        help_text="Only the helper you confirm will see this.",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "This must be 1000 characters or fewer"},
+    )
+    consent_share_details = forms.BooleanField(
+        label="Share my address and phone number with the helper I confirm",
+        required=False,
+    )
+
+    @classmethod
+    def initial_for(cls, *, user, resident: Resident | None) -> dict:
+        initial = {"full_name": user.full_name, "contact_preference": ContactPreference.EMAIL, "language": "English"}
+        if resident is not None:
+            for name in cls.base_fields:
+                if name != "full_name":
+                    initial[name] = getattr(resident, name)
+        return initial
+
+
+# --- Need question pages ---------------------------------------------------------
+
+
+class CategoryForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label="What kind of help do you need?",
+        queryset=None,
+        empty_label=None,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the kind of help you need",
+            "invalid_choice": "Select the kind of help you need",
+        },
+    )
+
+    def __init__(self, *args, council: Council, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = category_list_active(council=council)
+        _heading(self, "category")
+
+
+class WhatForm(forms.Form):
+    title = forms.CharField(
+        label="Give your request a short title",
+        help_text="For example, 'Lift to Kingston Hospital' or 'Weekly shopping'.",
+        max_length=100,
+        error_messages={
+            "required": "Enter a short title for your request",
+            "max_length": "The title must be 100 characters or fewer",
+        },
+    )
+    description = forms.CharField(
+        label="Describe the help you need",
+        help_text="Do not include your address or phone number: we share them only with the helper you confirm.",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={
+            "required": "Describe the help you need",
+            "max_length": "The description must be 1000 characters or fewer",
+        },
+    )
+
+
+class WhenForm(forms.Form):
+    timing = forms.ChoiceField(
+        label="How often do you need help?",
+        choices=Need.Timing.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how often you need help"},
+    )
+    urgency = forms.TypedChoiceField(
+        label="How soon do you need help?",
+        choices=Need.Urgency.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how soon you need help"},
+    )
+
+
+HOUR_CHOICES = [(h, time(h).strftime("%-I%p").lower()) for h in range(7, 23)]
+
+
+class OneOffTimesForm(forms.Form):
+    date = GovukDateField(
+        label="What date do you need help?",
+        help_text="For example, 27 3 2027",
+        error_messages={"required": "Enter the date you need help", "invalid": "The date must be a real date"},
+    )
+    start_hour = forms.TypedChoiceField(
+        label="From",
+        choices=[("", "Choose a time"), *HOUR_CHOICES],
+        coerce=int,
+        error_messages={"required": "Select the earliest time help can start", "invalid_choice": "Select a time"},
+    )
+    end_hour = forms.TypedChoiceField(
+        label="Until",
+        choices=[("", "Choose a time"), *HOUR_CHOICES],
+        coerce=int,
+        error_messages={"required": "Select the latest time help can finish", "invalid_choice": "Select a time"},
+    )
+
+    # Where the services' errors on the need are shown on this page.
+    service_fields = {"window_start": "date", "window_end": "end_hour"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _heading(self, "date")
+
+    @classmethod
+    def initial_for(cls, need: Need) -> dict:
+        if not need.window_start or not need.window_end:
+            return {}
+        start = timezone.localtime(need.window_start)
+        end = timezone.localtime(need.window_end)
+        return {"date": start.date(), "start_hour": start.hour, "end_hour": end.hour}
+
+    def window(self) -> tuple[datetime, datetime]:
+        day = self.cleaned_data["date"]
+        start = timezone.make_aware(datetime.combine(day, time(self.cleaned_data["start_hour"])))
+        end = timezone.make_aware(datetime.combine(day, time(self.cleaned_data["end_hour"])))
+        return start, end
+
+
+class WeeklyTimesForm(forms.Form):
+    weekly_slots = forms.TypedMultipleChoiceField(
+        label="When in the week can help come?",
+        help_text="Select all that apply.",
+        choices=slot_choices(),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Select at least one time of the week",
+            "invalid_choice": "Select times of the week from the list",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _heading(self, "weekly_slots")
+
+
+class WhereForm(forms.Form):
+    HOME = "home"
+    ELSEWHERE = "elsewhere"
+
+    where = forms.ChoiceField(
+        label="Where do you need help?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select where you need help"},
+    )
+    postcode = forms.CharField(
+        label="Postcode of the place, if somewhere else",
+        max_length=10,
+        required=False,
+        error_messages={"max_length": "Enter a real postcode, like KT1 1EU"},
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, resident: Resident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["where"].choices = [
+            (self.HOME, f"At my home address ({resident.postcode})"),
+            (self.ELSEWHERE, "Somewhere else"),
+        ]
+        _heading(self, "where")
+
+    @classmethod
+    def initial_for(cls, need: Need) -> dict:
+        if need.use_home_address:
+            return {"where": cls.HOME}
+        return {"where": cls.ELSEWHERE, "postcode": need.postcode}
+
+
+class PreferencesForm(forms.Form):
+    preferences = forms.MultipleChoiceField(
+        label="Do you have any preferences about your helper? (optional)",
+        help_text="Select all that apply.",
+        choices=Preference.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select preferences from the list"},
+    )
+    language = forms.CharField(
+        label="Which language should your helper speak? (optional)",
+        max_length=40,
+        required=False,
+        error_messages={"max_length": "The language must be 40 characters or fewer"},
+    )
+    accessibility = forms.CharField(
+        label="Anything else the helper should know? (optional)",
+        help_text="For example, access to your home, mobility, hearing or sight.",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": "This must be 500 characters or fewer"},
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you cancelling this request?",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Tell us why you are cancelling",
+            "max_length": "The reason must be 300 characters or fewer",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _heading(self, "reason")

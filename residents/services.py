@@ -1,0 +1,339 @@
+"""Writes about residents and their needs. Every rule about a profile or a need
+lives here, so the web pages and the API apply the same ones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from platform_core.availability import SLOT_COUNT
+from platform_core.geo import Point, PostcodeNotFound, postcode_normalise, postcode_point
+from platform_core.models import Council, Preference, User
+from platform_core.selectors import council_for_postcode
+from platform_core.services import market_changed
+
+from .models import EDITABLE_STATUSES, ContactPreference, Need, Resident
+from .validators import uk_phone_normalise
+
+OUTSIDE_COUNCILS_MESSAGE = "This postcode is outside the areas we cover. Enter a postcode where you live"
+NOT_FOUND_MESSAGE = "We could not find this postcode. Check it and enter it again"
+
+
+# --- Profile -------------------------------------------------------------------
+
+
+def _locate(postcode: str, *, field: str = "postcode") -> tuple[str, Council | None, Point | None]:
+    """Normalise and geocode a postcode offline: (postcode, its council or None, point or None).
+
+    An unknown unit postcode in a known district falls back to the district centroid.
+    """
+    try:
+        postcode = postcode_normalise(postcode)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages})
+    council = council_for_postcode(postcode)
+    try:
+        point = postcode_point(postcode)
+    except PostcodeNotFound:
+        point = None
+    return postcode, council, point
+
+
+@transaction.atomic
+def resident_save(
+    *,
+    user: User,
+    full_name: str,
+    address_line_1: str,
+    postcode: str,
+    preferred_name: str = "",
+    address_line_2: str = "",
+    town: str = "",
+    phone: str = "",
+    contact_preference: str = ContactPreference.EMAIL,
+    language: str = "English",
+    accessibility_needs: str = "",
+    vulnerability_notes: str = "",
+    consent_share_details: bool = False,
+) -> Resident:
+    """Create or update the user's resident profile. The postcode decides the council,
+    which becomes the user's council too."""
+    errors: dict[str, list[str]] = {}
+    if user.role != User.Role.RESIDENT:
+        raise ValidationError("Only residents have a resident profile.", code="not_resident")
+    if not (full_name or "").strip():
+        errors.setdefault("full_name", []).append("Enter your full name")
+    elif len(full_name) > User._meta.get_field("full_name").max_length:
+        errors.setdefault("full_name", []).append("Your full name must be 150 characters or fewer")
+    try:
+        phone = uk_phone_normalise(phone)
+    except ValidationError as exc:
+        errors.setdefault("phone", []).extend(exc.messages)
+        phone = ""
+    else:
+        if not phone and contact_preference in {ContactPreference.PHONE, ContactPreference.TEXT}:
+            errors.setdefault("phone", []).append("Enter a phone number so we can call or text you")
+    council = None
+    point = None
+    try:
+        postcode, council, point = _locate(postcode)
+        if council is None:
+            errors.setdefault("postcode", []).append(OUTSIDE_COUNCILS_MESSAGE)
+        elif point is None:
+            errors.setdefault("postcode", []).append(NOT_FOUND_MESSAGE)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+
+    resident = Resident.objects.select_for_update().filter(user=user).first() or Resident(user=user)
+    was_consenting = resident.consent_share_details if resident.pk else False
+    resident.preferred_name = preferred_name
+    resident.address_line_1 = address_line_1
+    resident.address_line_2 = address_line_2
+    resident.town = town
+    resident.postcode = postcode if point else ""
+    resident.phone = phone
+    resident.contact_preference = contact_preference
+    resident.language = language
+    resident.accessibility_needs = accessibility_needs
+    resident.vulnerability_notes = vulnerability_notes
+    resident.consent_share_details = consent_share_details
+    if consent_share_details and not was_consenting:
+        resident.consent_given_at = timezone.now()
+    elif not consent_share_details:
+        resident.consent_given_at = None
+    if council is not None and point is not None:
+        resident.council = council
+        resident.latitude, resident.longitude = point.latitude, point.longitude
+    try:
+        resident.full_clean(exclude=["user", "council", "latitude", "longitude", *errors.keys()])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    resident.save()
+
+    user.full_name = full_name.strip()
+    user.council = council
+    user.save(update_fields=["full_name", "council"])
+    return resident
+
+
+# --- Needs ---------------------------------------------------------------------
+
+# What a resident may set on a need (web question pages and API alike).
+NEED_EDITABLE_FIELDS = (
+    "category",
+    "title",
+    "description",
+    "urgency",
+    "timing",
+    "window_start",
+    "window_end",
+    "weekly_slots",
+    "use_home_address",
+    "postcode",
+    "accessibility",
+    "language",
+    "preferences",
+)
+
+
+def _need_rule_errors(need: Need, *, complete: bool, now: datetime | None = None) -> dict[str, list[str]]:
+    """Cross-field rules. With complete=False (a draft saved mid-journey) only what
+    has been answered is checked; with complete=True every answer must be there."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if need.category_id is not None:
+        category = need.category
+        if category.council_id != need.council_id or not category.is_active:
+            add("category", "Select a kind of help from the list")
+    elif complete:
+        add("category", "Select the kind of help you need")
+    if complete and not need.title.strip():
+        add("title", "Enter a short title for your request")
+    if complete and not need.description.strip():
+        add("description", "Describe the help you need")
+
+    if need.timing == Need.Timing.ONE_OFF:
+        if need.window_start and need.window_end:
+            if need.window_end <= need.window_start:
+                add("window_end", "The end time must be after the start time")
+            elif need.window_end <= now:
+                add("window_start", "The date and time must be in the future")
+        elif complete:
+            add("window_start", "Enter the date and time you need help")
+    elif need.timing == Need.Timing.WEEKLY:
+        slots = need.weekly_slots or []
+        if any(not isinstance(s, int) or isinstance(s, bool) or not 0 <= s < SLOT_COUNT for s in slots):
+            add("weekly_slots", "Select times of the week from the list")
+        elif complete and not slots:
+            add("weekly_slots", "Select at least one time of the week")
+
+    unknown = set(need.preferences or []) - set(Preference.values)
+    if unknown:
+        add("preferences", "Select preferences from the list")
+    if complete and (not need.postcode or need.latitude is None):
+        add("postcode", "Enter the postcode where you need help")
+    return errors
+
+
+def _need_apply_location(need: Need, *, use_home_address: bool, postcode: str) -> None:
+    if use_home_address:
+        resident = need.resident
+        need.use_home_address = True
+        need.postcode, need.latitude, need.longitude = resident.postcode, resident.latitude, resident.longitude
+        return
+    if not (postcode or "").strip():
+        raise ValidationError({"postcode": "Enter the postcode where you need help"}, code="required")
+    postcode, council, point = _locate(postcode)
+    if council is None:
+        raise ValidationError({"postcode": OUTSIDE_COUNCILS_MESSAGE}, code="outside")
+    if council.pk != need.council_id:
+        raise ValidationError(
+            {"postcode": f"Enter a postcode in {need.council.name}, where your request will be seen"},
+            code="other_council",
+        )
+    if point is None:
+        raise ValidationError({"postcode": NOT_FOUND_MESSAGE}, code="not_found")
+    need.use_home_address = False
+    need.postcode, need.latitude, need.longitude = postcode, point.latitude, point.longitude
+
+
+def _need_validate(need: Need, *, complete: bool) -> None:
+    errors: dict[str, list[str]] = {}
+    try:
+        need.full_clean(exclude=["resident", "council"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    for field, messages in _need_rule_errors(need, complete=complete).items():
+        errors.setdefault(field, []).extend(m for m in messages if m not in errors.get(field, []))
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def need_draft_create(*, resident: Resident, **fields: Any) -> Need:
+    """Start a need as a draft (saved at every question page so nothing is lost)."""
+    need = Need(resident=resident, council=resident.council, status=Need.Status.DRAFT)
+    _need_apply_location(need, use_home_address=True, postcode="")
+    return _need_set(need, fields, complete=False)
+
+
+def _need_set(need: Need, fields: dict[str, Any], *, complete: bool) -> Need:
+    unknown = set(fields) - set(NEED_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    fields = dict(fields)
+    if "use_home_address" in fields or "postcode" in fields:
+        _need_apply_location(
+            need,
+            use_home_address=fields.pop("use_home_address", need.use_home_address),
+            postcode=fields.pop("postcode", need.postcode),
+        )
+    for name, value in fields.items():
+        setattr(need, name, value)
+    if "timing" in fields:
+        # A need is either a one-off window or a weekly pattern, never both.
+        if need.timing == Need.Timing.WEEKLY:
+            need.window_start = need.window_end = None
+        else:
+            need.weekly_slots = []
+    if need.weekly_slots:
+        need.weekly_slots = sorted(set(need.weekly_slots))
+    if need.preferences:
+        need.preferences = list(dict.fromkeys(need.preferences))
+    _need_validate(need, complete=complete)
+    need.save()
+    return need
+
+
+@transaction.atomic
+def need_update(*, need: Need, **fields: Any) -> Need:
+    """Change a draft or an open need. An open need must stay complete and valid,
+    and the market hears about the change."""
+    need = Need.objects.select_for_update().select_related("resident", "council", "category").get(pk=need.pk)
+    if need.status not in EDITABLE_STATUSES:
+        raise ValidationError("You can only change a request while it is waiting for a match.", code="not_editable")
+    is_open = need.status == Need.Status.OPEN
+    need = _need_set(need, fields, complete=is_open)
+    if is_open:
+        market_changed(council_id=need.council_id)
+    return need
+
+
+@transaction.atomic
+def need_post(*, need: Need) -> Need:
+    """Draft -> open: the whole need is checked, then the market hears about it."""
+    need = Need.objects.select_for_update().select_related("resident", "council", "category").get(pk=need.pk)
+    if need.status != Need.Status.DRAFT:
+        raise ValidationError("This request has already been sent.", code="not_draft")
+    _need_validate(need, complete=True)
+    need.status = Need.Status.OPEN
+    need.posted_at = timezone.now()
+    need.save(update_fields=["status", "posted_at", "updated_at"])
+    market_changed(council_id=need.council_id)
+    return need
+
+
+@transaction.atomic
+def need_create_posted(*, resident: Resident, **fields: Any) -> Need:
+    """Create and post a need in one go (the API's create): all answers at once."""
+    need = Need(resident=resident, council=resident.council, status=Need.Status.DRAFT)
+    _need_apply_location(need, use_home_address=True, postcode="")
+    need = _need_set(need, fields, complete=True)
+    return need_post(need=need)
+
+
+@transaction.atomic
+def need_cancel(*, need: Need, reason: str) -> Need:
+    """Cancel a draft, open or proposed need.
+
+    One conditional UPDATE, so a cancel racing the matching engine either wins
+    or is refused; matching checks the need's status before acting on a proposal.
+    """
+    reason = (reason or "").strip()
+    max_length = Need._meta.get_field("status_reason").max_length
+    if not reason:
+        raise ValidationError({"reason": "Tell us why you are cancelling"}, code="required")
+    if len(reason) > max_length:
+        raise ValidationError({"reason": f"The reason must be {max_length} characters or fewer"}, code="max_length")
+    now = timezone.now()
+    values = {"status": Need.Status.CANCELLED, "status_reason": reason, "closed_at": now, "updated_at": now}
+    was_live = bool(
+        Need.objects.filter(pk=need.pk, status__in=[Need.Status.OPEN, Need.Status.PROPOSED]).update(**values)
+    )
+    if not was_live and not Need.objects.filter(pk=need.pk, status=Need.Status.DRAFT).update(**values):
+        raise ValidationError("This request can no longer be cancelled.", code="not_cancellable")
+    need.refresh_from_db()
+    if was_live:
+        market_changed(council_id=need.council_id)
+    return need
+
+
+def need_expire_overdue(*, now: datetime | None = None) -> int:
+    """Open or proposed one-off needs whose window has ended become expired.
+
+    One UPDATE, so running it twice (or in two workers) is harmless. Weekly needs
+    have no window and never expire this way.
+    """
+    now = now or timezone.now()
+    return Need.objects.filter(
+        status__in=[Need.Status.OPEN, Need.Status.PROPOSED],
+        timing=Need.Timing.ONE_OFF,
+        window_end__lt=now,
+    ).update(
+        status=Need.Status.EXPIRED,
+        status_reason="The time you asked for has passed.",
+        closed_at=now,
+        updated_at=now,
+    )
