@@ -1,2 +1,17 @@
+from django.urls import path
+
+from . import api
+
 app_name = "matching_api"
-urlpatterns: list = []
+urlpatterns = [
+    path("matches/", api.MatchListApi.as_view(), name="list"),
+    path("matches/<int:pk>/", api.MatchDetailApi.as_view(), name="detail"),
+    path("matches/<int:pk>/accept/", api.MatchAcceptApi.as_view(), name="accept"),
+    path("matches/<int:pk>/decline/", api.MatchDeclineApi.as_view(), name="decline"),
+    path("matches/<int:pk>/confirm/", api.MatchConfirmApi.as_view(), name="confirm"),
+    path("matches/<int:pk>/cancel/", api.MatchCancelApi.as_view(), name="cancel"),
+    path("matches/<int:pk>/done/", api.MatchDoneApi.as_view(), name="done"),
+    path("matches/<int:pk>/complete/", api.MatchCompleteApi.as_view(), name="complete"),
+    path("matches/<int:pk>/messages/", api.MatchMessagesApi.as_view(), name="messages"),
+    path("matches/<int:pk>/review/", api.MatchReviewApi.as_view(), name="review"),
+]

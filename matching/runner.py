@@ -28,7 +28,7 @@ from matching.models import Match, MatchRun
 from platform_core.availability import slot_label, slots_for_window
 from platform_core.models import TIER_ORDER, Council, MarketRule
 from platform_core.services import notification_create
-from providers.models import Provider, ProviderMember
+from providers.models import Provider, ProviderMember, clearance_covers
 from residents.models import Need
 
 logger = logging.getLogger(__name__)
@@ -116,13 +116,14 @@ def _policy(rule: MarketRule, categories: dict[int, str]):
     )
 
 
-def _load(council_id: int, now: datetime):
+def _load(council: Council, now: datetime):
     """Read the batch: open needs, offers with free capacity, excluded pairs."""
     from matching.engine import NeedInput, OfferInput
 
+    council_id = council.pk
     rule, _ = MarketRule.objects.get_or_create(council_id=council_id)
-    needs = list(selectors.needs_open_for_matching(council_id=council_id))
-    offers = list(selectors.offers_in_market(council_id=council_id))
+    needs = list(selectors.needs_open_for_matching(council=council))
+    offers = list(selectors.offers_in_market(council=council))
 
     # Continuity: the offer that last completed help for this resident in this category.
     previous: dict[tuple[int, int], int] = {}
@@ -168,9 +169,7 @@ def _load(council_id: int, now: datetime):
         cleared = set()
         for category in offer.categories.all():
             categories[category.pk] = category.safeguarding_tier
-            if not category.is_active:
-                continue
-            if _tier(category.safeguarding_tier) <= clearance:
+            if category.is_active and clearance_covers(provider.clearance, category.safeguarding_tier):
                 cleared.add(str(category.pk))
         if not cleared:
             continue
@@ -253,7 +252,7 @@ def _run_locked(council: Council, started: datetime, clock: float, trigger: str,
     from matching.engine import solve
 
     now = timezone.now()
-    rule, needs, need_inputs, offer_inputs, offer_by_id, excluded, volunteer_open, policy = _load(council.pk, now)
+    rule, needs, need_inputs, offer_inputs, offer_by_id, excluded, volunteer_open, policy = _load(council, now)
     run = MatchRun(council=council, started_at=started, trigger=trigger, solver=solver)
     run.needs, run.offers = len(need_inputs), len(offer_inputs)
     assignments = []

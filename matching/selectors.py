@@ -8,8 +8,11 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from matching.models import LIVE_STATUSES, Match, MatchRun, Message
+from platform_core.models import Council
 from providers.models import Offer, Provider
+from providers.selectors import offer_list_in_market, provider_list_for_user
 from residents.models import Need
+from residents.selectors import need_list_open_for_matching
 
 _MATCH_RELATED = (
     "need",
@@ -125,47 +128,24 @@ def match_run_list_for_council(*, council_id: int) -> QuerySet[MatchRun]:
 # --- What the runner loads -------------------------------------------------------------------------
 
 
-def needs_open_for_matching(*, council_id: int) -> QuerySet[Need]:
-    """Open needs of a council, as the engine needs them."""
-    try:
-        from residents.selectors import need_list_open_for_matching
-    except ImportError:  # TODO(matching): drop once residents.selectors ships it.
-        qs = Need.objects.filter(council_id=council_id, status=Need.Status.OPEN)
-    else:
-        qs = need_list_open_for_matching(council=council_id_to_council(council_id))
-    return qs.filter(
-        status=Need.Status.OPEN, category__isnull=False, latitude__isnull=False, longitude__isnull=False
-    ).select_related("category", "resident")
-
-
-def offers_in_market(*, council_id: int) -> QuerySet[Offer]:
-    """Active offers of verified, unsuspended providers with capacity left, with the
-    number of open proposals each holds (a proposal reserves one unit until answered)."""
-    try:
-        from providers.selectors import offer_list_in_market
-    except ImportError:  # TODO(matching): drop once providers.selectors ships it.
-        qs = Offer.objects.filter(council_id=council_id)
-    else:
-        qs = offer_list_in_market(council=council_id_to_council(council_id))
-    # Re-stated here on purpose: these are the engine's hard constraints, so they
-    # hold even if the market selector is loosened for a directory page.
+def needs_open_for_matching(*, council: Council) -> QuerySet[Need]:
+    """Open needs of a council with what the engine needs to place them."""
     return (
-        qs.filter(
-            status=Offer.Status.ACTIVE,
-            capacity_left__gt=0,
-            provider__is_suspended=False,
-            provider__verification_status=Provider.Verification.VERIFIED,
-        )
+        need_list_open_for_matching(council=council)
+        .filter(category__isnull=False, latitude__isnull=False, longitude__isnull=False)
+        .select_related("category", "resident")
+    )
+
+
+def offers_in_market(*, council: Council) -> QuerySet[Offer]:
+    """Offers in the market, with the number of open proposals each holds (a
+    proposal reserves one unit of capacity until it is answered)."""
+    return (
+        offer_list_in_market(council=council)
         .select_related("provider")
         .prefetch_related("categories")
         .annotate(open_proposals=Count("matches", filter=Q(matches__status=Match.Status.PROPOSED), distinct=True))
     )
-
-
-def council_id_to_council(council_id: int):
-    from platform_core.models import Council
-
-    return Council.objects.get(pk=council_id)
 
 
 def open_proposals_by_volunteer(*, council_id: int) -> dict[int, int]:
@@ -184,3 +164,8 @@ def open_proposals_by_volunteer(*, council_id: int) -> dict[int, int]:
 
 def live_match_count_for_offer(*, offer_id: int) -> int:
     return Match.objects.filter(offer_id=offer_id, status__in=LIVE_STATUSES).count()
+
+
+def provider_ids_for_user(*, user) -> set[int]:
+    """Ids of the providers the user is a member of (one query, for list pages)."""
+    return set(provider_list_for_user(user=user).values_list("pk", flat=True))

@@ -1,0 +1,267 @@
+"""The match lifecycle over the API: the same selectors and services as the pages.
+
+Contact details appear in a match only when `matching.selectors` allows it
+(confirmed, consented, the other party); lists never carry them.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from matching import selectors, services
+from matching.models import Match
+
+
+class ProviderPublicSerializer(serializers.Serializer):
+    """What anyone on a match may see of a provider: never its members' personal data."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    verification_status = serializers.CharField()
+    clearance = serializers.CharField()
+    rating_average = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
+    rating_count = serializers.IntegerField()
+    description = serializers.CharField()
+
+
+class NeedSummarySerializer(serializers.Serializer):
+    """What the provider sees before confirmation: no address, no name."""
+
+    reference = serializers.CharField()
+    category = serializers.CharField(source="category.name", allow_null=True, default=None)
+    urgency = serializers.IntegerField()
+    urgency_display = serializers.CharField(source="get_urgency_display")
+    timing = serializers.CharField()
+    window_start = serializers.DateTimeField(allow_null=True)
+    window_end = serializers.DateTimeField(allow_null=True)
+    weekly_slots = serializers.ListField(child=serializers.IntegerField())
+    district = serializers.CharField()
+
+
+class OfferSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    cost_type = serializers.CharField()
+    price_pence = serializers.IntegerField()
+
+
+class ContactDetailsSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    address = serializers.ListField(child=serializers.CharField())
+    postcode = serializers.CharField()
+    vulnerability_notes = serializers.CharField()
+    accessibility = serializers.CharField()
+
+
+class MatchListOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    role = serializers.SerializerMethodField()
+    need = NeedSummarySerializer()
+    offer = OfferSummarySerializer()
+    provider = ProviderPublicSerializer(source="offer.provider")
+    score = serializers.FloatField()
+    distance_km = serializers.FloatField()
+    explanation = serializers.CharField()
+    proposed_at = serializers.DateTimeField()
+    respond_by = serializers.DateTimeField()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    provider_done_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    closed_by = serializers.CharField()
+    close_reason = serializers.CharField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=["provider", "resident"]))
+    def get_role(self, match: Match) -> str:
+        """Which side of the match the caller is on."""
+        provider_ids = self.context.get("provider_ids", set())
+        return "provider" if match.offer.provider_id in provider_ids else "resident"
+
+
+class MatchDetailOutputSerializer(MatchListOutputSerializer):
+    terms = serializers.DictField(child=serializers.FloatField())
+    contact_details = serializers.SerializerMethodField()
+
+    @extend_schema_field(ContactDetailsSerializer(allow_null=True))
+    def get_contact_details(self, match: Match) -> dict | None:
+        details = selectors.match_contact_details_for(match=match, user=self.context["request"].user)
+        return ContactDetailsSerializer(details).data if details else None
+
+
+class MessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    body = serializers.CharField(max_length=2000)
+    created_at = serializers.DateTimeField(read_only=True)
+    from_me = serializers.SerializerMethodField()
+
+    def get_from_me(self, message) -> bool:
+        return message.sender_id == self.context["request"].user.pk
+
+
+def _context(request: Request) -> dict:
+    return {"request": request, "provider_ids": selectors.provider_ids_for_user(user=request.user)}
+
+
+def _detail(request: Request, match: Match, code: int = status.HTTP_200_OK) -> Response:
+    match = selectors.match_get_for_user(user=request.user, pk=match.pk)
+    return Response(MatchDetailOutputSerializer(match, context=_context(request)).data, status=code)
+
+
+class MatchListApi(ListAPIView):
+    """The caller's matches, on either side (provider member or resident)."""
+
+    serializer_class = MatchListOutputSerializer
+
+    def get_queryset(self):
+        return selectors.match_list_for_user(user=self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), **_context(self.request)}
+
+
+class MatchDetailApi(APIView):
+    @extend_schema(responses=MatchDetailOutputSerializer, summary="One of your matches")
+    def get(self, request: Request, pk: int) -> Response:
+        return _detail(request, selectors.match_get_for_user(user=request.user, pk=pk))
+
+
+class _SimpleActionApi(APIView):
+    service = None
+
+    def post(self, request: Request, pk: int) -> Response:
+        match = selectors.match_get_for_user(user=request.user, pk=pk)
+        type(self).service(match=match, user=request.user)
+        return _detail(request, match)
+
+
+class MatchAcceptApi(_SimpleActionApi):
+    service = staticmethod(services.match_accept)
+
+    @extend_schema(request=None, responses=MatchDetailOutputSerializer, summary="Accept a proposal (provider)")
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+
+class MatchConfirmApi(_SimpleActionApi):
+    service = staticmethod(services.match_confirm)
+
+    @extend_schema(
+        request=None,
+        responses=MatchDetailOutputSerializer,
+        summary="Confirm an accepted match (resident), consenting to share contact details",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+
+class MatchDoneApi(_SimpleActionApi):
+    service = staticmethod(services.match_mark_done)
+
+    @extend_schema(request=None, responses=MatchDetailOutputSerializer, summary="Mark as done (provider)")
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+
+class MatchCompleteApi(_SimpleActionApi):
+    service = staticmethod(services.match_complete)
+
+    @extend_schema(request=None, responses=MatchDetailOutputSerializer, summary="Confirm completion (resident)")
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+
+class MatchDeclineApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+
+        class Meta:
+            ref_name = "MatchDeclineInput"
+
+    @extend_schema(request=InputSerializer, responses=MatchDetailOutputSerializer, summary="Decline, with a reason")
+    def post(self, request: Request, pk: int) -> Response:
+        match = selectors.match_get_for_user(user=request.user, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.match_decline(match=match, user=request.user, **data.validated_data)
+        return _detail(request, match)
+
+
+class MatchCancelApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+        need_still_wanted = serializers.BooleanField(default=True)
+
+        class Meta:
+            ref_name = "MatchCancelInput"
+
+    @extend_schema(request=InputSerializer, responses=MatchDetailOutputSerializer, summary="Cancel, with a reason")
+    def post(self, request: Request, pk: int) -> Response:
+        match = selectors.match_get_for_user(user=request.user, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.match_cancel(match=match, user=request.user, **data.validated_data)
+        return _detail(request, match)
+
+
+class MatchMessagesApi(APIView):
+    @extend_schema(responses=MessageSerializer(many=True), summary="The conversation (while confirmed)")
+    def get(self, request: Request, pk: int) -> Response:
+        match = selectors.match_get_for_user(user=request.user, pk=pk)
+        rows = (
+            selectors.message_list_for_match(match=match, user=request.user)
+            if match.status == Match.Status.CONFIRMED
+            else []
+        )
+        return Response(MessageSerializer(rows, many=True, context={"request": request}).data)
+
+    @extend_schema(request=MessageSerializer, responses={201: MessageSerializer}, summary="Send a message")
+    def post(self, request: Request, pk: int) -> Response:
+        match = selectors.match_get_for_user(user=request.user, pk=pk)
+        data = MessageSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        message = services.message_send(match=match, user=request.user, body=data.validated_data["body"])
+        return Response(MessageSerializer(message, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class MatchReviewApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        rating = serializers.IntegerField(min_value=1, max_value=5)
+        comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "MatchReviewInput"
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: inline_serializer(
+                "MatchReviewOutput",
+                fields={
+                    "rating": serializers.IntegerField(),
+                    "comment": serializers.CharField(),
+                    "created_at": serializers.DateTimeField(),
+                },
+            )
+        },
+        summary="Review a completed match (resident, once)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        match = selectors.match_get_for_user(user=request.user, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = services.review_create(match=match, user=request.user, **data.validated_data)
+        return Response(
+            {"rating": review.rating, "comment": review.comment, "created_at": review.created_at},
+            status=status.HTTP_201_CREATED,
+        )
