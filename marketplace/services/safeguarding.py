@@ -1,0 +1,221 @@
+"""Safeguarding concerns: raised by a party to a match, worked by officers.
+
+A concern is never shown to, nor mentioned in anything sent to, the provider it
+concerns: pausing the provider uses a neutral reason the officer writes, and no
+notification about the concern goes to the provider's members.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from matching.models import Match
+from platform_core.models import User
+from platform_core.services import audit_record, notification_create
+from providers.models import ProviderMember
+
+from ..models import ConcernAction, SafeguardingConcern
+from .people import provider_pause, require_officer_of
+
+Status = SafeguardingConcern.Status
+
+
+def concern_party_role(*, user: User, match: Match) -> str | None:
+    """How a user is party to a match (resident or provider member), or None."""
+    if not user.is_authenticated:
+        return None
+    if match.need.resident.user_id == user.pk:
+        return SafeguardingConcern.RaisedAs.RESIDENT
+    if ProviderMember.objects.filter(provider_id=match.offer.provider_id, user=user).exists():
+        return SafeguardingConcern.RaisedAs.PROVIDER
+    return None
+
+
+def _console_url(concern: SafeguardingConcern) -> str:
+    from django.urls import reverse
+
+    return reverse("marketplace:concern_detail", kwargs={"pk": concern.pk})
+
+
+@transaction.atomic
+def concern_raise(
+    *, user: User, match: Match, description: str, request: HttpRequest | None = None
+) -> SafeguardingConcern:
+    """A resident or a provider member of a match raises a concern.
+
+    Raised by the resident, it concerns the match's provider; raised by the
+    provider, it concerns the resident's welfare and names no provider.
+    """
+    role = concern_party_role(user=user, match=match)
+    if role is None:
+        raise PermissionDenied("Only the people involved in this match can raise a concern about it.")
+    description = (description or "").strip()
+    if len(description) < 10:
+        raise ValidationError({"description": "Tell us what happened, in a few words at least"})
+    concern = SafeguardingConcern(
+        council_id=match.council_id,
+        match=match,
+        provider_id=match.offer.provider_id if role == SafeguardingConcern.RaisedAs.RESIDENT else None,
+        raised_by=user,
+        raised_as=role,
+        description=description,
+    )
+    concern.full_clean()
+    concern.save()
+    audit_record(
+        actor=user,
+        action="safeguarding.raise",
+        obj=concern,
+        council=match.council,
+        data={"match_id": match.pk, "raised_as": role},
+        request=request,
+    )
+    # Officers hear of it in the console; the message says nothing of whom it is about.
+    for officer in User.objects.filter(council_id=match.council_id, role=User.Role.OFFICER, is_active=True):
+        notification_create(user=officer, message="A new safeguarding concern was raised.", url=_console_url(concern))
+    return concern
+
+
+def _log(*, concern: SafeguardingConcern, officer: User, kind: str, note: str, request, data=None) -> ConcernAction:
+    action = ConcernAction.objects.create(concern=concern, officer=officer, kind=kind, note=note)
+    audit_record(
+        actor=officer,
+        action=f"safeguarding.{kind}",
+        obj=concern,
+        council=concern.council,
+        reason=note,
+        data={"status": concern.status, **(data or {})},
+        request=request,
+    )
+    return action
+
+
+def _open(concern: SafeguardingConcern, officer: User) -> None:
+    require_officer_of(officer=officer, council_id=concern.council_id)
+    if concern.status == Status.CLOSED:
+        raise ValidationError("This concern is closed.")
+
+
+@transaction.atomic
+def concern_triage(
+    *, concern: SafeguardingConcern, officer: User, risk: str, note: str = "", request: HttpRequest | None = None
+) -> SafeguardingConcern:
+    _open(concern, officer)
+    if risk not in SafeguardingConcern.Risk.values:
+        raise ValidationError({"risk": "Choose the level of risk"})
+    concern.risk = risk
+    if concern.status == Status.NEW:
+        concern.status = Status.TRIAGED
+    concern.save(update_fields=["risk", "status"])
+    _log(
+        concern=concern,
+        officer=officer,
+        kind=ConcernAction.Kind.TRIAGE,
+        note=note,
+        request=request,
+        data={"risk": risk},
+    )
+    return concern
+
+
+@transaction.atomic
+def concern_record_action(
+    *, concern: SafeguardingConcern, officer: User, note: str, request: HttpRequest | None = None
+) -> ConcernAction:
+    _open(concern, officer)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "Describe what was done"})
+    return _log(concern=concern, officer=officer, kind=ConcernAction.Kind.NOTE, note=note, request=request)
+
+
+@transaction.atomic
+def concern_pause_provider(
+    *, concern: SafeguardingConcern, officer: User, reason_for_provider: str, request: HttpRequest | None = None
+) -> int:
+    """Pause the provider concerned at once: its offers leave the market and its
+    open proposals are withdrawn. `reason_for_provider` is what the provider
+    reads; the concern itself is never disclosed. Returns proposals withdrawn."""
+    _open(concern, officer)
+    if concern.provider is None:
+        raise ValidationError("This concern does not name a provider.")
+    if concern.provider.is_suspended:
+        raise ValidationError("This provider is already paused.")
+    withdrawn = provider_pause(
+        provider=concern.provider,
+        officer=officer,
+        reason=reason_for_provider,
+        include_confirmed=True,
+        request=request,
+    )
+    concern.provider_paused_at = timezone.now()
+    concern.save(update_fields=["provider_paused_at"])
+    _log(
+        concern=concern,
+        officer=officer,
+        kind=ConcernAction.Kind.PAUSE_PROVIDER,
+        note=f"Provider paused; {withdrawn} match(es) withdrawn. Reason given: {reason_for_provider}",
+        request=request,
+        data={"provider_id": concern.provider_id, "withdrawn": withdrawn},
+    )
+    return withdrawn
+
+
+@transaction.atomic
+def concern_escalate(
+    *,
+    concern: SafeguardingConcern,
+    officer: User,
+    escalated_to: str = "",
+    reference: str = "",
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> SafeguardingConcern:
+    """Record the referral to the council's safeguarding team and send it to them."""
+    _open(concern, officer)
+    escalated_to = (escalated_to or concern.council.safeguarding_email or "").strip()
+    if not escalated_to:
+        raise ValidationError({"escalated_to": "Enter who the concern was referred to"})
+    concern.status = Status.ESCALATED
+    concern.escalated_at = timezone.now()
+    concern.escalated_to = escalated_to[:200]
+    concern.escalation_reference = (reference or "").strip()[:60]
+    concern.save(update_fields=["status", "escalated_at", "escalated_to", "escalation_reference"])
+    _log(
+        concern=concern,
+        officer=officer,
+        kind=ConcernAction.Kind.ESCALATE,
+        note=note,
+        request=request,
+        data={"escalated_to": concern.escalated_to, "reference": concern.escalation_reference},
+    )
+    if "@" in escalated_to:
+        body = (
+            f"Safeguarding concern {concern.pk} raised on {concern.created_at:%-d %B %Y} "
+            f"by a {concern.get_raised_as_display().lower()} is referred to you by {officer.email}.\n\n"
+            f"{concern.description}\n\nOfficer's note: {note}\n"
+        )
+        transaction.on_commit(
+            lambda: send_mail(f"Safeguarding referral {concern.pk}", body, None, [escalated_to], fail_silently=True)
+        )
+    return concern
+
+
+@transaction.atomic
+def concern_close(
+    *, concern: SafeguardingConcern, officer: User, outcome: str, request: HttpRequest | None = None
+) -> SafeguardingConcern:
+    _open(concern, officer)
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise ValidationError({"outcome": "Record the outcome"})
+    concern.status = Status.CLOSED
+    concern.outcome = outcome
+    concern.closed_at = timezone.now()
+    concern.save(update_fields=["status", "outcome", "closed_at"])
+    _log(concern=concern, officer=officer, kind=ConcernAction.Kind.CLOSE, note=outcome, request=request)
+    return concern

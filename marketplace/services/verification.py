@@ -1,0 +1,130 @@
+"""The verification queue: checks shown beside evidence, the officer's decision
+(delegated to providers.services, which owns the verification rules) and the
+expiry reminders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from platform_core.models import User
+from platform_core.services import audit_record, notification_create
+from providers.models import ProviderMember, VerificationEvidence
+
+from .people import require_officer_of
+
+REMINDER_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Check:
+    label: str
+    ok: bool
+    message: str
+
+
+_CHECK_LABELS = {
+    "kind": "Kind of evidence allowed for this provider",
+    "reference": "Reference format",
+    "issued_on": "Date of issue",
+    "expires_on": "Expiry date",
+    "update_service_consent": "DBS Update Service consent",
+}
+
+
+def evidence_checks(*, evidence: VerificationEvidence, today: date | None = None) -> list[Check]:
+    """Run the providers app's own validation over stored evidence and show
+    each rule as passed or failed, plus a warning if it expires soon."""
+    from providers.services import evidence_validate
+
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    try:
+        evidence_validate(
+            provider=evidence.provider,
+            kind=evidence.kind,
+            reference=evidence.reference,
+            issued_on=evidence.issued_on,
+            expires_on=evidence.expires_on,
+            update_service_consent=evidence.update_service_consent,
+            today=today,
+        )
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"reference": exc.messages}
+    checks = [
+        Check(label, key not in errors, "; ".join(errors.get(key, [])) or "Passed")
+        for key, label in _CHECK_LABELS.items()
+    ]
+    if evidence.expires_on is not None and evidence.expires_on <= today + timedelta(days=REMINDER_DAYS):
+        checks.append(Check("Time left", False, f"Expires on {evidence.expires_on:%-d %B %Y}, within 30 days"))
+    return checks
+
+
+@transaction.atomic
+def evidence_approve(
+    *, evidence: VerificationEvidence, officer: User, request: HttpRequest | None = None
+) -> VerificationEvidence:
+    from providers.services import evidence_accept
+
+    require_officer_of(officer=officer, council_id=evidence.provider.council_id)
+    return evidence_accept(evidence=evidence, officer=officer, request=request)
+
+
+@transaction.atomic
+def evidence_decline(
+    *, evidence: VerificationEvidence, officer: User, reason: str, request: HttpRequest | None = None
+) -> VerificationEvidence:
+    from providers.services import evidence_reject
+
+    require_officer_of(officer=officer, council_id=evidence.provider.council_id)
+    return evidence_reject(evidence=evidence, officer=officer, reason=reason, request=request)
+
+
+def _verification_url(provider_id: int) -> str:
+    try:
+        return reverse("providers:verification", kwargs={"pk": provider_id})
+    except NoReverseMatch:
+        return ""
+
+
+def evidence_expiry_reminders_send(*, today: date | None = None) -> int:
+    """Remind each provider, once per piece of evidence, that accepted evidence
+    expires within 30 days. Safe to run twice and from two workers at once:
+    `reminder_sent_at` is claimed by a conditional update before any mail is queued."""
+    today = today or timezone.localdate()
+    due = VerificationEvidence.objects.filter(
+        status=VerificationEvidence.Status.ACCEPTED,
+        reminder_sent_at__isnull=True,
+        expires_on__gte=today,
+        expires_on__lte=today + timedelta(days=REMINDER_DAYS),
+    ).select_related("provider", "provider__council")
+    sent = 0
+    for evidence in due:
+        with transaction.atomic():
+            claimed = VerificationEvidence.objects.filter(pk=evidence.pk, reminder_sent_at__isnull=True).update(
+                reminder_sent_at=timezone.now()
+            )
+            if not claimed:
+                continue
+            message = (
+                f"Your {evidence.get_kind_display()} expires on {evidence.expires_on:%-d %B %Y}. "
+                "Send the council up-to-date evidence before then so your offers stay in the market."
+            )
+            url = _verification_url(evidence.provider_id)
+            for member in ProviderMember.objects.filter(provider_id=evidence.provider_id).select_related("user"):
+                notification_create(user=member.user, message=message, url=url)
+            audit_record(
+                actor=None,
+                action="provider.evidence_reminder_sent",
+                obj=evidence,
+                council=evidence.provider.council,
+                data={"expires_on": evidence.expires_on.isoformat()},
+            )
+            sent += 1
+    return sent
