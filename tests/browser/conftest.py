@@ -1,0 +1,97 @@
+"""Browser tests: Playwright (sync API) driving Debian's Chromium against pytest-django's live server.
+
+Playwright cannot download its own browsers here, so we launch /usr/bin/chromium.
+The live server serves static files through the staticfiles handler, so the
+compiled stylesheet in static/build/ must exist: run `npm ci && npm run build`.
+Every test here is marked `browser` (skipped without Chromium outside CI).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django then refuses
+# ORM calls from it (SynchronousOnlyOperation) although nothing here is async.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+BUILT_CSS = ROOT / "static" / "build" / "application.css"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("needs Chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(live_server, transactional_db, council):
+    """The live server's base URL, with a council (the header's name) in the database."""
+    if not BUILT_CSS.exists():
+        pytest.fail("static/build/application.css is missing: run `npm ci && npm run build`")
+    return live_server.url
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.js_errors = errors
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def axe():
+    """axe(page) -> the violations axe-core finds on the page, as dicts."""
+    if not AXE_JS.exists():
+        pytest.fail("node_modules/axe-core is missing: run `npm ci`")
+    source = AXE_JS.read_text()
+
+    def run(page, impacts=("serious", "critical")) -> list[dict]:
+        # evaluate() goes through the DevTools protocol, which the page's CSP does not block.
+        page.evaluate(source)
+        results = page.evaluate(
+            "() => axe.run(document, {runOnly: {type: 'tag', values: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
+        )
+        return [
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "nodes": [n["target"] for n in v["nodes"]],
+            }
+            for v in results["violations"]
+            if v["impact"] in impacts
+        ]
+
+    return run
