@@ -62,14 +62,29 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache():
-    """Rate limits and debounce keys live in the cache: start every test clean."""
-    from django.core.cache import cache
+def _isolated_cache(request, settings):
+    """Rate limits, locks and debounce keys live in the cache: each test gets its own.
 
-    try:
-        cache.clear()
-    except Exception:  # noqa: BLE001, S110 - a test about an absent cache server may run here
-        pass
+    A private in-memory cache, or for tests marked `redis` the real Redis cache
+    under a key prefix of their own (never FLUSHDB: the broker may share the server).
+    """
+    import uuid
+
+    if request.node.get_closest_marker("redis") and settings.REDIS_URL:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": settings.REDIS_URL,
+                "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            }
+        }
+    else:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": f"test-{uuid.uuid4().hex}",
+            }
+        }
     yield
 
 

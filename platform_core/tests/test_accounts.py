@@ -73,7 +73,8 @@ def test_resident_cannot_see_an_officer_page(client):
     assert client.get(reverse("marketplace:console")).status_code == 403
 
 
-def test_eleventh_rapid_failed_login_from_one_address_is_refused(client):
+@pytest.mark.parametrize("cache", ["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def test_eleventh_rapid_failed_login_from_one_address_is_refused(client, cache):
     UserFactory(email="real.person@example.org")
     # Ten different accounts from one address, so the per-account limit (5) is not what trips.
     for n in range(10):
