@@ -1,0 +1,277 @@
+"""Entry points: :func:`solve` (dataclasses), :func:`solve_arrays` (columns)
+and :func:`best_offer_for` (one new need between batches)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+import numpy as np
+
+from .candidates import (
+    Candidates,
+    build_candidates,
+    exclusion_keys,
+    haversine_km,
+    slots_compatible,
+    xyz_km,
+)
+from .score import TERM_NAMES, pair_scores, pair_terms, solver_costs
+from .shards import DEFAULT_CELL_NEEDS, project_km, sharded_min_cost_flow
+from .solvers import greedy, min_cost_flow, need_priority
+from .types import (
+    Assignment,
+    MatchResult,
+    NeedArrays,
+    NeedInput,
+    OfferArrays,
+    OfferInput,
+    Policy,
+    category_codes,
+    mask_to_slots,
+    needs_to_arrays,
+    offers_to_arrays,
+    tag_vocabulary,
+)
+
+SolverName = Literal["optimal", "greedy"]
+Objective = Literal["score", "distance"]
+
+#: Default number of nearest feasible offers kept per need.
+DEFAULT_K = 16
+#: Below this many needs ``shards=None`` solves the batch as one exact problem
+#: (a 10k batch takes ~0.2 s); above it the batch is cut into cells of
+#: :data:`~matching.engine.shards.DEFAULT_CELL_NEEDS` needs.
+AUTO_SHARD_NEEDS = 20_000
+
+
+def _excluded_array(excluded: Iterable[tuple[int, int]] | np.ndarray | None, n_offers: int) -> np.ndarray | None:
+    """Sorted exclusion keys from (need row, offer row) pairs or keys."""
+    if excluded is None:
+        return None
+    if isinstance(excluded, np.ndarray) and excluded.ndim == 1:
+        return np.unique(excluded.astype(np.int64))
+    pairs = np.asarray(list(excluded), dtype=np.int64).reshape(-1, 2)
+    if pairs.size == 0:
+        return None
+    return np.unique(exclusion_keys(pairs[:, 0], pairs[:, 1], n_offers))
+
+
+def solve_arrays(
+    needs: NeedArrays,
+    offers: OfferArrays,
+    policy: Policy | None = None,
+    *,
+    excluded: Iterable[tuple[int, int]] | np.ndarray | None = None,
+    solver: SolverName = "optimal",
+    objective: Objective = "score",
+    k: int = DEFAULT_K,
+    shards: int | None = None,
+    processes: int | None = None,
+    score_repair: bool = True,
+) -> MatchResult:
+    """Match needs to offers given as columns (the hot path; no per-row objects).
+
+    ``excluded`` holds (need row, offer row) pairs, or an int64 array of
+    :func:`~matching.engine.candidates.exclusion_keys`. ``shards``: ``None``
+    decides by size, 1 solves one exact problem, ``s > 1`` cuts the batch
+    into about ``s`` cells (optimal solver only). The result lists
+    assignments as row arrays (``need_index``, ``offer_index``,
+    ``distance_km``, ``score``); ``assignments`` stays empty.
+    """
+    policy = policy or Policy()
+    t0 = time.perf_counter()
+    n = len(needs)
+    excl = _excluded_array(excluded, len(offers))
+    nxyz = xyz_km(needs.lat, needs.lon)
+    cands = build_candidates(needs, offers, policy, k=k, excluded=excl, workers=-1, need_xyz=nxyz)
+    t1 = time.perf_counter()
+    scores = pair_scores(needs, offers, policy, cands.need, cands.offer, cands.distance_km)
+    cost = solver_costs(scores, cands.distance_km, objective, policy)
+    t2 = time.perf_counter()
+    timings: dict[str, float] = {"candidates": t1 - t0, "score": t2 - t1}
+    used_shards = 1
+    if solver == "greedy":
+        chosen = greedy(
+            cands.need, cands.offer, cost, offers.capacity, need_priority(needs.urgency, needs.waited_hours)
+        )
+    elif solver == "optimal":
+        if shards is None:
+            shards = 1 if n <= AUTO_SHARD_NEEDS else math.ceil(n / DEFAULT_CELL_NEEDS)
+        if shards <= 1 or len(cands) == 0:
+            chosen = min_cost_flow(cands.need, cands.offer, cost, offers.capacity)
+        else:
+            lat0, lon0 = float(np.mean(needs.lat)), float(np.mean(needs.lon))
+            chosen, stats = sharded_min_cost_flow(
+                cands.need,
+                cands.offer,
+                cost,
+                offers.capacity,
+                project_km(needs.lat, needs.lon, lat0, lon0),
+                project_km(offers.lat, offers.lon, lat0, lon0),
+                cell_needs=max(1, math.ceil(n / shards)),
+                processes=processes,
+                score_repair=score_repair,
+            )
+            used_shards = stats.cells
+            timings.update(
+                cells=stats.seconds_cells,
+                augment=stats.seconds_augment,
+                repair=stats.seconds_repair,
+                matched_cells=stats.matched_cells,
+                matched_augmented=stats.matched_augmented,
+            )
+    else:
+        raise ValueError(f"unknown solver {solver!r} (optimal or greedy)")
+    t3 = time.perf_counter()
+    timings["solve"] = t3 - t2
+    sel = np.flatnonzero(chosen)
+    dist = cands.distance_km[sel].astype(np.float64)
+    sc = scores[sel]
+    total = float(dist.sum()) if objective == "distance" else float(sc.sum())
+    return MatchResult(
+        assignments=[],
+        matched=int(sel.size),
+        objective=total,
+        seconds=t3 - t0,
+        candidate_pairs=len(cands),
+        examined_pairs=cands.examined,
+        shards=used_shards,
+        solver=solver,
+        objective_kind=objective,
+        need_index=cands.need[sel].astype(np.int64),
+        offer_index=cands.offer[sel].astype(np.int64),
+        distance_km=dist,
+        score=sc,
+        timings=timings,
+    )
+
+
+def _to_arrays(
+    needs: Sequence[NeedInput], offers: Sequence[OfferInput], policy: Policy
+) -> tuple[NeedArrays, OfferArrays]:
+    codes = category_codes(needs, offers)
+    vocab = tag_vocabulary(needs)
+    offer_row = {o.id: j for j, o in enumerate(offers)}
+    return needs_to_arrays(needs, codes, vocab, offer_row), offers_to_arrays(offers, codes, vocab, policy)
+
+
+def _explain(
+    na: NeedArrays,
+    oa: OfferArrays,
+    policy: Policy,
+    need_rows: np.ndarray,
+    offer_rows: np.ndarray,
+    dist: np.ndarray,
+    score: np.ndarray,
+) -> list[Assignment]:
+    terms = pair_terms(na, oa, policy, need_rows, offer_rows, dist)
+    weights = {name: policy.weight(name) for name in TERM_NAMES}
+    out: list[Assignment] = []
+    for a in range(need_rows.shape[0]):
+        i, j = int(need_rows[a]), int(offer_rows[a])
+        out.append(
+            Assignment(
+                need_id=int(na.id[i]),
+                offer_id=int(oa.id[j]),
+                distance_km=round(float(dist[a]), 3),
+                score=float(score[a]),
+                terms={name: float(weights[name] * terms[name][a]) for name in TERM_NAMES},
+                shared_slots=mask_to_slots(int(na.slots[i]) & int(oa.slots[j])),
+            )
+        )
+    return out
+
+
+def solve(
+    needs: Sequence[NeedInput],
+    offers: Sequence[OfferInput],
+    policy: Policy | None = None,
+    excluded: Iterable[tuple[int, int]] = frozenset(),
+    solver: SolverName = "optimal",
+    shards: int | None = None,
+    *,
+    objective: Objective = "score",
+    k: int = DEFAULT_K,
+    processes: int | None = None,
+) -> MatchResult:
+    """Match a council batch given as dataclasses (the Django path).
+
+    ``excluded`` holds (need id, offer id) pairs never to propose (earlier
+    declines, a resident's exclusions). Returns a :class:`MatchResult` whose
+    ``assignments`` carry the score terms for explanations. Needs served are
+    maximised first, then the total score (``objective="score"``) or minus
+    the total distance (``objective="distance"``).
+    """
+    policy = policy or Policy()
+    t0 = time.perf_counter()
+    if not needs or not offers:
+        return MatchResult([], 0, 0.0, time.perf_counter() - t0, 0, 0, 0, solver, objective)
+    na, oa = _to_arrays(needs, offers, policy)
+    need_row = {x.id: i for i, x in enumerate(needs)}
+    offer_row = {o.id: j for j, o in enumerate(offers)}
+    pairs = [(need_row[a], offer_row[b]) for a, b in excluded if a in need_row and b in offer_row]
+    res = solve_arrays(
+        na,
+        oa,
+        policy,
+        excluded=pairs,
+        solver=solver,
+        objective=objective,
+        k=k,
+        shards=shards,
+        processes=processes,
+    )
+    res.assignments = _explain(na, oa, policy, res.need_index, res.offer_index, res.distance_km, res.score)
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def best_offer_for(
+    need: NeedInput,
+    offers: Sequence[OfferInput],
+    policy: Policy | None = None,
+    excluded_offer_ids: Iterable[int] = frozenset(),
+) -> Assignment | None:
+    """The instant path: the best feasible offer for one new need, or None.
+
+    Used between batches when a single need is posted; it checks the same
+    hard constraints as :func:`solve` (category and clearance, radius and
+    maximum distance, shared slot, capacity, exclusions) and ranks by the
+    same score. A vectorised scan of the council's offers is cheap for one
+    need; the batch path never scans all pairs.
+    """
+    policy = policy or Policy()
+    if not offers:
+        return None
+    na, oa = _to_arrays([need], offers, policy)
+    code = int(na.category[0])
+    serves = np.zeros(len(oa), dtype=bool)
+    serves[oa.serve_offer[oa.serve_category == code]] = True
+    d = haversine_km(na.lat[0], na.lon[0], oa.lat, oa.lon)
+    ok = serves & (oa.capacity > 0) & (d <= oa.radius_km) & (d <= policy.max_distance_km)
+    ok &= slots_compatible(na.slots[0], oa.slots)
+    banned = set(excluded_offer_ids)
+    if banned:
+        ok &= ~np.isin(oa.id, np.fromiter(banned, dtype=np.int64))
+    rows = np.flatnonzero(ok)
+    if rows.size == 0:
+        return None
+    zeros = np.zeros(rows.size, dtype=np.int64)
+    sc = pair_scores(na, oa, policy, zeros, rows, d[rows])
+    # best score; ties go to the nearer offer, then the lower id (stable runs)
+    best = int(np.lexsort((oa.id[rows], d[rows], -sc))[0])
+    j = rows[best : best + 1]
+    return _explain(na, oa, policy, zeros[:1], j, d[j], sc[best : best + 1])[0]
+
+
+__all__ = [
+    "AUTO_SHARD_NEEDS",
+    "DEFAULT_K",
+    "Candidates",
+    "best_offer_for",
+    "solve",
+    "solve_arrays",
+]

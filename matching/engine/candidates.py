@@ -1,0 +1,234 @@
+"""Candidate pairs from a spatial index, never an all-pairs scan.
+
+One KD-tree per category (``scipy.spatial.cKDTree``) over 3-D points on the
+sphere (unit vectors scaled to km), so Euclidean chord distance is monotone in
+great-circle distance and needs no projection, and a tree never holds offers
+of other categories (5-8x cheaper than one tree plus a filter, see NOTES.md).
+
+For each need we keep its ``k`` nearest *feasible* offers: the tree is asked
+for a few more than ``k``, infeasible ones (radius, slots, exclusions) are
+dropped, and only needs that found fewer than ``k`` while the query was
+saturated ask again with a doubled ``k``. ``examined`` counts every
+(need, offer) distance the trees returned, so tests can assert the work stays
+O(k) per need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .types import NeedArrays, OfferArrays, Policy
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass(slots=True)
+class Candidates:
+    """Sparse candidate graph: arc ``a`` joins need row ``need[a]`` and offer
+    row ``offer[a]`` at great-circle ``distance_km[a]``."""
+
+    need: np.ndarray
+    offer: np.ndarray
+    distance_km: np.ndarray
+    examined: int
+
+    def __len__(self) -> int:
+        return int(self.need.shape[0])
+
+    @classmethod
+    def empty(cls) -> Candidates:
+        return cls(np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.float32), 0)
+
+    def take(self, mask: np.ndarray) -> Candidates:
+        return Candidates(self.need[mask], self.offer[mask], self.distance_km[mask], self.examined)
+
+
+def xyz_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Points on a sphere of Earth's radius; chord length ~ great-circle km."""
+    la = np.radians(lat)
+    lo = np.radians(lon)
+    c = np.cos(la)
+    out = np.empty((la.shape[0], 3), dtype=np.float64)
+    out[:, 0] = c * np.cos(lo)
+    out[:, 1] = c * np.sin(lo)
+    out[:, 2] = np.sin(la)
+    out *= EARTH_RADIUS_KM
+    return out
+
+
+def chord_to_km(chord: np.ndarray) -> np.ndarray:
+    """Exact great-circle distance from a chord length (both in km)."""
+    x = np.minimum(np.asarray(chord, dtype=np.float64) / (2 * EARTH_RADIUS_KM), 1.0)
+    return 2 * EARTH_RADIUS_KM * np.arcsin(x)
+
+
+def km_to_chord(km: float) -> float:
+    return float(2 * EARTH_RADIUS_KM * np.sin(min(km / (2 * EARTH_RADIUS_KM), np.pi / 2)))
+
+
+def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distance; used by the single-need path and by checks."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+def slots_compatible(need_slots: np.ndarray, offer_slots: np.ndarray) -> np.ndarray:
+    """A shared slot is required only when both sides gave slots (mask 0 = any)."""
+    zero = np.uint64(0)
+    return (need_slots == zero) | (offer_slots == zero) | ((need_slots & offer_slots) != zero)
+
+
+def exclusion_keys(need_rows: np.ndarray, offer_rows: np.ndarray, n_offers: int) -> np.ndarray:
+    """Encode (need row, offer row) as one int64 so exclusions are a sorted search."""
+    return need_rows.astype(np.int64) * np.int64(n_offers) + offer_rows.astype(np.int64)
+
+
+def _is_excluded(keys: np.ndarray, excluded: np.ndarray | None) -> np.ndarray:
+    if excluded is None or excluded.size == 0:
+        return np.zeros(keys.shape, dtype=bool)
+    pos = np.searchsorted(excluded, keys)
+    pos = np.minimum(pos, excluded.size - 1)
+    return excluded[pos] == keys
+
+
+def _offers_by_category(offers: OfferArrays, offer_mask: np.ndarray | None) -> dict[int, np.ndarray]:
+    so, sc = offers.serve_offer, offers.serve_category
+    if offer_mask is not None:
+        keep = offer_mask[so]
+        so, sc = so[keep], sc[keep]
+    order = np.argsort(sc, kind="stable")
+    so, sc = so[order], sc[order]
+    cats, starts = np.unique(sc, return_index=True)
+    ends = np.append(starts[1:], sc.size)
+    return {int(c): so[s:e] for c, s, e in zip(cats, starts, ends, strict=True)}
+
+
+def build_candidates(
+    needs: NeedArrays,
+    offers: OfferArrays,
+    policy: Policy,
+    *,
+    k: int = 16,
+    excluded: np.ndarray | None = None,
+    need_rows: np.ndarray | None = None,
+    offer_mask: np.ndarray | None = None,
+    workers: int = 1,
+    need_xyz: np.ndarray | None = None,
+    offer_xyz: np.ndarray | None = None,
+) -> Candidates:
+    """The k nearest feasible offers of every need (or of ``need_rows``).
+
+    ``excluded`` is a *sorted* array of :func:`exclusion_keys`. ``offer_mask``
+    restricts the offers (a shard's own offers, or offers with capacity left).
+    Feasible means: serves the category (clearance already applied), within
+    the offer's radius and the council's maximum distance, a shared slot when
+    both gave slots, capacity > 0, and not an excluded pair.
+    """
+    if need_rows is None:
+        need_rows = np.arange(len(needs), dtype=np.int64)
+    has_cap = offers.capacity > 0
+    offer_mask = has_cap if offer_mask is None else (offer_mask & has_cap)
+    if need_rows.size == 0 or not offer_mask.any():
+        return Candidates.empty()
+    nx = need_xyz if need_xyz is not None else None
+    ox = offer_xyz if offer_xyz is not None else xyz_km(offers.lat, offers.lon)
+    max_km = float(policy.max_distance_km)
+    m_total = len(offers)
+    by_cat = _offers_by_category(offers, offer_mask)
+    cats = needs.category[need_rows]
+    order = np.argsort(cats, kind="stable")
+    rows_sorted = need_rows[order]
+    ucats, starts = np.unique(cats[order], return_index=True)
+    ends = np.append(starts[1:], rows_sorted.size)
+
+    out_n: list[np.ndarray] = []
+    out_o: list[np.ndarray] = []
+    out_d: list[np.ndarray] = []
+    examined = 0
+    for c, s, e in zip(ucats, starts, ends, strict=True):
+        pool = by_cat.get(int(c))
+        if pool is None or pool.size == 0:
+            continue
+        tree = cKDTree(ox[pool], balanced_tree=False, compact_nodes=False)
+        # nothing beyond the largest radius in the pool can be feasible
+        reach = min(max_km, float(offers.radius_km[pool].max()))
+        bound = km_to_chord(reach) * (1 + 1e-9) + 1e-9
+        pending = rows_sorted[s:e]
+        kq = int(min(pool.size, k + max(4, k // 2)))
+        while pending.size:
+            pts = nx[pending] if nx is not None else xyz_km(needs.lat[pending], needs.lon[pending])
+            d, ix = tree.query(pts, k=kq, distance_upper_bound=bound, workers=workers)
+            if kq == 1:
+                d, ix = d[:, None], ix[:, None]
+            valid = ix < pool.size
+            examined += int(valid.sum())
+            off = pool[np.where(valid, ix, 0)]
+            gc = chord_to_km(np.where(valid, d, 0.0))
+            feas = valid & (gc <= offers.radius_km[off]) & (gc <= max_km)
+            feas &= slots_compatible(needs.slots[pending][:, None], offers.slots[off])
+            if excluded is not None and excluded.size:
+                feas &= ~_is_excluded(exclusion_keys(pending[:, None], off, m_total), excluded)
+            cnt = np.cumsum(feas, axis=1, dtype=np.int32)
+            keep = feas & (cnt <= k)
+            # A row is finished unless it found < k feasible offers while every
+            # returned neighbour was real (more may lie within max distance).
+            again = valid[:, -1] & (cnt[:, -1] < k) & (kq < pool.size)
+            done = ~again
+            kd = keep & done[:, None]
+            r, col = np.nonzero(kd)
+            out_n.append(pending[r].astype(np.int32))
+            out_o.append(off[r, col].astype(np.int32))
+            out_d.append(gc[r, col].astype(np.float32))
+            pending = pending[again]
+            kq = int(min(pool.size, kq * 2))
+    if not out_n:
+        return Candidates(np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.float32), examined)
+    return Candidates(np.concatenate(out_n), np.concatenate(out_o), np.concatenate(out_d), examined)
+
+
+def all_feasible_pairs(
+    needs: NeedArrays,
+    offers: OfferArrays,
+    policy: Policy,
+    *,
+    excluded: np.ndarray | None = None,
+) -> Candidates:
+    """Every feasible pair (a radius query, not k-nearest).
+
+    This is the *unpruned* reference used to measure what keeping only the k
+    nearest costs; it is far too large for production batches.
+    """
+    max_km = float(policy.max_distance_km)
+    bound = km_to_chord(min(max_km, float(offers.radius_km.max(initial=0.0))))
+    nx = xyz_km(needs.lat, needs.lon)
+    ox = xyz_km(offers.lat, offers.lon)
+    by_cat = _offers_by_category(offers, offers.capacity > 0)
+    out_n, out_o, out_d = [], [], []
+    examined = 0
+    for c, pool in by_cat.items():
+        rows = np.flatnonzero(needs.category == c)
+        if rows.size == 0:
+            continue
+        t_n = cKDTree(nx[rows])
+        t_o = cKDTree(ox[pool])
+        sdm = t_n.sparse_distance_matrix(t_o, bound, output_type="ndarray")
+        examined += int(sdm.shape[0])
+        ni = rows[sdm["i"]]
+        oi = pool[sdm["j"]]
+        gc = chord_to_km(sdm["v"])
+        feas = (gc <= offers.radius_km[oi]) & (gc <= max_km)
+        feas &= slots_compatible(needs.slots[ni], offers.slots[oi])
+        if excluded is not None and excluded.size:
+            feas &= ~_is_excluded(exclusion_keys(ni, oi, len(offers)), excluded)
+        out_n.append(ni[feas].astype(np.int32))
+        out_o.append(oi[feas].astype(np.int32))
+        out_d.append(gc[feas].astype(np.float32))
+    if not out_n:
+        return Candidates.empty()
+    return Candidates(np.concatenate(out_n), np.concatenate(out_o), np.concatenate(out_d), examined)

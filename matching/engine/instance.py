@@ -1,0 +1,267 @@
+"""Synthetic instances and the benchmark's JSON instance format.
+
+The generator is what every figure in docs/performance.md was measured on: a
+uniform square region, offers = needs / 3 with capacity 1-5 (so total
+capacity ~ demand and the solver's choices matter), eight categories, offers
+serving one or two of them, radii 1-3 km, half the needs and 70% of the
+offers giving day-part slots, and one safeguarded category. It is seeded, so
+an instance is reproducible from its parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .types import MAX_SLOT, NeedArrays, OfferArrays, Policy, mask_to_slots, slots_to_mask
+
+CATEGORIES: tuple[str, ...] = (
+    "befriending",
+    "childcare",
+    "diy",
+    "gardening",
+    "meals",
+    "shopping",
+    "tech-help",
+    "transport",
+)
+#: Seven days x three day-parts (morning, afternoon, evening).
+DAY_PARTS = 21
+CENTRE = (51.41, -0.30)  # Kingston upon Thames; only the scale matters.
+
+
+@dataclass(slots=True)
+class Instance:
+    """A batch in array form, plus the names behind the integer codes."""
+
+    needs: NeedArrays
+    offers: OfferArrays
+    policy: Policy
+    categories: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+    #: Offers' clearance tiers, kept only so the JSON records what produced the
+    #: effective ``serve_*`` pairs (the arrays hold cleared categories only).
+    offer_clearance: np.ndarray | None = None
+    #: Sorted exclusion keys (need row * offers + offer row), from ``excluded``.
+    excluded: np.ndarray | None = None
+
+
+def _random_masks(rng: np.random.Generator, n: int, share: float, p_bit: float) -> np.ndarray:
+    bits = rng.random((n, DAY_PARTS)) < p_bit
+    # at least one slot for those who give slots
+    bits[np.arange(n), rng.integers(0, DAY_PARTS, n)] = True
+    weights = np.left_shift(np.uint64(1), np.arange(DAY_PARTS, dtype=np.uint64))
+    masks = (bits.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+    masks[rng.random(n) >= share] = 0
+    return masks
+
+
+def _positions(rng: np.random.Generator, n: int, region_km: float) -> tuple[np.ndarray, np.ndarray]:
+    x = (rng.random(n) - 0.5) * region_km
+    y = (rng.random(n) - 0.5) * region_km
+    lat = CENTRE[0] + y / 111.32
+    lon = CENTRE[1] + x / (111.32 * np.cos(np.radians(CENTRE[0])))
+    return lat, lon
+
+
+def generate_instance(n_needs: int, n_offers: int, region_km: float = 20.0, seed: int = 0) -> Instance:
+    """A reproducible uniform instance (see module docstring for the shape)."""
+    rng = np.random.default_rng(seed)
+    n_cat = len(CATEGORIES)
+    nlat, nlon = _positions(rng, n_needs, region_km)
+    needs = NeedArrays(
+        id=np.arange(1, n_needs + 1, dtype=np.int64),
+        lat=nlat,
+        lon=nlon,
+        category=rng.integers(0, n_cat, n_needs).astype(np.int32),
+        urgency=(rng.integers(0, 5, n_needs) / 4).astype(np.float32),
+        waited_hours=rng.uniform(0, 336, n_needs).astype(np.float32),
+        slots=_random_masks(rng, n_needs, 0.5, 0.2),
+    )
+    olat, olon = _positions(rng, n_offers, region_km)
+    first = rng.integers(0, n_cat, n_offers)
+    second = (first + rng.integers(1, n_cat, n_offers)) % n_cat
+    two = rng.random(n_offers) < 0.35
+    serve_offer = np.concatenate([np.arange(n_offers), np.flatnonzero(two)])
+    serve_category = np.concatenate([first, second[two]])
+    clearance = rng.integers(0, 3, n_offers)
+    tiers = {"childcare": 2}
+    tier_of_code = np.array([tiers.get(c, 0) for c in CATEGORIES])
+    cleared = tier_of_code[serve_category] <= clearance[serve_offer]
+    order = np.argsort(serve_offer[cleared], kind="stable")
+    price = np.where(rng.random(n_offers) < 0.8, 0.0, rng.integers(5, 31, n_offers)).astype(np.float32)
+    offers = OfferArrays(
+        id=np.arange(1, n_offers + 1, dtype=np.int64),
+        lat=olat,
+        lon=olon,
+        radius_km=rng.uniform(1.0, 3.0, n_offers).astype(np.float32),
+        capacity=rng.integers(1, 6, n_offers).astype(np.int32),
+        rating=np.round(rng.uniform(3.0, 5.0, n_offers), 1).astype(np.float32),
+        price=price,
+        slots=_random_masks(rng, n_offers, 0.7, 0.35),
+        load=np.zeros(n_offers, dtype=np.int32),
+        serve_offer=serve_offer[cleared][order].astype(np.int32),
+        serve_category=serve_category[cleared][order].astype(np.int32),
+    )
+    policy = Policy(max_distance_km=10.0, safeguarding_tiers=tiers)
+    return Instance(
+        needs=needs,
+        offers=offers,
+        policy=policy,
+        categories=CATEGORIES,
+        offer_clearance=clearance.astype(np.int32),
+    )
+
+
+def instance_to_json(inst: Instance) -> dict[str, Any]:
+    """The benchmark's instance format (see docs/matching.md)."""
+    n, o = inst.needs, inst.offers
+    cats = inst.categories
+    needs_out: list[dict[str, Any]] = []
+    for i in range(len(n)):
+        row: dict[str, Any] = {
+            "id": int(n.id[i]),
+            "lat": round(float(n.lat[i]), 6),
+            "lon": round(float(n.lon[i]), 6),
+            "category": cats[int(n.category[i])],
+            "urgency": float(n.urgency[i]),
+            "waited_hours": round(float(n.waited_hours[i]), 2),
+        }
+        s = int(n.slots[i])
+        if s:
+            row["slots"] = list(mask_to_slots(s))
+        needs_out.append(row)
+    served: list[list[str]] = [[] for _ in range(len(o))]
+    for j, c in zip(o.serve_offer.tolist(), o.serve_category.tolist(), strict=True):
+        served[j].append(cats[c])
+    clearance = inst.offer_clearance
+    offers_out: list[dict[str, Any]] = []
+    for j in range(len(o)):
+        row = {
+            "id": int(o.id[j]),
+            "lat": round(float(o.lat[j]), 6),
+            "lon": round(float(o.lon[j]), 6),
+            "radius_km": round(float(o.radius_km[j]), 3),
+            "categories": served[j],
+            "capacity": int(o.capacity[j]),
+            "rating": round(float(o.rating[j]), 1),
+        }
+        if float(o.price[j]):
+            row["price"] = float(o.price[j])
+        if clearance is not None:
+            row["clearance_tier"] = int(clearance[j])
+        s = int(o.slots[j])
+        if s:
+            row["slots"] = list(mask_to_slots(s))
+        offers_out.append(row)
+    p = inst.policy
+    policy: dict[str, Any] = {"max_distance_km": p.max_distance_km}
+    if p.safeguarding_tiers:
+        policy["safeguarding_tiers"] = dict(p.safeguarding_tiers)
+    if p.weights:
+        policy["weights"] = dict(p.weights)
+    return {"needs": needs_out, "offers": offers_out, "policy": policy}
+
+
+def _tags_matrix(rows: Sequence[Sequence[str]], vocab: Mapping[str, int]) -> np.ndarray:
+    words = max(1, (len(vocab) + 63) // 64)
+    out = np.zeros((len(rows), words), dtype=np.uint64)
+    for r, tags in enumerate(rows):
+        for t in tags:
+            b = vocab.get(t)
+            if b is not None:
+                out[r, b // 64] |= np.uint64(1 << (b % 64))
+    return out
+
+
+def instance_from_json(data: Mapping[str, Any]) -> Instance:
+    """Parse the instance format column by column (no per-row objects kept).
+
+    Categories may be strings or integers. Optional keys: need ``slots``,
+    ``preferences``, ``previous_offer``; offer ``slots``, ``price``, ``tags``,
+    ``load``, ``clearance_tier``, ``cleared_categories``; policy keys as in
+    :class:`Policy`; top-level ``excluded``: [[need id, offer id], ...].
+    """
+    policy = Policy.from_dict(data.get("policy", {}))
+    needs = data["needs"]
+    offers = data["offers"]
+    names: set[str] = {str(x["category"]) for x in needs}
+    for o in offers:
+        names.update(str(c) for c in o["categories"])
+    cats = tuple(sorted(names))
+    code = {c: i for i, c in enumerate(cats)}
+    vocab_set: set[str] = set()
+    for x in needs:
+        vocab_set.update(x.get("preferences") or ())
+    vocab = {t: i for i, t in enumerate(sorted(vocab_set))}
+    offer_row = {int(o["id"]): j for j, o in enumerate(offers)}
+    prev = np.array([offer_row.get(x.get("previous_offer"), -1) for x in needs], dtype=np.int64)
+    n = len(needs)
+    na = NeedArrays(
+        id=np.array([x["id"] for x in needs], dtype=np.int64).reshape(n),
+        lat=np.array([x["lat"] for x in needs], dtype=np.float64).reshape(n),
+        lon=np.array([x["lon"] for x in needs], dtype=np.float64).reshape(n),
+        category=np.array([code[str(x["category"])] for x in needs], dtype=np.int32).reshape(n),
+        urgency=np.array([x.get("urgency", 0.0) for x in needs], dtype=np.float32).reshape(n),
+        waited_hours=np.array([x.get("waited_hours", 0.0) for x in needs], dtype=np.float32).reshape(n),
+        slots=np.array([slots_to_mask(x.get("slots")) for x in needs], dtype=np.uint64).reshape(n),
+        prefs=_tags_matrix([x.get("preferences") or () for x in needs], vocab) if vocab else None,
+        previous_offer=prev if (prev >= 0).any() else None,
+    )
+    tiers = {str(k): int(v) for k, v in policy.safeguarding_tiers.items()}
+    serve_offer: list[int] = []
+    serve_category: list[int] = []
+    for j, o in enumerate(offers):
+        tier_o = int(o.get("clearance_tier", 0))
+        cleared = {str(c) for c in o.get("cleared_categories") or ()}
+        for c in sorted({str(c) for c in o["categories"]}):
+            t = tiers.get(c, 0)
+            if t <= 0 or tier_o >= t or c in cleared:
+                serve_offer.append(j)
+                serve_category.append(code[c])
+    m = len(offers)
+    oa = OfferArrays(
+        id=np.array([o["id"] for o in offers], dtype=np.int64).reshape(m),
+        lat=np.array([o["lat"] for o in offers], dtype=np.float64).reshape(m),
+        lon=np.array([o["lon"] for o in offers], dtype=np.float64).reshape(m),
+        radius_km=np.array([o["radius_km"] for o in offers], dtype=np.float32).reshape(m),
+        capacity=np.array([max(0, int(o.get("capacity", 1))) for o in offers], dtype=np.int32).reshape(m),
+        rating=np.array(
+            [policy.unrated_rating if o.get("rating") is None else o["rating"] for o in offers],
+            dtype=np.float32,
+        ).reshape(m),
+        price=np.array([o.get("price", 0.0) for o in offers], dtype=np.float32).reshape(m),
+        slots=np.array([slots_to_mask(o.get("slots")) for o in offers], dtype=np.uint64).reshape(m),
+        load=np.array([o.get("load", 0) for o in offers], dtype=np.int32).reshape(m),
+        serve_offer=np.array(serve_offer, dtype=np.int32),
+        serve_category=np.array(serve_category, dtype=np.int32),
+        tags=_tags_matrix([o.get("tags") or () for o in offers], vocab) if vocab else None,
+    )
+    need_row = {int(x["id"]): i for i, x in enumerate(needs)}
+    keys = [
+        need_row[int(a)] * m + offer_row[int(b)]
+        for a, b in data.get("excluded") or ()
+        if int(a) in need_row and int(b) in offer_row
+    ]
+    return Instance(
+        needs=na,
+        offers=oa,
+        policy=policy,
+        categories=cats,
+        tags=tuple(vocab),
+        excluded=np.unique(np.array(keys, dtype=np.int64)) if keys else None,
+    )
+
+
+__all__ = [
+    "CATEGORIES",
+    "DAY_PARTS",
+    "MAX_SLOT",
+    "Instance",
+    "generate_instance",
+    "instance_from_json",
+    "instance_to_json",
+]

@@ -1,0 +1,107 @@
+"""Score terms of a (need, offer) pair and the integer costs the solver uses.
+
+Every term is a number in [0, 1] (1 = best); the score is the weighted sum,
+with weights from the council's :class:`~matching.engine.types.Policy`:
+
+=============  ===========================================================
+``distance``   ``1 - d / max_distance_km``: nearer is better
+``urgency``    the need's urgency (0 routine .. 1 critical)
+``waited``     ``min(waited_hours / waited_saturation_hours, 1)``: older needs
+               win ties for scarce capacity, so no need starves
+``rating``     provider rating / 5 (unrated = ``Policy.unrated_rating``)
+``cost``       ``1 / (1 + price / price_scale)``: free offers score 1
+``preference`` share of the need's preference tags the offer carries (1 if none)
+``continuity`` 1 if the offer is the one that helped this need last time
+``spread``     ``1 / (1 + load / spread_load_scale)``: offers already holding
+               work are less attractive, spreading work across providers
+=============  ===========================================================
+
+``urgency`` and ``waited`` are the same on every arc of a need: they cannot
+change *which* offer a need gets, only *which needs* are served when capacity
+is short (the solver first maximises needs served, then the score).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .types import DEFAULT_WEIGHTS, NeedArrays, OfferArrays, Policy
+
+TERM_NAMES: tuple[str, ...] = tuple(DEFAULT_WEIGHTS)
+
+#: Scores are rounded to 1/SCORE_SCALE points for the integer solver. Small
+#: integers keep OR-Tools' cost-scaling phases few (it scales by log of n*C).
+SCORE_SCALE = 100
+#: Distances are rounded to metres in the ``distance`` objective.
+DISTANCE_SCALE = 1000
+
+
+def pair_terms(
+    needs: NeedArrays,
+    offers: OfferArrays,
+    policy: Policy,
+    need_rows: np.ndarray,
+    offer_rows: np.ndarray,
+    distance_km: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Unweighted terms (each in [0, 1]) for arrays of pairs."""
+    max_d = max(float(policy.max_distance_km), 1e-9)
+    terms: dict[str, np.ndarray] = {
+        "distance": np.clip(1.0 - distance_km.astype(np.float32) / np.float32(max_d), 0, 1),
+        "urgency": np.clip(needs.urgency[need_rows], 0, 1),
+        "waited": np.clip(needs.waited_hours[need_rows] / np.float32(policy.waited_saturation_hours), 0, 1),
+        "rating": np.clip(offers.rating[offer_rows] / np.float32(5.0), 0, 1),
+        "cost": 1.0 / (1.0 + np.maximum(offers.price[offer_rows], 0) / np.float32(policy.price_scale)),
+        "spread": 1.0 / (1.0 + np.maximum(offers.load[offer_rows], 0) / np.float32(policy.spread_load_scale)),
+    }
+    if needs.prefs is not None and offers.tags is not None:
+        want = needs.prefs[need_rows]
+        have = offers.tags[offer_rows]
+        asked = np.bitwise_count(want).sum(axis=1)
+        got = np.bitwise_count(want & have).sum(axis=1)
+        terms["preference"] = np.where(asked > 0, got / np.maximum(asked, 1), 1.0).astype(np.float32)
+    else:
+        terms["preference"] = np.ones(need_rows.shape, dtype=np.float32)
+    if needs.previous_offer is not None:
+        terms["continuity"] = (needs.previous_offer[need_rows] == offer_rows).astype(np.float32)
+    else:
+        terms["continuity"] = np.zeros(need_rows.shape, dtype=np.float32)
+    return {name: terms[name].astype(np.float32, copy=False) for name in TERM_NAMES}
+
+
+def pair_scores(
+    needs: NeedArrays,
+    offers: OfferArrays,
+    policy: Policy,
+    need_rows: np.ndarray,
+    offer_rows: np.ndarray,
+    distance_km: np.ndarray,
+) -> np.ndarray:
+    """Weighted score of each pair (points; higher is better)."""
+    terms = pair_terms(needs, offers, policy, need_rows, offer_rows, distance_km)
+    total = np.zeros(need_rows.shape, dtype=np.float64)
+    for name, values in terms.items():
+        w = policy.weight(name)
+        if w:
+            total += w * values
+    return total
+
+
+def max_score(policy: Policy) -> float:
+    """Upper bound of a score (every term is at most 1)."""
+    return sum(max(policy.weight(n), 0.0) for n in TERM_NAMES)
+
+
+def solver_costs(score: np.ndarray, distance_km: np.ndarray, objective: str, policy: Policy) -> np.ndarray:
+    """Non-negative int64 arc costs; the solver minimises their sum.
+
+    Among solutions serving the same number of needs, adding one constant to
+    every arc shifts every total equally, so ``max_score - score`` is as good
+    as ``-score`` and keeps costs non-negative and small.
+    """
+    if objective == "distance":
+        return np.rint(distance_km.astype(np.float64) * DISTANCE_SCALE).astype(np.int64)
+    if objective == "score":
+        top = max_score(policy)
+        return np.rint((top - score) * SCORE_SCALE).astype(np.int64)
+    raise ValueError(f"unknown objective {objective!r} (score or distance)")
