@@ -249,6 +249,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field names collide across apps ("kind", "role") get one name each.
+    "ENUM_NAME_OVERRIDES": {
+        "ProviderKindEnum": "providers.models.Provider.Kind",
+        "EvidenceKindEnum": "providers.models.VerificationEvidence.Kind",
+        "ProviderMemberRoleEnum": "providers.models.ProviderMember.Role",
+        "PreferenceEnum": "platform_core.models.Preference",
+    },
 }
 
 # --- Security ----------------------------------------------------------------
