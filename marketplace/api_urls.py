@@ -1,2 +1,14 @@
+from django.urls import path
+
+from . import api
+
 app_name = "marketplace_api"
-urlpatterns: list = []
+urlpatterns = [
+    path("concerns/", api.ConcernListCreateApi.as_view(), name="concerns"),
+    path("concerns/<int:pk>/", api.ConcernDetailApi.as_view(), name="concern_detail"),
+    path("reports/", api.ReportCreateApi.as_view(), name="reports"),
+    path("console/verification/", api.EvidenceQueueApi.as_view(), name="console_verification"),
+    path("console/moderation/", api.ModerationQueueApi.as_view(), name="console_moderation"),
+    path("console/concerns/", api.ConcernQueueApi.as_view(), name="console_concerns"),
+    path("console/concerns/<int:pk>/", api.ConcernConsoleDetailApi.as_view(), name="console_concern_detail"),
+]

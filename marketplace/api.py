@@ -1,0 +1,189 @@
+"""API: parties raise safeguarding concerns and report content; officers read
+the console's queues (IsCouncilOfficer; the middleware also demands TOTP)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from platform_core.permissions import IsCouncilOfficer
+
+from . import selectors
+from .models import SafeguardingConcern, TargetType
+from .services import moderation, safeguarding
+
+
+class ConcernOwnOutputSerializer(serializers.Serializer):
+    """What the person who raised a concern sees of it: not the officers' log."""
+
+    id = serializers.IntegerField()
+    match = serializers.IntegerField(source="match_id", allow_null=True)
+    description = serializers.CharField()
+    status = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "ConcernOwn"
+
+    def get_status(self, concern: SafeguardingConcern) -> str:
+        return "closed" if concern.status == SafeguardingConcern.Status.CLOSED else "open"
+
+
+class ConcernListCreateApi(ListAPIView):
+    """Concerns you raised (GET); raise one about a match you are party to (POST)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ConcernOwnOutputSerializer
+
+    class InputSerializer(serializers.Serializer):
+        match = serializers.IntegerField()
+        description = serializers.CharField(max_length=4000)
+
+        class Meta:
+            ref_name = "ConcernRaiseInput"
+
+    def get_queryset(self):
+        return selectors.concern_list_for_user(user=self.request.user)
+
+    @extend_schema(request=InputSerializer, responses={201: ConcernOwnOutputSerializer}, summary="Raise a concern")
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        match = selectors.match_get_for_party(user=request.user, pk=data.validated_data["match"])
+        concern = safeguarding.concern_raise(
+            user=request.user, match=match, description=data.validated_data["description"], request=request
+        )
+        return Response(ConcernOwnOutputSerializer(concern).data, status=status.HTTP_201_CREATED)
+
+
+class ConcernDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ConcernOwnOutputSerializer, summary="A concern you raised")
+    def get(self, request: Request, pk: int) -> Response:
+        concern = selectors.concern_get_for_user(user=request.user, pk=pk)
+        return Response(ConcernOwnOutputSerializer(concern).data)
+
+
+class ReportCreateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        target_type = serializers.ChoiceField(choices=TargetType.choices)
+        target_id = serializers.IntegerField(min_value=1)
+        reason = serializers.CharField(max_length=1000)
+
+        class Meta:
+            ref_name = "ReportInput"
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        status = serializers.CharField()
+
+        class Meta:
+            ref_name = "ReportOutput"
+
+    @extend_schema(
+        request=InputSerializer, responses={201: OutputSerializer}, summary="Report a need, offer or provider"
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = moderation.report_create(reporter=request.user, **data.validated_data)
+        return Response(self.OutputSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+# --- Console (officers) -------------------------------------------------------------------------
+
+
+class EvidenceQueueOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    provider = serializers.IntegerField(source="provider_id")
+    provider_name = serializers.CharField(source="provider.name")
+    kind = serializers.CharField()
+    reference = serializers.CharField()
+    issued_on = serializers.DateField(allow_null=True)
+    expires_on = serializers.DateField(allow_null=True)
+    submitted_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "ConsoleEvidence"
+
+
+class EvidenceQueueApi(ListAPIView):
+    """Evidence waiting for the council, oldest first."""
+
+    permission_classes = [IsCouncilOfficer]
+    serializer_class = EvidenceQueueOutputSerializer
+
+    def get_queryset(self):
+        return selectors.evidence_list_waiting(officer=self.request.user)
+
+
+class FlagSerializer(serializers.Serializer):
+    cause = serializers.CharField()
+    detail = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "ConsoleFlag"
+
+
+class ModerationQueueApi(APIView):
+    permission_classes = [IsCouncilOfficer]
+
+    class OutputSerializer(serializers.Serializer):
+        target_type = serializers.CharField()
+        target_id = serializers.IntegerField(source="target.pk")
+        status = serializers.CharField(source="target.status")
+        pending_review = serializers.BooleanField()
+        flags = FlagSerializer(many=True)
+
+        class Meta:
+            ref_name = "ConsoleModerationItem"
+
+    @extend_schema(responses=OutputSerializer(many=True), summary="The moderation queue")
+    def get(self, request: Request) -> Response:
+        moderation.moderation_scan(council=request.user.council)
+        items = selectors.moderation_queue(officer=request.user)
+        return Response(self.OutputSerializer(items, many=True).data)
+
+
+class ConcernConsoleOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    match = serializers.IntegerField(source="match_id", allow_null=True)
+    provider = serializers.IntegerField(source="provider_id", allow_null=True)
+    raised_as = serializers.CharField()
+    description = serializers.CharField()
+    status = serializers.CharField()
+    risk = serializers.CharField()
+    outcome = serializers.CharField()
+    escalated_at = serializers.DateTimeField(allow_null=True)
+    provider_paused_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "ConsoleConcern"
+
+
+class ConcernQueueApi(ListAPIView):
+    permission_classes = [IsCouncilOfficer]
+    serializer_class = ConcernConsoleOutputSerializer
+
+    def get_queryset(self):
+        return selectors.concern_list_for_officer(officer=self.request.user, status=self.request.GET.get("status", ""))
+
+
+class ConcernConsoleDetailApi(APIView):
+    permission_classes = [IsCouncilOfficer]
+
+    @extend_schema(responses=ConcernConsoleOutputSerializer, summary="One safeguarding concern (officers)")
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(
+            ConcernConsoleOutputSerializer(selectors.concern_get_for_officer(officer=request.user, pk=pk)).data
+        )

@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from platform_core.models import SafeguardingTier, default_weights
+from residents.models import Need
+
+from .models import SafeguardingConcern
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "govuk-textarea"}),
+        error_messages={"required": "Enter a reason"},
+    )
+
+    def __init__(self, *args, label: str = "Reason", help_text: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+        self.fields["reason"].help_text = help_text
+
+
+class OptionalReasonForm(ReasonForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = False
+
+
+class ConcernRaiseForm(forms.Form):
+    description = forms.CharField(
+        label="What is your concern?",
+        help_text="Tell us what happened or what worries you. Only council officers will read this. "
+        "If someone is in immediate danger, call 999.",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 8, "class": "govuk-textarea"}),
+        error_messages={"required": "Tell us what your concern is"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["description"].page_heading = True
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        label="What is wrong with it?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 5, "class": "govuk-textarea"}),
+        error_messages={"required": "Tell us what is wrong"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].page_heading = True
+
+
+class TriageForm(forms.Form):
+    risk = forms.ChoiceField(
+        label="Level of risk",
+        choices=SafeguardingConcern.Risk.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the level of risk"},
+    )
+    note = forms.CharField(label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label="What was done",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Describe what was done"},
+    )
+
+
+class PauseForm(forms.Form):
+    reason_for_provider = forms.CharField(
+        label="Reason the provider will see",
+        help_text="Do not mention the concern. For example: “Paused by the council while we review your account.”",
+        initial="Paused by the council while we review your account.",
+        max_length=300,
+    )
+
+
+class EscalateForm(forms.Form):
+    escalated_to = forms.CharField(
+        label="Referred to",
+        help_text="The council's safeguarding team e-mail address, or the team's name",
+        max_length=200,
+        required=False,
+    )
+    reference = forms.CharField(label="Referral reference (optional)", max_length=60, required=False)
+    note = forms.CharField(label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CloseForm(forms.Form):
+    outcome = forms.CharField(
+        label="Outcome", widget=forms.Textarea(attrs={"rows": 4}), error_messages={"required": "Record the outcome"}
+    )
+
+
+class BlockedWordForm(forms.Form):
+    word = forms.CharField(label="Word or phrase", max_length=60, error_messages={"required": "Enter a word or phrase"})
+
+
+def _pounds_to_pence(value: Decimal | None) -> int | None:
+    return None if value is None else int((value * 100).to_integral_value())
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100, error_messages={"required": "Enter a name"})
+    description = forms.CharField(
+        label="Description", max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    safeguarding_tier = forms.ChoiceField(
+        label="Safeguarding tier",
+        choices=SafeguardingTier.choices,
+        widget=forms.RadioSelect,
+        help_text="Which providers may serve this category.",
+    )
+    price_cap = forms.DecimalField(
+        label="Price cap in pounds (optional)",
+        help_text="The most a provider may charge per hour or visit. Leave empty for no cap.",
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=7,
+        decimal_places=2,
+    )
+    is_active = forms.BooleanField(label="Residents can choose this category", required=False, initial=True)
+
+    @classmethod
+    def initial_for(cls, category) -> dict:
+        return {
+            "name": category.name,
+            "description": category.description,
+            "safeguarding_tier": category.safeguarding_tier,
+            "price_cap": None if category.price_cap_pence is None else Decimal(category.price_cap_pence) / 100,
+            "is_active": category.is_active,
+        }
+
+    @property
+    def price_cap_pence(self) -> int | None:
+        return _pounds_to_pence(self.cleaned_data.get("price_cap"))
+
+
+class MarketRuleForm(forms.Form):
+    max_distance_km = forms.DecimalField(
+        label="Furthest a match may span, in km", min_value=Decimal("0.5"), max_value=Decimal("100"), decimal_places=1
+    )
+    response_deadline_hours = forms.IntegerField(
+        label="Hours a provider has to answer a proposal", min_value=1, max_value=24 * 14
+    )
+    max_open_proposals_volunteer = forms.IntegerField(
+        label="Open proposals an individual volunteer may hold", min_value=1, max_value=50
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in default_weights():
+            self.fields[f"weight_{name}"] = forms.FloatField(
+                label=f"Weight: {name}", min_value=0, max_value=10, help_text="0 ignores this term; 10 at most."
+            )
+
+    @classmethod
+    def initial_for(cls, rule) -> dict:
+        data = {
+            "max_distance_km": rule.max_distance_km,
+            "response_deadline_hours": rule.response_deadline_hours,
+            "max_open_proposals_volunteer": rule.max_open_proposals_volunteer,
+        }
+        weights = {**default_weights(), **(rule.weights or {})}
+        data.update({f"weight_{k}": v for k, v in weights.items()})
+        return data
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {k: self.cleaned_data[f"weight_{k}"] for k in default_weights()}
+
+
+class AnalyticsFilterForm(forms.Form):
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    category = forms.TypedChoiceField(label="Category", required=False, coerce=int, empty_value=None)
+    district = forms.ChoiceField(label="Postcode district", required=False)
+
+    def __init__(self, *args, categories=(), districts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "All categories")] + [(c.pk, c.name) for c in categories]
+        self.fields["district"].choices = [("", "All districts")] + [(d, d) for d in districts]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError({"date_to": "The end date must be on or after the start date"})
+        return data
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(label="Officer or person (e-mail)", required=False)
+    action = forms.CharField(label="Action", required=False, help_text="For example: safeguarding or provider.suspend")
+    object_type = forms.CharField(label="Object type", required=False, help_text="For example: residents.Resident")
+    object_id = forms.CharField(label="Object id", required=False)
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+NEED_STATUS_LABELS = dict(Need.Status.choices)

@@ -1,0 +1,13 @@
+"""Pages for anyone party to a match or using the service (mounted at /concerns/):
+raise a safeguarding concern, see the concerns you raised, report something."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "concerns"
+urlpatterns = [
+    path("", views.my_concerns, name="mine"),
+    path("raise/<int:match_id>/", views.concern_raise, name="raise"),
+    path("report/<str:target_type>/<int:target_id>/", views.report_create, name="report"),
+]

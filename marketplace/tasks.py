@@ -1,0 +1,22 @@
+"""Thin Celery entry points; each is safe to run twice."""
+
+from celery import shared_task
+
+from platform_core.models import Council
+
+
+@shared_task(name="marketplace.tasks.evidence_expiry_reminders_task")
+def evidence_expiry_reminders_task() -> int:
+    """Remind providers of evidence expiring within 30 days (once per evidence)."""
+    from .services.verification import evidence_expiry_reminders_send
+
+    return evidence_expiry_reminders_send()
+
+
+@shared_task(name="marketplace.tasks.moderation_scan_task")
+def moderation_scan_task() -> int:
+    """Flag contact details, links, prices and listed words in needs and offers
+    changed since the last scan, council by council."""
+    from .services.moderation import moderation_scan
+
+    return sum(moderation_scan(council=council) for council in Council.objects.all())
