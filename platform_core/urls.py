@@ -29,6 +29,7 @@ urlpatterns = [
     path("provider/", include("providers.urls")),
     path("matches/", include("matching.urls")),
     path("console/", include("marketplace.urls")),
+    path("concerns/", include("marketplace.public_urls")),
     path("openreferral/", include("marketplace.openreferral_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
