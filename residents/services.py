@@ -235,11 +235,10 @@ def _need_set(need: Need, fields: dict[str, Any], *, complete: bool) -> Need:
         raise ValueError(f"Not editable: {sorted(unknown)}")
     fields = dict(fields)
     if "use_home_address" in fields or "postcode" in fields:
-        _need_apply_location(
-            need,
-            use_home_address=fields.pop("use_home_address", need.use_home_address),
-            postcode=fields.pop("postcode", need.postcode),
-        )
+        use_home_address = fields.pop("use_home_address", need.use_home_address)
+        # Moving a need away from home needs a postcode of its own, never the home one by default.
+        kept_postcode = "" if need.use_home_address else need.postcode
+        _need_apply_location(need, use_home_address=use_home_address, postcode=fields.pop("postcode", kept_postcode))
     for name, value in fields.items():
         setattr(need, name, value)
     if "timing" in fields:
