@@ -1,0 +1,243 @@
+"""A real Celery worker (with its beat) on a real Redis, against the test database.
+
+The test starts its own redis-server on a free port, so stopping it never
+touches the shared server. Posting a need must produce a proposal with nobody
+calling the engine; with Redis down, posting must still return at once, and
+once Redis is back the beat's sweep proposes for every need posted meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+
+from matching.models import Match
+from platform_core.services import market_changed
+from platform_core.tests.factories import ServiceCategoryFactory
+from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMemberFactory
+from residents.models import Need
+from residents.tests.factories import NeedFactory, ResidentFactory
+
+pytestmark = [
+    pytest.mark.celery,
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """A throwaway redis-server this test owns (no persistence)."""
+
+    def __init__(self, directory: Path):
+        self.port = _free_port()
+        self.directory = directory
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def publish_to(redis_server):
+    """Point this process's Celery producer at the test's Redis, and back afterwards."""
+    from platform_core.celery import app
+
+    def reset_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    old = app.conf.broker_url
+    app.conf.broker_url = redis_server.url
+    reset_pools()
+    yield app
+    app.conf.broker_url = old
+    reset_pools()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, redis_server, publish_to, tmp_path):
+    """`celery -A platform_core worker -B` on the test database and the test's Redis."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": redis_server.url,
+        "REDIS_URL": redis_server.url,
+        "MATCHING_SWEEP_SECONDS": "1",
+        "CONN_MAX_AGE": "0",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed in teardown
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            os.environ.get("MATCHING_TEST_WORKER_APP", "platform_core"),
+            "worker",
+            "-B",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+            "--concurrency",
+            "1",
+            "--pool",
+            "solo",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"matching-test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    yield process
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    log.close()
+    if os.environ.get("MATCHING_TEST_SHOW_WORKER_LOG"):
+        print((tmp_path / "worker.log").read_text())
+
+
+def _wait_for(predicate, *, timeout: float, what: str, worker=None, log: Path | None = None) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        if worker is not None and worker.poll() is not None:
+            break
+        time.sleep(0.2)
+    tail = log.read_text()[-3000:] if log and log.exists() else ""
+    raise AssertionError(f"timed out waiting for {what}\n--- worker log ---\n{tail}")
+
+
+def _market(council):
+    category = ServiceCategoryFactory(council=council)
+    provider = ProviderFactory(council=council)
+    ProviderMemberFactory(provider=provider)
+    OfferFactory(provider=provider, categories=[category], capacity=10)
+    return category, ResidentFactory(council=council)
+
+
+def _post(resident, category) -> Need:
+    """What residents.services.need_post does: an OPEN need, then market_changed after commit."""
+    with transaction.atomic():
+        need = NeedFactory(resident=resident, category=category, status=Need.Status.OPEN)
+        market_changed(council_id=need.council_id)
+    return need
+
+
+def _proposed(needs) -> int:
+    return Match.objects.filter(need__in=needs, status=Match.Status.PROPOSED).count()
+
+
+def test_a_real_worker_proposes_for_posted_needs_and_survives_a_redis_outage(
+    council, celery_worker, redis_server, tmp_path
+):
+    log = tmp_path / "worker.log"
+    category, resident = _market(council)
+
+    first = _post(resident, category)
+    took = _wait_for(
+        lambda: _proposed([first]) == 1, timeout=30, what="the first proposal", worker=celery_worker, log=log
+    )
+
+    redis_server.stop()
+    during_outage = []
+    for _ in range(5):
+        started = time.monotonic()
+        during_outage.append(_post(resident, category))
+        assert time.monotonic() - started < 3, "posting must not hang while the broker is down"
+    assert all(n.status == Need.Status.OPEN for n in during_outage)
+    assert _proposed(during_outage) == 0
+
+    redis_server.start()
+    recovered = _wait_for(
+        lambda: _proposed(during_outage) == 5,
+        timeout=40,
+        what="proposals for the 5 needs posted while Redis was down",
+        worker=celery_worker,
+        log=log,
+    )
+    print(f"first proposal after {took:.1f} s; 5 proposals {recovered:.1f} s after Redis came back")
