@@ -104,6 +104,8 @@ def _offers_by_category(offers: OfferArrays, offer_mask: np.ndarray | None) -> d
         so, sc = so[keep], sc[keep]
     order = np.argsort(sc, kind="stable")
     so, sc = so[order], sc[order]
+    if sc.size == 0:
+        return {}
     cats, starts = np.unique(sc, return_index=True)
     ends = np.append(starts[1:], sc.size)
     return {int(c): so[s:e] for c, s, e in zip(cats, starts, ends, strict=True)}
