@@ -234,7 +234,7 @@ def test_anonymous_is_refused_everywhere(api, provider, offer, owner):
 def test_offer_list_queries_are_constant(owner_api, provider, categories, n, django_assert_max_num_queries):
     for _ in range(n):
         OfferFactory(provider=provider, categories=[categories["shopping"], categories["transport"]])
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):
         response = owner_api.get("/api/v1/offers/?page_size=100")
     assert response.json()["count"] == n
 
