@@ -254,3 +254,26 @@ def test_date_field_accepts_a_real_date_and_keeps_what_was_typed():
 
 def test_error_summary_is_empty_for_a_valid_or_unbound_form():
     assert render('{% include "includes/error_summary.html" with form=form %}', form=ExampleForm()).strip() == ""
+
+
+def test_notifications_link_only_to_paths_on_this_site(client, council):
+    from platform_core.models import Notification
+
+    user = UserFactory(council=council)
+    Notification.objects.create(user=user, message="Your need has a helper", url="/matches/")
+    Notification.objects.create(user=user, message="<b>Odd</b>", url="javascript:alert(1)")
+    client.force_login(user)
+    html = client.get(reverse("notifications")).content.decode()
+    assert '<a href="/matches/" class="govuk-link">Your need has a helper</a>' in html
+    assert "javascript:" not in html
+    assert "&lt;b&gt;Odd&lt;/b&gt;" in html
+    assert "govuk-tag--blue" in html
+
+
+def test_two_factor_index_renders_in_the_shell(officer_client):
+    response = officer_client.get(reverse("mfa_index"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert_shell(html)
+    assert "Authenticator app" in html
+    assert "govuk-summary-list" in html
