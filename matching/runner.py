@@ -11,6 +11,7 @@ See docs/decisions/0005-matching-triggering-and-locks.md.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import time
 import zlib
 from collections import defaultdict
@@ -85,6 +86,13 @@ def _tier(value: str) -> int:
         return TIER_ORDER.index(value)
     except ValueError:
         return 0
+
+
+def _shared_slots(assignment, need_input, offer_input) -> tuple[int, ...]:
+    """The day-parts that suit both sides; "any time" on one side means the other's."""
+    if getattr(assignment, "shared_slots", ()):
+        return tuple(assignment.shared_slots)
+    return tuple(sorted(need_input.slots or offer_input.slots or ()))
 
 
 def _explanation(*, distance_km: float, shared_slots, rating, terms: dict) -> str:
@@ -257,7 +265,9 @@ def _run_locked(council: Council, started: datetime, clock: float, trigger: str,
     run.needs, run.offers = len(need_inputs), len(offer_inputs)
     assignments = []
     if need_inputs and offer_inputs:
-        result = solve(need_inputs, offer_inputs, policy, excluded=excluded, solver=solver)
+        # A Celery prefork child is daemonic and may not fork a pool: shard in-process there.
+        processes = 1 if multiprocessing.current_process().daemon else None
+        result = solve(need_inputs, offer_inputs, policy, excluded=excluded, solver=solver, processes=processes)
         assignments = _apply_volunteer_cap(result.assignments, offer_by_id, rule, volunteer_open)
         run.candidate_pairs = int(result.candidate_pairs)
         run.shards = max(1, int(result.shards))
@@ -285,6 +295,8 @@ def _run_locked(council: Council, started: datetime, clock: float, trigger: str,
         return run
 
     respond_by = now + timedelta(hours=rule.response_deadline_hours)
+    need_input = {x.id: x for x in need_inputs}
+    offer_input = {x.id: x for x in offer_inputs}
     # Rows the engine produced from constraint-checked input; the unique
     # constraints (one live match per need, each pair once) back them.
     matches = Match.objects.bulk_create(
@@ -300,7 +312,7 @@ def _run_locked(council: Council, started: datetime, clock: float, trigger: str,
                 terms={k: round(float(v), 4) for k, v in a.terms.items()},
                 explanation=_explanation(
                     distance_km=a.distance_km,
-                    shared_slots=getattr(a, "shared_slots", ()),
+                    shared_slots=_shared_slots(a, need_input[a.need_id], offer_input[a.offer_id]),
                     rating=offer_by_id[a.offer_id].provider.rating_average,
                     terms=a.terms,
                 ),

@@ -145,7 +145,7 @@ def celery_worker(transactional_db, redis_server, publish_to, tmp_path):
             "-m",
             "celery",
             "-A",
-            os.environ.get("MATCHING_TEST_WORKER_APP", "platform_core"),
+            "platform_core",
             "worker",
             "-B",
             "--schedule",
