@@ -201,6 +201,34 @@ class Offer(models.Model):
         return self.capacity - self.capacity_left
 
 
+# Which evidence each kind of provider may send.
+EVIDENCE_ALLOWED: dict[str, tuple[str, ...]] = {
+    Provider.Kind.CARE_FIRM: (VerificationEvidence.Kind.CQC, VerificationEvidence.Kind.COMPANY),
+    Provider.Kind.CHARITY: (
+        VerificationEvidence.Kind.CHARITY_NUMBER,
+        VerificationEvidence.Kind.DBS,
+        VerificationEvidence.Kind.COMPANY,
+    ),
+    Provider.Kind.COMMUNITY_GROUP: (
+        VerificationEvidence.Kind.COMPANY,
+        VerificationEvidence.Kind.CHARITY_NUMBER,
+        VerificationEvidence.Kind.DBS,
+    ),
+    Provider.Kind.BUSINESS: (VerificationEvidence.Kind.COMPANY,),
+    Provider.Kind.VOLUNTEER: (VerificationEvidence.Kind.ID_CHECK, VerificationEvidence.Kind.DBS),
+}
+
+# The evidence that makes a provider VERIFIED. None: any accepted evidence
+# (the officer accepted whatever the group or business sent).
+EVIDENCE_REQUIRED: dict[str, str | None] = {
+    Provider.Kind.CARE_FIRM: VerificationEvidence.Kind.CQC,
+    Provider.Kind.CHARITY: VerificationEvidence.Kind.CHARITY_NUMBER,
+    Provider.Kind.COMMUNITY_GROUP: None,
+    Provider.Kind.BUSINESS: None,
+    Provider.Kind.VOLUNTEER: VerificationEvidence.Kind.ID_CHECK,
+}
+
+
 def clearance_covers(clearance: str, tier: str) -> bool:
     """Whether a provider's clearance is enough for a category's safeguarding tier.
 

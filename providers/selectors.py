@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, QuerySet
 
 from platform_core.models import Council, ServiceCategory, User
-from providers.models import Offer, Provider, ProviderInvitation, ProviderMember, VerificationEvidence
+from providers.models import (
+    EVIDENCE_ALLOWED,
+    EVIDENCE_REQUIRED,
+    Offer,
+    Provider,
+    ProviderInvitation,
+    ProviderMember,
+    VerificationEvidence,
+)
 
 
 def provider_list_for_user(*, user) -> QuerySet[Provider]:
@@ -74,8 +82,6 @@ EVIDENCE_WHY = {
 
 def verification_requirements(*, provider: Provider) -> list[EvidenceRow]:
     """What evidence a provider of this kind can send, which is required, and the latest of each."""
-    from providers.services.verification import EVIDENCE_ALLOWED, EVIDENCE_REQUIRED
-
     latest: dict[str, VerificationEvidence] = {}
     for evidence in evidence_list_for_provider(provider=provider):
         latest.setdefault(evidence.kind, evidence)

@@ -17,32 +17,13 @@ from django.utils import timezone
 
 from platform_core.models import SafeguardingTier, User
 from platform_core.services import audit_record, market_changed, notification_create
-from providers.models import Provider, ProviderMember, VerificationEvidence
+from providers.models import EVIDENCE_ALLOWED, EVIDENCE_REQUIRED, Provider, ProviderMember, VerificationEvidence
 
 Kind = Provider.Kind
 EvidenceKind = VerificationEvidence.Kind
 EvidenceStatus = VerificationEvidence.Status
 
 ORGANISATIONS = frozenset({Kind.CARE_FIRM, Kind.CHARITY, Kind.COMMUNITY_GROUP, Kind.BUSINESS})
-
-# Which evidence each kind of provider may send.
-EVIDENCE_ALLOWED: dict[str, tuple[str, ...]] = {
-    Kind.CARE_FIRM: (EvidenceKind.CQC, EvidenceKind.COMPANY),
-    Kind.CHARITY: (EvidenceKind.CHARITY_NUMBER, EvidenceKind.DBS, EvidenceKind.COMPANY),
-    Kind.COMMUNITY_GROUP: (EvidenceKind.COMPANY, EvidenceKind.CHARITY_NUMBER, EvidenceKind.DBS),
-    Kind.BUSINESS: (EvidenceKind.COMPANY,),
-    Kind.VOLUNTEER: (EvidenceKind.ID_CHECK, EvidenceKind.DBS),
-}
-
-# The evidence that makes a provider VERIFIED. None: any accepted evidence
-# (the officer accepted whatever the group or business sent).
-EVIDENCE_REQUIRED: dict[str, str | None] = {
-    Kind.CARE_FIRM: EvidenceKind.CQC,
-    Kind.CHARITY: EvidenceKind.CHARITY_NUMBER,
-    Kind.COMMUNITY_GROUP: None,
-    Kind.BUSINESS: None,
-    Kind.VOLUNTEER: EvidenceKind.ID_CHECK,
-}
 
 # Kinds whose DBS certificate raises their clearance to DBS_CHECKED.
 DBS_KINDS = frozenset({Kind.VOLUNTEER, Kind.CHARITY, Kind.COMMUNITY_GROUP})

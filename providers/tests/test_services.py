@@ -366,3 +366,31 @@ def test_non_member_cannot_change_an_offer(provider, owner, categories, other_me
     offer = services.offer_create(provider=provider, user=owner, **offer_kwargs([categories["shopping"]]))
     with pytest.raises(PermissionDenied):
         services.offer_pause(offer=offer, user=other_member)
+
+
+def test_every_offer_change_announces_a_market_change_after_commit(
+    provider, owner, categories, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    with (
+        mock.patch("platform_core.services.send_task_safely") as send,
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        offer = services.offer_create(provider=provider, user=owner, **offer_kwargs([categories["shopping"]]))
+        services.offer_update(offer=offer, user=owner, capacity=4)
+        services.offer_pause(offer=offer, user=owner)
+    assert len(callbacks) == 3
+    send.assert_called_with("matching.tasks.match_council_task", provider.council_id)  # debounced to one publish
+
+
+def test_invitation_for_another_address_cannot_be_accepted(provider, owner, resident):
+    invitation = services.invitation_create(provider=provider, user=owner, email="someone@example.org")
+    with pytest.raises(PermissionDenied):
+        services.invitation_accept(invitation=invitation, user=resident)
+
+
+def test_owner_of_a_volunteer_cannot_invite(council, kingston_postcodes):
+    provider = make_provider(council, Kind.VOLUNTEER)
+    with pytest.raises(ValidationError):
+        services.invitation_create(provider=provider, user=member(provider), email="friend@example.org")
