@@ -1,0 +1,235 @@
+"""The permission matrix for every resident, provider and match page and endpoint.
+
+Every URL in these namespaces is tried as anonymous, as its owner, as another
+resident, as an unrelated provider and as an officer of another council. The
+list of URLs comes from the resolver, so a new URL without a row in MATRIX
+fails `test_every_url_has_a_row_in_the_matrix`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from matching.models import Match
+from platform_core.models import User
+from platform_core.tests.factories import OfficerFactory, ServiceCategoryFactory, UserFactory
+from providers.models import ProviderInvitation, ProviderMember
+from providers.tests.factories import EvidenceFactory, OfferFactory, ProviderFactory, ProviderMemberFactory
+from residents.tests.factories import NeedFactory, ResidentFactory
+
+NAMESPACES = ["residents", "providers", "matching", "residents_api", "providers_api", "matching_api"]
+MARKER = "Zqxj"  # in every owned object's name: must never show on another person's page
+
+ACTORS = ["anonymous", "owner", "other_resident", "other_provider", "foreign_officer"]
+
+
+@dataclass(frozen=True)
+class Row:
+    owner: str  # which fixture actor owns the object: "resident", "provider" or "both" (a match's parties)
+    kwargs: str = ""  # which object fills the URL: "need", "provider", "offer", "member", "invitation", "match"
+    method: str = "get"
+
+
+MATRIX: dict[str, Row] = {
+    # Residents' pages
+    "residents:dashboard": Row("resident"),
+    "residents:profile": Row("resident"),
+    "residents:need_new": Row("resident"),
+    "residents:need_detail": Row("resident", "need"),
+    "residents:need_category": Row("resident", "draft"),
+    "residents:need_what": Row("resident", "draft"),
+    "residents:need_when": Row("resident", "draft"),
+    "residents:need_times": Row("resident", "draft"),
+    "residents:need_where": Row("resident", "draft"),
+    "residents:need_preferences": Row("resident", "draft"),
+    "residents:need_check": Row("resident", "draft"),
+    "residents:need_confirmation": Row("resident", "need"),
+    "residents:need_cancel": Row("resident", "need"),
+    # Residents' API
+    "residents_api:need_list": Row("resident"),
+    "residents_api:need_detail": Row("resident", "need"),
+    "residents_api:need_post": Row("resident", "draft", "post"),
+    "residents_api:need_cancel": Row("resident", "need", "post"),
+    "residents_api:resident_me": Row("resident"),
+    # Providers' pages
+    "providers:dashboard": Row("provider"),
+    "providers:register": Row("provider"),
+    "providers:invitation_accept": Row("invitee", "invitation"),
+    "providers:provider_detail": Row("provider", "provider"),
+    "providers:provider_edit": Row("provider", "provider"),
+    "providers:verification": Row("provider", "provider"),
+    "providers:evidence_submit": Row("provider", "evidence_kind"),
+    "providers:members": Row("provider", "provider"),
+    "providers:member_remove": Row("provider", "member", "post"),
+    "providers:offer_create": Row("provider", "provider"),
+    "providers:offer_detail": Row("provider", "offer"),
+    "providers:offer_edit": Row("provider", "offer"),
+    "providers:offer_pause": Row("provider", "offer", "post"),
+    "providers:offer_resume": Row("provider", "offer", "post"),
+    "providers:offer_close": Row("provider", "offer", "post"),
+    # Providers' API
+    "providers_api:provider_list": Row("provider"),
+    "providers_api:provider_detail": Row("provider", "provider"),
+    "providers_api:member_list": Row("provider", "provider"),
+    "providers_api:member_delete": Row("provider", "member", "delete"),
+    "providers_api:evidence_list": Row("provider", "provider"),
+    "providers_api:offer_list": Row("provider"),
+    "providers_api:offer_detail": Row("provider", "offer"),
+    "providers_api:offer_pause": Row("provider", "offer", "post"),
+    "providers_api:offer_resume": Row("provider", "offer", "post"),
+    "providers_api:offer_close": Row("provider", "offer", "post"),
+    # Matches (pages and API): both parties own the match
+    "matching:dashboard": Row("both"),
+    "matching:detail": Row("both", "match"),
+    "matching:accept": Row("provider", "match", "post"),
+    "matching:decline": Row("provider", "match", "post"),
+    "matching:confirm": Row("resident", "match", "post"),
+    "matching:cancel": Row("resident", "match", "post"),
+    "matching:done": Row("provider", "match", "post"),
+    "matching:complete": Row("resident", "match", "post"),
+    "matching:message": Row("resident", "match", "post"),
+    "matching:review": Row("resident", "match", "post"),
+    "matching_api:list": Row("both"),
+    "matching_api:detail": Row("both", "match"),
+    "matching_api:accept": Row("provider", "match", "post"),
+    "matching_api:decline": Row("provider", "match", "post"),
+    "matching_api:confirm": Row("resident", "match", "post"),
+    "matching_api:cancel": Row("resident", "match", "post"),
+    "matching_api:done": Row("provider", "match", "post"),
+    "matching_api:complete": Row("resident", "match", "post"),
+    "matching_api:messages": Row("both", "match"),
+    "matching_api:review": Row("resident", "match", "post"),
+}
+
+
+def _url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace or namespace
+                walk(pattern.url_patterns, inner)
+            elif namespace in NAMESPACES and pattern.name:
+                names.add(f"{namespace}:{pattern.name}")
+
+    walk(get_resolver().url_patterns, None)
+    return names
+
+
+def test_every_url_has_a_row_in_the_matrix():
+    missing = sorted(_url_names() - set(MATRIX))
+    assert not missing, f"Add these URLs to the permission matrix: {missing}"
+
+
+def test_the_matrix_has_no_rows_for_urls_that_are_gone():
+    assert not sorted(set(MATRIX) - _url_names())
+
+
+@pytest.fixture
+def world(council, other_council, kingston_postcodes):
+    """One resident and one provider who own things, and the people who must not see them."""
+    category = ServiceCategoryFactory(council=council, name="Shopping")
+    resident = ResidentFactory(council=council, user__full_name=f"Owner {MARKER}")
+    need = NeedFactory(resident=resident, category=category, title=f"Need {MARKER}")
+    draft = NeedFactory(resident=resident, category=category, title=f"Draft {MARKER}", status="draft", posted_at=None)
+    provider = ProviderFactory(council=council, name=f"Provider {MARKER}")
+    owner_member = ProviderMemberFactory(provider=provider, user__full_name=f"Member {MARKER}")
+    colleague = ProviderMemberFactory(provider=provider, role=ProviderMember.Role.MEMBER)
+    EvidenceFactory(provider=provider)
+    offer = OfferFactory(provider=provider, title=f"Offer {MARKER}", categories=[category])
+    invitee = UserFactory(role=User.Role.PROVIDER)
+    invitation = ProviderInvitation.objects.create(provider=provider, email=invitee.email)
+    matched_need = NeedFactory(resident=resident, category=category, title=f"Matched {MARKER}", status="proposed")
+    match = Match.objects.create(
+        need=matched_need,
+        offer=offer,
+        council=council,
+        respond_by=timezone.now() + timezone.timedelta(hours=24),
+        explanation=f"Close by {MARKER}",
+    )
+    other_resident = ResidentFactory(council=council).user
+    other_provider = ProviderMemberFactory(provider=ProviderFactory(council=council)).user
+    foreign_officer = OfficerFactory(council=other_council)
+    Authenticator.objects.create(
+        user=foreign_officer, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    )
+    return {
+        "users": {
+            "resident": resident.user,
+            "provider": owner_member.user,
+            "invitee": invitee,
+            "other_resident": other_resident,
+            "other_provider": other_provider,
+            "foreign_officer": foreign_officer,
+        },
+        "kwargs": {
+            "need": {"reference": need.reference},
+            "draft": {"reference": draft.reference},
+            "provider": {"pk": provider.pk},
+            "evidence_kind": {"pk": provider.pk, "kind": "charity_number"},
+            "member": {"pk": provider.pk, "member_pk": colleague.pk},
+            "offer": {"pk": offer.pk},
+            "invitation": {"token": invitation.token},
+            "match": {"pk": match.pk},
+            "": {},
+        },
+    }
+
+
+def _request(client, name: str, row: Row, world) -> tuple[int, str, str]:
+    url = reverse(name, kwargs=world["kwargs"][row.kwargs])
+    response = getattr(client, row.method)(url)
+    body = response.content.decode(errors="replace") if response.status_code == 200 else ""
+    return response.status_code, response.get("Location", ""), body
+
+
+def _owners(row: Row) -> list[str]:
+    return ["resident", "provider"] if row.owner == "both" else [row.owner]
+
+
+CASES = [(name, actor) for name in sorted(MATRIX) for actor in ACTORS]
+
+
+@pytest.mark.parametrize(("name", "actor"), CASES)
+def test_permission_matrix(client, world, name, actor):
+    row = MATRIX[name]
+    is_api = name.split(":")[0].endswith("_api")
+    owners = _owners(row)
+
+    if actor == "anonymous":
+        status, location, _ = _request(client, name, row, world)
+        if is_api:
+            assert status in (401, 403), f"{name}: anonymous got {status}"
+        else:
+            assert status == 302 and "/accounts/login/" in location, f"{name}: anonymous got {status} {location}"
+        return
+
+    if actor == "owner":
+        for owner in owners:
+            client.force_login(world["users"][owner])
+            status, location, _ = _request(client, name, row, world)
+            if row.method == "get":
+                assert status == 200 or (status == 302 and "/accounts/login/" not in location), (
+                    f"{name}: owner {owner} got {status} {location}"
+                )
+            else:
+                # An action may be refused on its merits (400), never for want of permission.
+                assert status in (200, 201, 204, 302, 400), f"{name}: owner {owner} got {status}"
+        return
+
+    client.force_login(world["users"][actor])
+    status, location, body = _request(client, name, row, world)
+    if row.kwargs:
+        # Someone else's object: not found or forbidden, whatever the method.
+        assert status in (403, 404), f"{name}: {actor} got {status}"
+    else:
+        # A page of one's own (a list, a form): it works or sends you somewhere
+        # of your own, and never shows the owner's things.
+        assert status in (200, 302, 403), f"{name}: {actor} got {status}"
+        assert MARKER not in body, f"{name}: {actor} saw the owner's data"
