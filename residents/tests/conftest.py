@@ -9,6 +9,12 @@ from platform_core.tests.factories import OfficerFactory, ServiceCategoryFactory
 from residents.tests.factories import ResidentFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 costs ~0.3 s per user made by UserFactory; these tests are not about hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def categories(council):
     return [
