@@ -212,7 +212,8 @@ def _need_apply_location(need: Need, *, use_home_address: bool, postcode: str) -
 def _need_validate(need: Need, *, complete: bool) -> None:
     errors: dict[str, list[str]] = {}
     try:
-        need.full_clean(exclude=["resident", "council"])
+        # The window's check constraint is the rule below, with a message a resident can act on.
+        need.full_clean(exclude=["resident", "council"], validate_constraints=False)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     for field, messages in _need_rule_errors(need, complete=complete).items():

@@ -34,6 +34,7 @@ def assert_error(response, message: str) -> None:
     html = response.content.decode()
     assert "govuk-error-summary" in html
     assert message in html, message
+    assert "Constraint" not in html
 
 
 @pytest.fixture
