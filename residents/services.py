@@ -261,7 +261,9 @@ def _need_set(need: Need, fields: dict[str, Any], *, complete: bool) -> Need:
 def need_update(*, need: Need, **fields: Any) -> Need:
     """Change a draft or an open need. An open need must stay complete and valid,
     and the market hears about the change."""
-    need = Need.objects.select_for_update().select_related("resident", "council", "category").get(pk=need.pk)
+    need = (
+        Need.objects.select_for_update(of=("self",)).select_related("resident", "council", "category").get(pk=need.pk)
+    )
     if need.status not in EDITABLE_STATUSES:
         raise ValidationError("You can only change a request while it is waiting for a match.", code="not_editable")
     is_open = need.status == Need.Status.OPEN
@@ -274,7 +276,9 @@ def need_update(*, need: Need, **fields: Any) -> Need:
 @transaction.atomic
 def need_post(*, need: Need) -> Need:
     """Draft -> open: the whole need is checked, then the market hears about it."""
-    need = Need.objects.select_for_update().select_related("resident", "council", "category").get(pk=need.pk)
+    need = (
+        Need.objects.select_for_update(of=("self",)).select_related("resident", "council", "category").get(pk=need.pk)
+    )
     if need.status != Need.Status.DRAFT:
         raise ValidationError("This request has already been sent.", code="not_draft")
     _need_validate(need, complete=True)

@@ -286,3 +286,11 @@ def test_the_market_selector_lists_only_a_councils_open_needs(resident, other_co
     with django_assert_num_queries(1):
         needs = list(need_list_open_for_matching(council=resident.council))
         assert [n.category.name for n in needs] == [open_need.category.name]
+
+
+@pytest.mark.postgres
+def test_row_locks_work_on_postgresql_with_a_nullable_category(resident, categories):
+    """PostgreSQL refuses FOR UPDATE on the nullable side of a join unless the lock names the need only."""
+    need = need_draft_create(resident=resident)
+    need = need_update(need=need, **complete_fields(categories[0]))
+    assert need_post(need=need).status == Need.Status.OPEN
