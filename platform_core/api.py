@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions, pagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -26,6 +27,8 @@ def exception_handler(exc, context):
         )
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -34,7 +37,9 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         if isinstance(detail, dict):
             fields = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
-            message = "Check the highlighted fields."
+            # An error that belongs to no field is the message itself.
+            general = fields.get("non_field_errors") or fields.get("__all__")
+            message = " ".join(general) if general else "Check the highlighted fields."
         else:
             message = "; ".join(str(m) for m in detail)
     else:
