@@ -41,6 +41,10 @@ Objective = Literal["score", "distance"]
 
 #: Default number of nearest feasible offers kept per need.
 DEFAULT_K = 16
+#: Arcs per need the sharded solver's cell pass uses (the border pass uses
+#: all ``k``); on our instances the 8 nearest already reach the k=16 optimum
+#: count, and cells solve ~2x faster (docs/decisions/0002-matching-solver.md).
+DEFAULT_CELL_K = 8
 #: Below this many needs ``shards=None`` solves the batch as one exact problem
 #: (a 10k batch takes ~0.2 s); above it the batch is cut into cells of
 #: :data:`~matching.engine.shards.DEFAULT_CELL_NEEDS` needs.
@@ -70,7 +74,8 @@ def solve_arrays(
     k: int = DEFAULT_K,
     shards: int | None = None,
     processes: int | None = None,
-    score_repair: bool = True,
+    score_repair: bool = False,
+    cell_k: int | None = DEFAULT_CELL_K,
 ) -> MatchResult:
     """Match needs to offers given as columns (the hot path; no per-row objects).
 
@@ -80,6 +85,9 @@ def solve_arrays(
     into about ``s`` cells (optimal solver only). The result lists
     assignments as row arrays (``need_index``, ``offer_index``,
     ``distance_km``, ``score``); ``assignments`` stays empty.
+    ``score_repair`` and ``cell_k`` tune the sharded solver (see
+    :func:`~matching.engine.shards.sharded_min_cost_flow`; ``cell_k=None``
+    lets cells use all ``k`` arcs).
     """
     policy = policy or Policy()
     t0 = time.perf_counter()
@@ -114,6 +122,7 @@ def solve_arrays(
                 cell_needs=max(1, math.ceil(n / shards)),
                 processes=processes,
                 score_repair=score_repair,
+                cell_arcs=None if cell_k is None or cands.rank is None else cands.rank < cell_k,
             )
             used_shards = stats.cells
             timings.update(

@@ -34,16 +34,20 @@ class Candidates:
     offer: np.ndarray
     distance_km: np.ndarray
     examined: int
+    #: 0 for a need's nearest feasible offer, 1 for the next, ... (lets a
+    #: solver use only the nearest few arcs of a need in some pass)
+    rank: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.need.shape[0])
 
     @classmethod
     def empty(cls) -> Candidates:
-        return cls(np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.float32), 0)
+        return cls(np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.float32), 0, np.empty(0, np.int16))
 
     def take(self, mask: np.ndarray) -> Candidates:
-        return Candidates(self.need[mask], self.offer[mask], self.distance_km[mask], self.examined)
+        rank = None if self.rank is None else self.rank[mask]
+        return Candidates(self.need[mask], self.offer[mask], self.distance_km[mask], self.examined, rank)
 
 
 def xyz_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -152,6 +156,7 @@ def build_candidates(
     out_n: list[np.ndarray] = []
     out_o: list[np.ndarray] = []
     out_d: list[np.ndarray] = []
+    out_r: list[np.ndarray] = []
     examined = 0
     for c, s, e in zip(ucats, starts, ends, strict=True):
         pool = by_cat.get(int(c))
@@ -162,7 +167,14 @@ def build_candidates(
         reach = min(max_km, float(offers.radius_km[pool].max()))
         bound = km_to_chord(reach) * (1 + 1e-9) + 1e-9
         pending = rows_sorted[s:e]
-        kq = int(min(pool.size, k + max(4, k // 2)))
+        # a few spare neighbours: most nearest offers are feasible, and rows
+        # that come up short ask again with twice as many
+        kq = int(min(pool.size, k + 4))
+        # compare chords, not great-circle km: monotone, and no arcsin on
+        # every neighbour returned
+        pool_chord = (2 * EARTH_RADIUS_KM) * np.sin(
+            np.minimum(offers.radius_km[pool].astype(np.float64), max_km) / (2 * EARTH_RADIUS_KM)
+        )
         while pending.size:
             pts = nx[pending] if nx is not None else xyz_km(needs.lat[pending], needs.lon[pending])
             d, ix = tree.query(pts, k=kq, distance_upper_bound=bound, workers=workers)
@@ -170,9 +182,9 @@ def build_candidates(
                 d, ix = d[:, None], ix[:, None]
             valid = ix < pool.size
             examined += int(valid.sum())
-            off = pool[np.where(valid, ix, 0)]
-            gc = chord_to_km(np.where(valid, d, 0.0))
-            feas = valid & (gc <= offers.radius_km[off]) & (gc <= max_km)
+            ixc = np.where(valid, ix, 0)
+            off = pool[ixc]
+            feas = valid & (d <= pool_chord[ixc] * (1 + 1e-12))
             feas &= slots_compatible(needs.slots[pending][:, None], offers.slots[off])
             if excluded is not None and excluded.size:
                 feas &= ~_is_excluded(exclusion_keys(pending[:, None], off, m_total), excluded)
@@ -186,12 +198,17 @@ def build_candidates(
             r, col = np.nonzero(kd)
             out_n.append(pending[r].astype(np.int32))
             out_o.append(off[r, col].astype(np.int32))
-            out_d.append(gc[r, col].astype(np.float32))
+            out_d.append(chord_to_km(d[r, col]).astype(np.float32))
+            out_r.append((cnt[r, col] - 1).astype(np.int16))
             pending = pending[again]
             kq = int(min(pool.size, kq * 2))
     if not out_n:
-        return Candidates(np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.float32), examined)
-    return Candidates(np.concatenate(out_n), np.concatenate(out_o), np.concatenate(out_d), examined)
+        empty = Candidates.empty()
+        empty.examined = examined
+        return empty
+    return Candidates(
+        np.concatenate(out_n), np.concatenate(out_o), np.concatenate(out_d), examined, np.concatenate(out_r)
+    )
 
 
 def all_feasible_pairs(

@@ -23,6 +23,8 @@ is short (the solver first maximises needs served, then the score).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from .types import DEFAULT_WEIGHTS, NeedArrays, OfferArrays, Policy
@@ -36,6 +38,38 @@ SCORE_SCALE = 100
 DISTANCE_SCALE = 1000
 
 
+def iter_terms(
+    needs: NeedArrays,
+    offers: OfferArrays,
+    policy: Policy,
+    need_rows: np.ndarray,
+    offer_rows: np.ndarray,
+    distance_km: np.ndarray,
+) -> Iterator[tuple[str, np.ndarray]]:
+    """Yield (name, float32 values in [0, 1]) one term at a time, so scoring
+    16M arcs never holds all eight term arrays at once."""
+    max_d = max(float(policy.max_distance_km), 1e-9)
+    f32 = np.float32
+    yield "distance", np.clip(1.0 - distance_km.astype(f32) / f32(max_d), 0, 1).astype(f32)
+    yield "urgency", np.clip(needs.urgency[need_rows], 0, 1).astype(f32)
+    yield "waited", np.clip(needs.waited_hours[need_rows] / f32(policy.waited_saturation_hours), 0, 1).astype(f32)
+    yield "rating", np.clip(offers.rating[offer_rows] / f32(5.0), 0, 1).astype(f32)
+    yield "cost", (1.0 / (1.0 + np.maximum(offers.price[offer_rows], 0) / f32(policy.price_scale))).astype(f32)
+    if needs.prefs is not None and offers.tags is not None:
+        want = needs.prefs[need_rows]
+        have = offers.tags[offer_rows]
+        asked = np.bitwise_count(want).sum(axis=1)
+        got = np.bitwise_count(want & have).sum(axis=1)
+        yield "preference", np.where(asked > 0, got / np.maximum(asked, 1), 1.0).astype(f32)
+    else:
+        yield "preference", np.ones(need_rows.shape, dtype=f32)
+    if needs.previous_offer is not None:
+        yield "continuity", (needs.previous_offer[need_rows] == offer_rows).astype(f32)
+    else:
+        yield "continuity", np.zeros(need_rows.shape, dtype=f32)
+    yield "spread", (1.0 / (1.0 + np.maximum(offers.load[offer_rows], 0) / f32(policy.spread_load_scale))).astype(f32)
+
+
 def pair_terms(
     needs: NeedArrays,
     offers: OfferArrays,
@@ -44,29 +78,8 @@ def pair_terms(
     offer_rows: np.ndarray,
     distance_km: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Unweighted terms (each in [0, 1]) for arrays of pairs."""
-    max_d = max(float(policy.max_distance_km), 1e-9)
-    terms: dict[str, np.ndarray] = {
-        "distance": np.clip(1.0 - distance_km.astype(np.float32) / np.float32(max_d), 0, 1),
-        "urgency": np.clip(needs.urgency[need_rows], 0, 1),
-        "waited": np.clip(needs.waited_hours[need_rows] / np.float32(policy.waited_saturation_hours), 0, 1),
-        "rating": np.clip(offers.rating[offer_rows] / np.float32(5.0), 0, 1),
-        "cost": 1.0 / (1.0 + np.maximum(offers.price[offer_rows], 0) / np.float32(policy.price_scale)),
-        "spread": 1.0 / (1.0 + np.maximum(offers.load[offer_rows], 0) / np.float32(policy.spread_load_scale)),
-    }
-    if needs.prefs is not None and offers.tags is not None:
-        want = needs.prefs[need_rows]
-        have = offers.tags[offer_rows]
-        asked = np.bitwise_count(want).sum(axis=1)
-        got = np.bitwise_count(want & have).sum(axis=1)
-        terms["preference"] = np.where(asked > 0, got / np.maximum(asked, 1), 1.0).astype(np.float32)
-    else:
-        terms["preference"] = np.ones(need_rows.shape, dtype=np.float32)
-    if needs.previous_offer is not None:
-        terms["continuity"] = (needs.previous_offer[need_rows] == offer_rows).astype(np.float32)
-    else:
-        terms["continuity"] = np.zeros(need_rows.shape, dtype=np.float32)
-    return {name: terms[name].astype(np.float32, copy=False) for name in TERM_NAMES}
+    """Unweighted terms (each in [0, 1]) for arrays of pairs, by name."""
+    return dict(iter_terms(needs, offers, policy, need_rows, offer_rows, distance_km))
 
 
 def pair_scores(
@@ -78,9 +91,8 @@ def pair_scores(
     distance_km: np.ndarray,
 ) -> np.ndarray:
     """Weighted score of each pair (points; higher is better)."""
-    terms = pair_terms(needs, offers, policy, need_rows, offer_rows, distance_km)
     total = np.zeros(need_rows.shape, dtype=np.float64)
-    for name, values in terms.items():
+    for name, values in iter_terms(needs, offers, policy, need_rows, offer_rows, distance_km):
         w = policy.weight(name)
         if w:
             total += w * values

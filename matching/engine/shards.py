@@ -1,29 +1,30 @@
-"""Geographic shards: exact cells in parallel, then a global border pass.
+"""Geographic shards: exact cells in parallel, then border passes.
 
 Why: OR-Tools' min-cost flow grows much faster than linearly on these graphs
-(measured here, k=8: a cell of 1k needs 0.01 s; the whole 100k batch 9 s),
-while its max-flow is cheap (0.4-0.9 s at 100k) and a candidate graph is
-local. So a large batch is solved in passes:
+(measured here: a cell of 1k needs ~0.01 s; a whole 100k batch ~9 s), while
+its max-flow is near-linear and a candidate graph is local. So a large batch
+is solved in passes (docs/decisions/0002-matching-solver.md):
 
-1. **Cells.** A square grid over the batch; every need and every offer
+1. **Cells.** A square grid of cells of ~1k needs; every need and every offer
    belongs to exactly one cell (by its own position). Each cell is solved
-   exactly (most needs served, then best score) on the arcs inside it. Cells
-   are independent and run on a forked process pool.
-2. **Border pass (augment).** Needs left unmatched, plus everything the cells
-   could not see across their borders: one max-flow on the *residual* graph
-   of the pass-1 solution (unmatched needs -> any candidate offer; a matched
-   arc may be undone; offers with capacity left -> sink). Each unit of flow is
-   an augmenting path (an unmatched need takes an offer, perhaps moving other
-   needs along), so afterwards the number of needs served equals the exact
-   optimum of the whole candidate graph, not just of the cells.
-3. **Score repair** (optional). The grid shifted by half a cell, so the old
-   borders run through cell middles; in each shifted cell the needs whose
-   offer lies in the same cell are re-solved (most served, then best score).
-   Their current assignment stays feasible, so this never serves fewer needs
-   and never scores worse; it removes most of the score lost at the borders.
+   exactly (most needs served, then best score) on the arcs inside it, on a
+   forked process pool (2 cores).
+2. **Border pass (augment).** A coarse grid (4x4 cells a side) shifted so
+   the cell borders lie inside its cells. In each coarse cell one max-flow on
+   the *residual* graph of the current assignment (unmatched need -> any
+   candidate offer; a chosen arc may be undone; offer with capacity left ->
+   sink): each unit of flow is an augmenting path, so unmatched needs near a
+   border reach capacity across it, moving other needs along if needed.
+   Optionally (``exact_count``) one global augment follows, after which the
+   number served equals the exact optimum of the whole candidate graph.
+3. **Score repair** (optional). The cell grid shifted by half a cell; in each
+   shifted cell the needs whose offer lies in the same cell are re-solved
+   (most served, then best score). Their current assignment stays feasible,
+   so this never serves fewer needs nor scores worse.
 
-Workers are forked and read the arrays from this module's globals, so
-nothing large is pickled; each returns the arc ids it chose.
+Needs matched across a border of the grid a pass uses keep their offer in
+that pass. Workers are forked and read the arrays from this module's
+globals, so nothing large is pickled; each returns the arc ids it chose.
 """
 
 from __future__ import annotations
@@ -36,12 +37,21 @@ from dataclasses import dataclass
 
 import numpy as np
 from ortools.graph.python import max_flow as _maxflow
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order
 
-from .solvers import SolverError, min_cost_flow
+from .solvers import SolverError, compress, min_cost_flow
 
 #: Needs per cell. Small cells solve fast (the min-cost flow is superlinear)
 #: and the border pass restores the optimal count, so only score is at stake.
 DEFAULT_CELL_NEEDS = 1000
+
+#: The border pass's cells are this many pass-1 cells a side (16x the area):
+#: max-flow is near-linear, and bigger cells cut fewer augmenting paths
+#: (measured at 100k: 1 -> 0.8% below the optimum count, 4 -> 0.05%).
+DEFAULT_AUGMENT_FACTOR = 4
+#: Graphs up to this many arcs also get the exact global augment by default.
+EXACT_COUNT_MAX_ARCS = 400_000
 
 # State shared with forked workers (set just before the pool is created).
 _STATE: dict[str, np.ndarray] = {}
@@ -109,6 +119,39 @@ def _map(fn: Callable[[tuple[int, int]], np.ndarray], tasks: list[tuple[int, int
         return list(pool.imap_unordered(fn, tasks, chunksize=1))
 
 
+def run_cells(
+    fn: Callable[[tuple[int, int]], np.ndarray],
+    arcs: np.ndarray,
+    cell_of_need: np.ndarray,
+    need: np.ndarray,
+    processes: int,
+    **state: np.ndarray,
+) -> tuple[list[np.ndarray], int]:
+    """Run ``fn`` on every cell's arcs (cell = the need's cell; callers pass
+    only arcs whose offer is in the same cell), on a forked pool."""
+    if arcs.size == 0:
+        return [], 0
+    # renumber cells 0..c-1 (a sort of the needs, not of the arcs); small
+    # codes let numpy radix-sort the arcs in O(n)
+    _, need_codes = np.unique(cell_of_need, return_inverse=True)
+    if need_codes.max(initial=0) < 65_536:
+        need_codes = need_codes.astype(np.uint16)
+    cells_of_arc = need_codes[need[arcs]]
+    order = np.argsort(cells_of_arc, kind="stable")
+    arcs = arcs[order]
+    cells = cells_of_arc[order]
+    starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
+    ends = np.r_[starts[1:], arcs.size]
+    # biggest cells first, so the pool's tail is short
+    tasks = sorted(zip(starts.tolist(), ends.tolist(), strict=True), key=lambda t: t[0] - t[1])
+    _STATE.update(arcs=arcs, need=need, **state)
+    try:
+        out = _map(fn, tasks, processes)
+    finally:
+        _STATE.clear()
+    return out, len(tasks)
+
+
 def solve_cells(
     arcs: np.ndarray,
     cell_of_need: np.ndarray,
@@ -118,25 +161,55 @@ def solve_cells(
     capacity: np.ndarray,
     processes: int,
 ) -> tuple[np.ndarray, int]:
-    """Solve the given arcs cell by cell (cell = the need's cell; callers pass
-    only arcs whose offer is in the same cell). Returns chosen arc ids."""
-    if arcs.size == 0:
-        return np.empty(0, np.int64), 0
-    cells_of_arc = cell_of_need[need[arcs]]
-    order = np.argsort(cells_of_arc, kind="stable")
-    arcs = arcs[order]
-    cells = cells_of_arc[order]
-    starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
-    ends = np.r_[starts[1:], arcs.size]
-    # biggest cells first, so the pool's tail is short
-    tasks = sorted(zip(starts.tolist(), ends.tolist(), strict=True), key=lambda t: t[0] - t[1])
-    _STATE.update(arcs=arcs, need=need, offer=offer, cost=cost, capacity=capacity)
-    try:
-        out = _map(_solve_cell, tasks, processes)
-    finally:
-        _STATE.clear()
+    """Exact min-cost flow per cell; returns chosen arc ids and the cell count."""
+    out, cells = run_cells(_solve_cell, arcs, cell_of_need, need, processes, offer=offer, cost=cost, capacity=capacity)
     chosen = np.concatenate(out) if out else np.empty(0, np.int64)
-    return chosen.astype(np.int64), len(tasks)
+    return chosen.astype(np.int64), cells
+
+
+def _residual(
+    chosen: np.ndarray,
+    need: np.ndarray,
+    offer: np.ndarray,
+    capacity: np.ndarray,
+    rows: tuple[int, int] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int] | None:
+    """Residual graph of an assignment over local node ids.
+
+    Nodes: needs 0..a-1, offers a..a+b-1, source a+b, sink a+b+1. Arcs: free
+    candidate arcs need -> offer, chosen arcs reversed offer -> need, source ->
+    unmatched need, offer with capacity left -> sink. Returns None when no
+    augmenting path can exist (nobody open or no capacity left). With
+    ``rows=(needs, offers)`` node ids are the rows themselves (no sort of a
+    16M-arc array just to renumber; needs without arcs are isolated nodes).
+    """
+    if rows is None:
+        un, ni = compress(need)
+        uo, oi = compress(offer)
+        a, b = un.size, uo.size
+        cap = capacity[uo].astype(np.int64)
+    else:
+        ni, oi = need.astype(np.int64), offer.astype(np.int64)
+        a, b = rows
+        cap = capacity.astype(np.int64)
+    matched = np.zeros(a, dtype=bool)
+    matched[ni[chosen]] = True
+    if rows is not None:
+        has_arc = np.zeros(a, dtype=bool)
+        has_arc[ni] = True
+        matched |= ~has_arc  # a need without arcs cannot be augmented
+    left = cap - np.bincount(oi[chosen], minlength=b)
+    open_needs = np.flatnonzero(~matched)
+    open_offers = np.flatnonzero(left > 0)
+    if open_needs.size == 0 or open_offers.size == 0:
+        return None
+    free = np.flatnonzero(~chosen)
+    used = np.flatnonzero(chosen)
+    src, snk = a + b, a + b + 1
+    tails = np.concatenate([ni[free], oi[used] + a, np.full(open_needs.size, src), open_offers + a])
+    heads = np.concatenate([oi[free] + a, ni[used], open_needs, np.full(open_offers.size, snk)])
+    caps = np.concatenate([np.ones(free.size + used.size + open_needs.size, np.int64), left[open_offers]])
+    return tails.astype(np.int32), heads.astype(np.int32), caps, free, used, src, snk
 
 
 def augment(
@@ -144,45 +217,85 @@ def augment(
     need: np.ndarray,
     offer: np.ndarray,
     capacity: np.ndarray,
+    *,
+    prune: bool = False,
+    rows: tuple[int, int] | None = None,
 ) -> np.ndarray:
     """Serve as many more needs as possible by augmenting paths.
 
-    ``chosen`` is a bool mask of arcs forming a valid assignment. Builds the
-    residual graph (free arcs need -> offer, chosen arcs offer -> need,
-    source -> unmatched need, offer with capacity left -> sink) and runs one
-    max-flow; flow on a free arc adds it, flow on a reversed arc removes it.
-    The result serves the maximum number of needs the candidate graph allows.
+    ``chosen`` is a bool mask of arcs forming a valid assignment; ``capacity``
+    is per offer *row*. One max-flow on the residual graph: flow on a free arc
+    adds it, flow on a reversed arc removes it, so every unit is an augmenting
+    path (an unmatched need is served, perhaps moving others along). The
+    result serves the maximum number of needs these arcs allow.
+
+    ``prune`` first keeps only nodes that are both reachable from the source
+    and able to reach the sink (two breadth-first searches): every augmenting
+    path lies there, so the answer is the same, but after the local passes
+    that set is a small part of a 1M-need graph and the max-flow is far
+    cheaper. If the sink is unreachable the assignment is already maximum.
     """
-    n_arcs = need.shape[0]
-    if n_arcs == 0:
+    if need.shape[0] == 0:
         return chosen
-    n_rows = int(need.max()) + 1
-    m_rows = capacity.shape[0]
-    matched = np.zeros(n_rows, dtype=bool)
-    matched[need[chosen]] = True
-    left = capacity.astype(np.int64) - np.bincount(offer[chosen], minlength=m_rows)
-    free = np.flatnonzero(~chosen)
-    used = np.flatnonzero(chosen)
-    open_needs = np.flatnonzero(~matched)
-    open_offers = np.flatnonzero(left > 0)
-    if open_needs.size == 0 or open_offers.size == 0:
+    res = _residual(chosen, need, offer, capacity, rows)
+    if res is None:
         return chosen
-    src, snk = n_rows + m_rows, n_rows + m_rows + 1
-    tails = np.concatenate([need[free], offer[used] + n_rows, np.full(open_needs.size, src), open_offers + n_rows])
-    heads = np.concatenate([offer[free] + n_rows, need[used], open_needs, np.full(open_offers.size, snk)])
-    caps = np.concatenate([np.ones(free.size + used.size + open_needs.size, np.int64), left[open_offers]])
+    tails, heads, caps, free, used, src, snk = res
+    n_nodes = snk + 1
+    n_res = free.size + used.size
+    arc_ids = np.arange(tails.size, dtype=np.int32)
+    if prune:
+        ones = np.ones(tails.size, dtype=np.int8)
+        fwd = csr_matrix((ones, (tails, heads)), shape=(n_nodes, n_nodes))
+        reach = np.zeros(n_nodes, dtype=bool)
+        reach[breadth_first_order(fwd, src, directed=True, return_predecessors=False)] = True
+        if not reach[snk]:
+            return chosen
+        del fwd
+        bwd = csr_matrix((ones, (heads, tails)), shape=(n_nodes, n_nodes))
+        back = np.zeros(n_nodes, dtype=bool)
+        back[breadth_first_order(bwd, snk, directed=True, return_predecessors=False)] = True
+        del bwd
+        keep = reach & back
+        arc_ids = np.flatnonzero(keep[tails] & keep[heads]).astype(np.int32)
     mf = _maxflow.SimpleMaxFlow()
-    mf.add_arcs_with_capacity(tails.astype(np.int32), heads.astype(np.int32), caps)
+    mf.add_arcs_with_capacity(tails[arc_ids], heads[arc_ids], caps[arc_ids])
     status = mf.solve(src, snk)
     if status != mf.OPTIMAL:
         raise SolverError(f"max flow status {status}")
     if mf.optimal_flow() == 0:
         return chosen
-    flows = mf.flows(np.arange(free.size + used.size, dtype=np.int32))
+    residual_ids = arc_ids[arc_ids < n_res]
+    flows = mf.flows(np.arange(residual_ids.size, dtype=np.int32))
+    moved = residual_ids[flows > 0]
     out = chosen.copy()
-    out[free[flows[: free.size] > 0]] = True
-    out[used[flows[free.size :] > 0]] = False
+    out[free[moved[moved < free.size]]] = True
+    out[used[moved[moved >= free.size] - free.size]] = False
     return out
+
+
+def _augment_cell(bounds: tuple[int, int]) -> np.ndarray:
+    """Local augment inside one shifted cell; returns the arcs to toggle."""
+    s, e = bounds
+    arcs = _STATE["arcs"][s:e]
+    before = _STATE["chosen"][arcs]
+    after = augment(before, _STATE["need"][arcs], _STATE["offer"][arcs], _STATE["capacity"])
+    return arcs[before != after]
+
+
+def _fixed_across(
+    mask: np.ndarray, need: np.ndarray, offer: np.ndarray, cn: np.ndarray, co: np.ndarray, n_needs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Chosen arcs that cross a border of grid (cn, co), and a per-need flag.
+
+    Such needs keep their offer in a per-cell pass (the offer is in another
+    cell), so their capacity is taken before the cells run.
+    """
+    chosen = np.flatnonzero(mask)
+    across = chosen[cn[need[chosen]] != co[offer[chosen]]]
+    fixed = np.zeros(n_needs, dtype=bool)
+    fixed[need[across]] = True
+    return across, fixed
 
 
 def sharded_min_cost_flow(
@@ -195,15 +308,26 @@ def sharded_min_cost_flow(
     *,
     cell_needs: int = DEFAULT_CELL_NEEDS,
     processes: int | None = None,
-    score_repair: bool = True,
+    score_repair: bool = False,
+    cell_arcs: np.ndarray | None = None,
+    augment_factor: int = DEFAULT_AUGMENT_FACTOR,
+    exact_count: bool | None = None,
 ) -> tuple[np.ndarray, ShardStats]:
-    """Cells, border pass, optional score repair (see the module docstring).
+    """Cells, border passes, optional score repair (see the module docstring).
 
     Arguments are as for :func:`~matching.engine.solvers.min_cost_flow` plus
     projected positions (km) of need and offer *rows*. Returns the chosen-arc
     mask and statistics. The result satisfies every constraint the arcs
-    encode (each need at most once, each offer within capacity) and serves
-    exactly as many needs as the unsharded optimum on the same arcs.
+    encode (each need at most once, each offer within capacity).
+
+    ``cell_arcs`` (bool per arc) limits the cell solves to a subset, e.g. each
+    need's 8 nearest offers: cells cost about half as much, and the border
+    passes still use every arc.
+
+    ``exact_count``: also run the global augment, which makes the number
+    served exactly the unsharded optimum on these arcs (``None``: only when
+    the graph has at most :data:`EXACT_COUNT_MAX_ARCS` arcs, where it costs
+    little; at 100k needs it would cost ~0.7 s for the last 0.05%).
     """
     procs = default_processes() if processes is None else max(1, processes)
     n_arcs = need.shape[0]
@@ -211,36 +335,58 @@ def sharded_min_cost_flow(
         return np.zeros(0, dtype=bool), ShardStats(0, 0, 0, 0, 0.0, 0.0, 0.0)
     nx, ny = need_xy
     ox, oy = offer_xy
+    n_needs, n_offers = nx.shape[0], ox.shape[0]
     x0 = float(min(nx.min(), ox.min()))
     y0 = float(min(ny.min(), oy.min()))
     side = grid_side_km(nx, ny, cell_needs)
     capacity = capacity.astype(np.int64)
 
+    # 1. grid A: exact min-cost flow per cell
     t0 = time.perf_counter()
     cn = cell_ids(nx, ny, x0, y0, side, 0.0)
     co = cell_ids(ox, oy, x0, y0, side, 0.0)
-    arcs = np.flatnonzero(cn[need] == co[offer])
-    chosen_ids, cells = solve_cells(arcs, cn, need, offer, cost, capacity, procs)
+    local = cn[need] == co[offer]
+    if cell_arcs is not None:
+        local &= cell_arcs
+    chosen_ids, cells = solve_cells(np.flatnonzero(local), cn, need, offer, cost, capacity, procs)
+    del local
     mask = np.zeros(n_arcs, dtype=bool)
     mask[chosen_ids] = True
     matched_cells = int(mask.sum())
     t1 = time.perf_counter()
 
-    mask = augment(mask, need, offer, capacity)
+    # 2. augmenting paths across A's borders: max-flow is cheap, so it runs
+    # on a coarse grid (``augment_factor`` cells a side) shifted so A's
+    # borders lie inside its cells, in parallel; optionally one exact global
+    # augment on top
+    side_b = side * augment_factor
+    cn = cell_ids(nx, ny, x0, y0, side_b, 0.5)
+    co = cell_ids(ox, oy, x0, y0, side_b, 0.5)
+    across, fixed = _fixed_across(mask, need, offer, cn, co, n_needs)
+    cap_b = capacity - np.bincount(offer[across], minlength=n_offers)
+    arcs_b = np.flatnonzero((cn[need] == co[offer]) & ~fixed[need])
+    toggles, _ = run_cells(_augment_cell, arcs_b, cn, need, procs, offer=offer, capacity=cap_b, chosen=mask)
+    del arcs_b, fixed, across
+    for t in toggles:
+        mask[t] ^= True
+    if exact_count is None:
+        exact_count = n_arcs <= EXACT_COUNT_MAX_ARCS
+    if exact_count:
+        mask = augment(mask, need, offer, capacity, prune=True, rows=(n_needs, n_offers))
     matched_aug = int(mask.sum())
     t2 = time.perf_counter()
 
+    # 3. optional: re-solve min-cost flow on grid A shifted by half a cell, for
+    # the score lost at A's borders
     if score_repair:
         cn = cell_ids(nx, ny, x0, y0, side, 0.5)
         co = cell_ids(ox, oy, x0, y0, side, 0.5)
-        chosen_ids = np.flatnonzero(mask)
-        # needs matched across a shifted border keep their offer
-        keep = chosen_ids[cn[need[chosen_ids]] != co[offer[chosen_ids]]]
-        fixed = np.zeros(cn.shape[0], dtype=bool)
-        fixed[need[keep]] = True
-        cap2 = capacity - np.bincount(offer[keep], minlength=capacity.shape[0])
-        arcs = np.flatnonzero((cn[need] == co[offer]) & ~fixed[need])
-        again, _ = solve_cells(arcs, cn, need, offer, cost, cap2, procs)
+        keep, fixed = _fixed_across(mask, need, offer, cn, co, n_needs)
+        cap2 = capacity - np.bincount(offer[keep], minlength=n_offers)
+        local = (cn[need] == co[offer]) & ~fixed[need]
+        if cell_arcs is not None:
+            local &= cell_arcs | mask  # arcs in use stay, so the assignment stays feasible
+        again, _ = solve_cells(np.flatnonzero(local), cn, need, offer, cost, cap2, procs)
         mask = np.zeros(n_arcs, dtype=bool)
         mask[keep] = True
         mask[again] = True
