@@ -202,6 +202,14 @@ def build_candidates(
             out_r.append((cnt[r, col] - 1).astype(np.int16))
             pending = pending[again]
             kq = int(min(pool.size, kq * 2))
+    if needs.previous_offer is not None:
+        extra = _continuity_arcs(needs, offers, policy, need_rows, offer_mask, excluded, out_n, out_o)
+        if extra is not None:
+            out_n.append(extra[0])
+            out_o.append(extra[1])
+            out_d.append(extra[2])
+            out_r.append(np.zeros(extra[0].size, dtype=np.int16))
+            examined += int(extra[0].size)
     if not out_n:
         empty = Candidates.empty()
         empty.examined = examined
@@ -209,6 +217,40 @@ def build_candidates(
     return Candidates(
         np.concatenate(out_n), np.concatenate(out_o), np.concatenate(out_d), examined, np.concatenate(out_r)
     )
+
+
+def _continuity_arcs(
+    needs: NeedArrays,
+    offers: OfferArrays,
+    policy: Policy,
+    need_rows: np.ndarray,
+    offer_mask: np.ndarray,
+    excluded: np.ndarray | None,
+    out_n: list[np.ndarray],
+    out_o: list[np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The need's previous offer is always a candidate when feasible, even if
+    it is not among the k nearest, so the continuity term can count."""
+    assert needs.previous_offer is not None
+    rows = need_rows[needs.previous_offer[need_rows] >= 0]
+    if rows.size == 0:
+        return None
+    prev = needs.previous_offer[rows]
+    m = len(offers)
+    if out_n:
+        have = np.unique(exclusion_keys(np.concatenate(out_n), np.concatenate(out_o), m))
+        rows = rows[~_is_excluded(exclusion_keys(rows, prev, m), have)]
+        prev = needs.previous_offer[rows]
+    serves = np.unique(exclusion_keys(offers.serve_offer, offers.serve_category, 1 << 20))
+    ok = offer_mask[prev] & _is_excluded(exclusion_keys(prev, needs.category[rows], 1 << 20), serves)
+    d = haversine_km(needs.lat[rows], needs.lon[rows], offers.lat[prev], offers.lon[prev])
+    ok &= (d <= offers.radius_km[prev]) & (d <= policy.max_distance_km)
+    ok &= slots_compatible(needs.slots[rows], offers.slots[prev])
+    if excluded is not None and excluded.size:
+        ok &= ~_is_excluded(exclusion_keys(rows, prev, m), excluded)
+    if not ok.any():
+        return None
+    return rows[ok].astype(np.int32), prev[ok].astype(np.int32), d[ok].astype(np.float32)
 
 
 def all_feasible_pairs(

@@ -194,6 +194,14 @@ def test_score_terms_add_up_and_explain_the_proposal():
     assert a.terms["preference"] == pytest.approx(0.5)
 
 
+def test_previous_helper_stays_a_candidate_beyond_the_k_nearest():
+    n = need(previous_offer_id=12)
+    offers = [offer(10, km=0.1), offer(11, km=0.2), offer(12, km=1.5)]
+    res = solve([n], offers, Policy(), k=2)
+    assert res.assignments[0].offer_id == 12
+    assert res.assignments[0].terms["continuity"] == pytest.approx(1.0)
+
+
 def test_free_offer_is_preferred_to_a_paid_one_at_the_same_place():
     res = solve([need()], [offer(10, price=20.0), offer(11)], Policy())
     assert res.assignments[0].offer_id == 11
