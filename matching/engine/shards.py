@@ -110,7 +110,9 @@ def _solve_cell(bounds: tuple[int, int]) -> np.ndarray:
 
 
 def _map(fn: Callable[[tuple[int, int]], np.ndarray], tasks: list[tuple[int, int]], processes: int) -> list[np.ndarray]:
-    if processes <= 1 or len(tasks) <= 1 or "fork" not in mp.get_all_start_methods():
+    # a daemonic process (a Celery prefork child) may not have children
+    serial = processes <= 1 or len(tasks) <= 1 or mp.current_process().daemon
+    if serial or "fork" not in mp.get_all_start_methods():
         return [fn(t) for t in tasks]
     # fork: workers inherit _STATE without pickling; the engine holds no locks
     # or threads while it forks.
