@@ -76,6 +76,7 @@ def solve_arrays(
     processes: int | None = None,
     score_repair: bool = False,
     cell_k: int | None = DEFAULT_CELL_K,
+    exact_count: bool | None = None,
 ) -> MatchResult:
     """Match needs to offers given as columns (the hot path; no per-row objects).
 
@@ -85,7 +86,7 @@ def solve_arrays(
     into about ``s`` cells (optimal solver only). The result lists
     assignments as row arrays (``need_index``, ``offer_index``,
     ``distance_km``, ``score``); ``assignments`` stays empty.
-    ``score_repair`` and ``cell_k`` tune the sharded solver (see
+    ``score_repair``, ``cell_k`` and ``exact_count`` tune the sharded solver (see
     :func:`~matching.engine.shards.sharded_min_cost_flow`; ``cell_k=None``
     lets cells use all ``k`` arcs).
     """
@@ -123,6 +124,7 @@ def solve_arrays(
                 processes=processes,
                 score_repair=score_repair,
                 cell_arcs=None if cell_k is None or cands.rank is None else cands.rank < cell_k,
+                exact_count=exact_count,
             )
             used_shards = stats.cells
             timings.update(
