@@ -1,7 +1,7 @@
 """Benchmark of the matching engine; prints a markdown table.
 
     python benchmarks/bench_matching.py [--sizes 1000,10000,100000,1000000]
-        [--reference] [--unpruned-max 100000] [--naive-max 10000] [--seed 1]
+        [--reference] [--unpruned-max 10000] [--naive-max 10000] [--seed 1]
 
 Every size runs in its own child process so its peak memory
 (``resource.getrusage`` maxrss of the process plus its largest pool worker)
@@ -107,25 +107,40 @@ def naive_greedy(inst: Instance) -> tuple[int, float]:
     return served, time.perf_counter() - t
 
 
-def unpruned_exact(inst: Instance) -> tuple[int, float, int]:
+def unpruned_exact(inst: Instance) -> dict[str, Any]:
     """Exact optimum over every feasible pair (radius query, no k cut)."""
     t = time.perf_counter()
     c = all_feasible_pairs(inst.needs, inst.offers, inst.policy)
     s = pair_scores(inst.needs, inst.offers, inst.policy, c.need, c.offer, c.distance_km)
     chosen = min_cost_flow(c.need, c.offer, solver_costs(s, c.distance_km, "score", inst.policy), inst.offers.capacity)
-    return int(chosen.sum()), time.perf_counter() - t, len(c)
+    return {
+        "matched": int(chosen.sum()),
+        "seconds": time.perf_counter() - t,
+        "pairs": len(c),
+        "objective": float(s[chosen].sum()),
+    }
 
 
-def run_one(n: int, seed: int, reference: bool, unpruned_max: int, naive_max: int) -> dict[str, Any]:
+def run_one(n: int, seed: int, reference: bool, unpruned_max: int, naive_max: int, repeat: int) -> dict[str, Any]:
     inst = generate_instance(n, max(1, n // 3), 20.0, seed)
     out: dict[str, Any] = {"needs": n, "offers": len(inst.offers)}
     policy: Policy = inst.policy
+    # the machine is shared: report the fastest of ``repeat`` runs (min is the
+    # usual estimator of uncontended time), all runs give the same result
+    repeat = repeat if n <= 100_000 else 1
 
-    c0 = cpu_seconds()
-    opt = solve_arrays(inst.needs, inst.offers, policy)
+    best = None
+    for _ in range(repeat):
+        c0 = cpu_seconds()
+        opt = solve_arrays(inst.needs, inst.offers, policy)
+        cpu = cpu_seconds() - c0
+        if best is None or opt.seconds < best[0].seconds:
+            best = (opt, cpu)
+    assert best is not None
+    opt, cpu = best
     out["optimal"] = {
         "seconds": opt.seconds,
-        "cpu": cpu_seconds() - c0,
+        "cpu": cpu,
         "matched": opt.matched,
         "objective": opt.objective,
         "shards": opt.shards,
@@ -140,15 +155,17 @@ def run_one(n: int, seed: int, reference: bool, unpruned_max: int, naive_max: in
     out["candidates_seconds"] = time.perf_counter() - t
     del cands
 
-    g = solve_arrays(inst.needs, inst.offers, policy, solver="greedy")
+    g = min(
+        (solve_arrays(inst.needs, inst.offers, policy, solver="greedy") for _ in range(repeat)),
+        key=lambda r: r.seconds,
+    )
     out["greedy"] = {"seconds": g.seconds, "matched": g.matched, "objective": g.objective}
 
     if n <= 100_000 or reference:
         u = solve_arrays(inst.needs, inst.offers, policy, shards=1)
         out["unsharded"] = {"seconds": u.seconds, "matched": u.matched, "objective": u.objective}
     if n <= unpruned_max:
-        served, secs, pairs = unpruned_exact(inst)
-        out["unpruned"] = {"seconds": secs, "matched": served, "pairs": pairs}
+        out["unpruned"] = unpruned_exact(inst)
     if n <= naive_max:
         served, secs = naive_greedy(inst)
         out["naive"] = {"seconds": secs, "matched": served}
@@ -165,9 +182,10 @@ def table(rows: list[dict[str, Any]]) -> str:
         if "naive" in r:
             naive_rate = r["naive"]["seconds"] / (r["needs"] * r["offers"])
     lines = [
-        "| needs | offers | k=16 candidates | greedy (wall, served) | optimal (wall / CPU, served, shards) "
-        "| unsharded exact (wall, served) | unpruned exact (served, pairs) | optimal vs best reference "
-        "| greedy vs optimal | naive double loop | peak RSS (process + largest worker) |",
+        "| needs | offers | k=16 candidates | greedy (wall, served) | optimal (wall / CPU, served, cells) "
+        "| unsharded exact, k=16 (wall, served) | exact unpruned (wall, served, pairs) "
+        "| optimal vs exact: served, score | greedy vs optimal: served "
+        "| naive double loop | peak RSS (process + largest worker) |",
         "|---" * 11 + "|",
     ]
     for r in rows:
@@ -191,8 +209,10 @@ def table(rows: list[dict[str, Any]]) -> str:
                     f"{g['seconds']:.2f} s, {g['matched']:,}",
                     f"{o['seconds']:.2f} s / {o['cpu']:.2f} s, {o['matched']:,}, {o['shards']}",
                     f"{u['seconds']:.2f} s, {u['matched']:,}" if u else "-",
-                    f"{up['matched']:,}, {up['pairs']:,}" if up else "-",
-                    f"{pct(o['matched'], ref['matched'])} served vs {ref_name}" if ref else "-",
+                    f"{up['seconds']:.1f} s, {up['matched']:,}, {up['pairs']:,}" if up else "-",
+                    (f"{pct(o['matched'], ref['matched'])}, {pct(o['objective'], ref['objective'])} (vs {ref_name})")
+                    if ref
+                    else "-",
                     pct(g["matched"], o["matched"]),
                     naive,
                     f"{r['peak_mb'][0]:.0f} + {r['peak_mb'][1]:.0f} MB",
@@ -208,19 +228,21 @@ def main() -> int:
     ap.add_argument("--sizes", default="1000,10000,100000,1000000")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--reference", action="store_true", help="also the unsharded exact solve at 1M (minutes)")
-    ap.add_argument("--unpruned-max", type=int, default=100_000)
+    ap.add_argument("--unpruned-max", type=int, default=10_000, help="100000 takes ~7 min and 2.3 GB")
     ap.add_argument("--naive-max", type=int, default=10_000)
+    ap.add_argument("--repeat", type=int, default=3, help="runs per solver up to 100k; the fastest is reported")
     ap.add_argument("--json", help="also write the raw results here")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        res = run_one(args.one, args.seed, args.reference, args.unpruned_max, args.naive_max)
+        res = run_one(args.one, args.seed, args.reference, args.unpruned_max, args.naive_max, args.repeat)
         print(json.dumps(res))
         return 0
     rows = []
     for n in [int(x) for x in args.sizes.split(",") if x]:
         cmd = [sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)]
         cmd += ["--unpruned-max", str(args.unpruned_max), "--naive-max", str(args.naive_max)]
+        cmd += ["--repeat", str(args.repeat)]
         if args.reference:
             cmd.append("--reference")
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True, env=os.environ.copy())
