@@ -140,8 +140,9 @@ def run_cells(
         need_codes = need_codes.astype(np.uint16)
     cells_of_arc = need_codes[need[arcs]]
     order = np.argsort(cells_of_arc, kind="stable")
-    arcs = arcs[order]
+    arcs = arcs[order].astype(np.int32)
     cells = cells_of_arc[order]
+    del order, cells_of_arc
     starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
     ends = np.r_[starts[1:], arcs.size]
     # biggest cells first, so the pool's tail is short
@@ -350,7 +351,7 @@ def sharded_min_cost_flow(
     local = cn[need] == co[offer]
     if cell_arcs is not None:
         local &= cell_arcs
-    chosen_ids, cells = solve_cells(np.flatnonzero(local), cn, need, offer, cost, capacity, procs)
+    chosen_ids, cells = solve_cells(np.flatnonzero(local).astype(np.int32), cn, need, offer, cost, capacity, procs)
     del local
     mask = np.zeros(n_arcs, dtype=bool)
     mask[chosen_ids] = True
@@ -366,7 +367,7 @@ def sharded_min_cost_flow(
     co = cell_ids(ox, oy, x0, y0, side_b, 0.5)
     across, fixed = _fixed_across(mask, need, offer, cn, co, n_needs)
     cap_b = capacity - np.bincount(offer[across], minlength=n_offers)
-    arcs_b = np.flatnonzero((cn[need] == co[offer]) & ~fixed[need])
+    arcs_b = np.flatnonzero((cn[need] == co[offer]) & ~fixed[need]).astype(np.int32)
     toggles, _ = run_cells(_augment_cell, arcs_b, cn, need, procs, offer=offer, capacity=cap_b, chosen=mask)
     del arcs_b, fixed, across
     for t in toggles:
