@@ -257,6 +257,7 @@ SPECTACULAR_SETTINGS = {
         "EvidenceKindEnum": "providers.models.VerificationEvidence.Kind",
         "ProviderMemberRoleEnum": "providers.models.ProviderMember.Role",
         "PreferenceEnum": "platform_core.models.Preference",
+        "MatchPartyEnum": ["provider", "resident"],
     },
 }
 
