@@ -96,16 +96,23 @@ CLEARANCE_BY_KIND = {
     Provider.Kind.VOLUNTEER: SafeguardingTier.DBS_CHECKED,
 }
 TIER_RANK = {t: i for i, t in enumerate(SafeguardingTier.values)}
-NEED_TEXT = [
-    ("Help carrying my weekly shop", "I can get to the shop but cannot carry heavy bags home."),
-    ("A lift to Kingston Hospital", "I have an outpatient appointment and cannot manage the bus."),
-    ("Someone to chat to", "I live alone since my husband died and would like some company."),
-    ("Garden is overgrown", "My back garden needs mowing and the hedge cutting back."),
-    ("Help setting up my tablet", "My grandson gave me a tablet and I want to video call him."),
-    ("Collect my prescription", "I need my repeat prescription collected from the chemist."),
-    ("Help with a form", "I have a letter about my pension and need help filling in the form."),
-    ("Walk my dog", "I have had a hip operation and cannot walk my dog for six weeks."),
-]
+# What residents ask for, by category; other categories get a plain sentence.
+NEED_TEXT = {
+    "Shopping": ("Help carrying my weekly shop", "I can get to the shop but cannot carry heavy bags home."),
+    "Lift to an appointment": (
+        "A lift to Kingston Hospital",
+        "I have an outpatient appointment and cannot manage the bus.",
+    ),
+    "Befriending visits": ("Someone to chat to", "I live alone since my husband died and would like some company."),
+    "Help in the garden": ("Garden is overgrown", "My back garden needs mowing and the hedge cutting back."),
+    "Digital help": ("Help setting up my tablet", "My grandson gave me a tablet and I want to video call him."),
+    "Prescription collection": ("Collect my prescription", "I need my repeat prescription collected from the chemist."),
+    "Form filling and letters": (
+        "Help with a form",
+        "I have a letter about my pension and need help filling in the form.",
+    ),
+    "Dog walking and pet care": ("Walk my dog", "I have had a hip operation and cannot walk my dog for six weeks."),
+}
 
 
 class Command(BaseCommand):
@@ -286,7 +293,10 @@ class Command(BaseCommand):
                 consent_given_at=now,
             )
             for _ in range(rng.choice([1, 1, 1, 2])):
-                title, description = rng.choice(NEED_TEXT)
+                category = rng.choice(categories)
+                title, description = NEED_TEXT.get(
+                    category.name, (category.name, f"I would like help: {category.description.lower()}.")
+                )
                 posted = now - timedelta(hours=rng.randint(1, 24 * 20))
                 start = (now + timedelta(days=rng.randint(1, 14))).replace(
                     hour=rng.choice([9, 13, 17]), minute=0, second=0, microsecond=0
@@ -295,7 +305,7 @@ class Command(BaseCommand):
                 Need.objects.create(
                     council=council,
                     resident=resident,
-                    category=rng.choice(categories),
+                    category=category,
                     title=title,
                     description=description,
                     urgency=rng.choice(Need.Urgency.values),
