@@ -98,8 +98,12 @@ def greedy(
     chosen = np.zeros(n_arcs, dtype=bool)
     if n_arcs == 0:
         return chosen
-    # arcs grouped by need in priority order, cheapest first within a need
-    order = np.lexsort((cost, need, -priority[need]))
+    # arcs grouped by need in priority order, cheapest first within a need:
+    # one int64 key (need's priority rank, cost) sorts faster than a lexsort
+    rank = np.empty(priority.shape[0], dtype=np.int64)
+    rank[np.argsort(-priority, kind="stable")] = np.arange(priority.shape[0])
+    key = (rank[need] << 32) | (cost.astype(np.int64) - int(cost.min()))
+    order = np.argsort(key)
     nd = need[order]
     starts = np.flatnonzero(np.r_[True, nd[1:] != nd[:-1]])
     ends = np.r_[starts[1:], n_arcs]
