@@ -1,10 +1,16 @@
 """The regulator's view of the market, computed by the database.
 
-Every figure is an aggregate query over the existing indexes (Need(council,
-posted_at), Need(council, status), Match(council, status), Match(need)); the
-number of queries is fixed whatever the size of the market. The median uses
+Every figure is an aggregate query over an index (Need(council, posted_at),
+Need(council, status), Match(council, confirmed_at), Match(need)); the number
+of queries is fixed whatever the size of the market. The median uses
 PostgreSQL's `percentile_cont`; on SQLite (laptops and tests) it falls back to
 Python over the durations of the period.
+
+Needs posted, judged and unmet come from the daily roll-up `DailyMarketStat`
+for settled days (every need of the day past its 7 days, so the figures are
+final) and from the needs themselves for later days; the two add up to the
+same numbers as the live computation (tests check it). `market_stats_refresh`
+keeps the roll-up current; see ADR 0006.
 
 Definitions (also shown on the page):
 - open needs: waiting for a match now (open or proposed);
@@ -38,7 +44,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Left, StrIndex, TruncWeek
+from django.db.models.functions import Left, StrIndex, TruncDate, TruncWeek
 from django.utils import timezone
 
 from matching.models import Match
@@ -46,9 +52,16 @@ from platform_core.models import Council, ServiceCategory
 from providers.models import Offer, Provider
 from residents.models import Need
 
+from .models import DailyMarketStat, DailyMarketStatState
+
 CHART_COLOURS = ["#1d70b8", "#f47738", "#00703c"]  # GOV.UK blue, orange, green
 WAITING = (Need.Status.OPEN, Need.Status.PROPOSED)
 UNMET_AFTER = timedelta(days=7)
+# A day is rolled up only this long after its needs' 7 days are over, so a
+# confirmation or a post still committing at that moment is not missed.
+SETTLE_LAG = timedelta(minutes=10)
+# The refresh rebuilds everything this often (deletions leave no `updated_at` to follow).
+FULL_REFRESH_EVERY = timedelta(hours=24)
 MATCH_BUCKETS = [
     ("Under 1 day", timedelta(0), timedelta(days=1)),
     ("1 to 2 days", timedelta(days=1), timedelta(days=2)),
@@ -149,6 +162,25 @@ def _district_expr():
     )
 
 
+def _met_in_time():
+    """A match confirmed within 7 days of the (outer) need being posted."""
+    return Match.objects.filter(
+        need=OuterRef("pk"),
+        confirmed_at__isnull=False,
+        confirmed_at__lte=ExpressionWrapper(OuterRef("posted_at") + UNMET_AFTER, output_field=DateTimeField()),
+    )
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def settled_through(now: datetime) -> date:
+    """The last day whose needs are all past their 7 days (plus a margin for
+    transactions still committing): its posted and unmet figures are final."""
+    return timezone.localtime(now - UNMET_AFTER - SETTLE_LAG).date() - timedelta(days=1)
+
+
 def _needs(council: Council, filters: Filters, *, in_period: bool = True):
     qs = Need.objects.filter(council=council)
     if in_period:
@@ -197,19 +229,40 @@ def _dashboard(*, council: Council, filters: Filters | None, now: datetime | Non
     now = now or timezone.now()
     categories = {c.pk: c.name for c in ServiceCategory.objects.filter(council=council)}  # 1
 
-    # 2. Needs of the period by district and category: posted, old enough to
-    # judge, unmet after 7 days. Totals and the district ranking come from here.
-    met_in_time = Match.objects.filter(
-        need=OuterRef("pk"),
-        confirmed_at__isnull=False,
-        confirmed_at__lte=ExpressionWrapper(OuterRef("posted_at") + UNMET_AFTER, output_field=DateTimeField()),
-    )
+    # 2-4. Needs of the period by district, category and week posted: posted,
+    # old enough to judge, unmet after 7 days. The tiles, the district ranking
+    # and the weekly trend all sum these rows. Settled days come from the
+    # roll-up (all judged; unmet = posted - matched within 7 days), the days
+    # after them from the needs. Both queries run whatever the dates, so the
+    # number of queries never changes.
+    state = DailyMarketStatState.objects.filter(pk=1).values_list("settled_through", flat=True).first()  # 2
+    # Never use a day the roll-up settled later than `now` would (a past `now`).
+    rolled_to = min(state, settled_through(now), filters.date_to) if state else filters.date_from - timedelta(days=1)
+    rolled = DailyMarketStat.objects.filter(council=council, day__gte=filters.date_from, day__lte=rolled_to)
+    if filters.category_id:
+        rolled = rolled.filter(category_id=filters.category_id)
+    if filters.district:
+        rolled = rolled.filter(district=filters.district)
+    period_rows = [
+        {
+            "district_code": r["district"],
+            "category_id": r["category_id"],
+            "week": r["week"],
+            "posted": r["posted"],
+            "judged": r["posted"],
+            "unmet": r["posted"] - r["met"],
+        }
+        for r in rolled.annotate(week=TruncWeek("day"))
+        .values("district", "category_id", "week")
+        .annotate(posted=Sum("posted"), met=Sum("matched_within_7d"))
+        .order_by()
+    ]  # 3
+    live_from = max(filters.start, _day_start(rolled_to + timedelta(days=1)))
     judged = Q(posted_at__lte=now - UNMET_AFTER)
-    # One pass over the period's needs, grouped by district, category and week
-    # posted: the tiles, the district ranking and the weekly trend all sum it.
-    period_rows = list(
+    period_rows += list(
         _needs(council, filters)
-        .annotate(district_code=_district_expr(), week=TruncWeek("posted_at"), met=Exists(met_in_time))
+        .filter(posted_at__gte=live_from)
+        .annotate(district_code=_district_expr(), week=TruncWeek("posted_at"), met=Exists(_met_in_time()))
         .values("district_code", "category_id", "week")
         .annotate(
             posted=Count("id"),
@@ -217,12 +270,12 @@ def _dashboard(*, council: Council, filters: Filters | None, now: datetime | Non
             unmet=Count("id", filter=judged & Q(met=False)),
         )
         .order_by()
-    )
+    )  # 4
     posted = sum(r["posted"] for r in period_rows)
     judged_n = sum(r["judged"] for r in period_rows)
     unmet_n = sum(r["unmet"] for r in period_rows)
 
-    # 3. Waiting now, by category.
+    # 5. Waiting now, by category.
     open_by_category = {
         r["category_id"]: r["n"]
         for r in _needs(council, filters, in_period=False)
@@ -232,7 +285,7 @@ def _dashboard(*, council: Council, filters: Filters | None, now: datetime | Non
         .order_by()
     }
 
-    # 4. Capacity free now in active offers of providers not suspended, by category.
+    # 6. Capacity free now in active offers of providers not suspended, by category.
     through = Offer.categories.through
     capacity_qs = through.objects.filter(
         offer__council=council, offer__status=Offer.Status.ACTIVE, offer__provider__is_suspended=False
@@ -246,16 +299,27 @@ def _dashboard(*, council: Council, filters: Filters | None, now: datetime | Non
         .order_by()
     }
 
-    # 5. Matched this week.
+    # 7. Matched this week.
     week_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     week_start -= timedelta(days=week_start.weekday())
     matched_week = _matches(council, filters).filter(confirmed_at__gte=week_start, confirmed_at__lte=now).count()
 
-    # 6. Time from post to confirmed, for needs posted in the period.
+    # 8. Time from post to confirmed, for needs posted in the period. The two
+    # extra conditions select nothing less: a need's `posted_at` is set once,
+    # when it is posted, and only posted needs get matches, so a match is
+    # confirmed after the period starts and belongs to its need's council. They
+    # let PostgreSQL start from Match(council, confirmed_at) and
+    # Need(council, posted_at) instead of reading every match or every need.
     duration = ExpressionWrapper(F("confirmed_at") - F("need__posted_at"), output_field=DurationField())
     confirmed = (
         _matches(council, filters)
-        .filter(confirmed_at__isnull=False, need__posted_at__gte=filters.start, need__posted_at__lt=filters.end)
+        .filter(
+            confirmed_at__isnull=False,
+            confirmed_at__gte=filters.start,
+            need__council=council,
+            need__posted_at__gte=filters.start,
+            need__posted_at__lt=filters.end,
+        )
         .annotate(wait=duration)
     )
     bucket_aggs = {}
@@ -274,7 +338,7 @@ def _dashboard(*, council: Council, filters: Filters | None, now: datetime | Non
         for n, (_label, low, high) in enumerate(MATCH_BUCKETS):
             agg[f"b{n}"] = sum(1 for w in waits if w >= low and (high is None or w < high))
 
-    # 7. Weekly trend: posted and unmet by week posted (from query 2), matched by week confirmed.
+    # 9. Weekly trend: posted and unmet by week posted (from queries 3-4), matched by week confirmed.
     needs_weekly: dict[date, dict] = {}
     for r in period_rows:
         week = _as_date(r["week"])
@@ -291,7 +355,7 @@ def _dashboard(*, council: Council, filters: Filters | None, now: datetime | Non
         .order_by("week")
     }
 
-    # 9. Why providers declined, in the period.
+    # 10. Why providers declined, in the period.
     declines = list(
         _matches(council, filters)
         .filter(status=Match.Status.DECLINED, closed_at__gte=filters.start, closed_at__lt=filters.end)
@@ -300,7 +364,7 @@ def _dashboard(*, council: Council, filters: Filters | None, now: datetime | Non
         .order_by("-n", "close_reason")[:10]
     )
 
-    # 10. Provider mix.
+    # 11. Provider mix.
     mix = list(
         Provider.objects.filter(council=council)
         .values("kind")
@@ -400,3 +464,102 @@ def _dashboard(*, council: Council, filters: Filters | None, now: datetime | Non
         ),
     ]
     return Dashboard(filters=filters, tiles=tiles, tables=tables)
+
+
+# --- The daily roll-up ----------------------------------------------------------------------------
+
+
+def _day_ranges(days: set[date]) -> list[tuple[date, date]]:
+    """Consecutive days merged into (first, last) ranges."""
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if ranges and ranges[-1][1] + timedelta(days=1) == day:
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def _stat_rows(needs) -> list[DailyMarketStat]:
+    """Needs grouped by council, local day posted, category and district, with
+    how many had a match confirmed within 7 days of posting."""
+    grouped = (
+        needs.annotate(day=TruncDate("posted_at"), district_code=_district_expr(), met=Exists(_met_in_time()))
+        .values("council_id", "day", "category_id", "district_code")
+        .annotate(posted=Count("id"), matched=Count("id", filter=Q(met=True)))
+        .order_by()
+    )
+    return [
+        DailyMarketStat(
+            council_id=r["council_id"],
+            day=r["day"],
+            category_id=r["category_id"],
+            district=r["district_code"],
+            posted=r["posted"],
+            matched_within_7d=r["matched"],
+        )
+        for r in grouped.iterator(chunk_size=5000)
+    ]
+
+
+def market_stats_refresh(*, now: datetime | None = None, full: bool = False) -> int:
+    """Bring the roll-up up to date for every council; returns the rows written.
+
+    Adds the days settled since the last run and recomputes the settled days
+    of needs edited since then (a category or postcode can change while a need
+    waits). Rebuilds everything with `full=True`, and on its own once a day,
+    which also catches needs or matches deleted outside the services. Safe to
+    run twice or concurrently: it holds the state row's lock, deletes the days
+    it recomputes and writes them again in one transaction.
+    """
+    now = now or timezone.now()
+    DailyMarketStatState.objects.get_or_create(pk=1)  # get_or_create survives a concurrent first run
+    with transaction.atomic():
+        state = DailyMarketStatState.objects.select_for_update().get(pk=1)
+        settle_to = settled_through(now)
+        done = state.settled_through
+        full = (
+            full
+            or done is None
+            or state.needs_seen_until is None
+            or state.full_refresh_at is None
+            or now - state.full_refresh_at >= FULL_REFRESH_EVERY
+        )
+        if full:
+            DailyMarketStat.objects.all().delete()
+            needs = Need.objects.filter(posted_at__lt=_day_start(settle_to + timedelta(days=1)))
+        else:
+            settle_to = max(settle_to, done)  # a run with an earlier clock never forgets days
+            # Days already rolled up whose needs changed since the last run: their
+            # rows are recomputed for every council (a need may even change council).
+            days = set(
+                Need.objects.filter(
+                    updated_at__gte=state.needs_seen_until,
+                    posted_at__lt=_day_start(done + timedelta(days=1)),
+                )
+                .annotate(day=TruncDate("posted_at"))
+                .values_list("day", flat=True)
+                .order_by()  # no default ordering columns in the DISTINCT
+                .distinct()
+            )
+            days.update(done + timedelta(days=n) for n in range(1, (settle_to - done).days + 1))  # newly settled
+            ranges = _day_ranges(days)
+            if ranges:
+                in_days = Q()
+                in_ranges = Q()
+                for first, last in ranges:
+                    in_days |= Q(day__gte=first, day__lte=last)
+                    in_ranges |= Q(posted_at__gte=_day_start(first), posted_at__lt=_day_start(last + timedelta(days=1)))
+                DailyMarketStat.objects.filter(in_days).delete()
+                needs = Need.objects.filter(in_ranges)
+            else:
+                needs = Need.objects.none()
+        rows = _stat_rows(needs)
+        DailyMarketStat.objects.bulk_create(rows, batch_size=5000)
+        state.settled_through = settle_to
+        state.needs_seen_until = now - SETTLE_LAG
+        state.refreshed_at = now
+        if full:
+            state.full_refresh_at = now
+        state.save()
+    return len(rows)

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from platform_core.models import Council
+from platform_core.models import Council, ServiceCategory
 
 
 class TargetType(models.TextChoices):
@@ -228,3 +228,52 @@ class ConcernAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on concern {self.concern_id}"
+
+
+class DailyMarketStat(models.Model):
+    """The analytics roll-up: needs posted on one day (local date of `posted_at`)
+    in one category and postcode district, and how many of them had a match
+    confirmed within 7 days of posting.
+
+    Only *settled* days are stored: days whose needs are all past their 7 days,
+    so both numbers are final. The dashboard reads settled days from here and
+    computes later days live (see `marketplace.analytics` and ADR 0006).
+    Written only by `analytics.market_stats_refresh`.
+    """
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    category = models.ForeignKey(
+        ServiceCategory, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    district = models.CharField(max_length=8, blank=True, help_text="Outcode, e.g. KT1; empty when unknown.")
+    posted = models.PositiveIntegerField()
+    matched_within_7d = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # Also the dashboard's index: (council, day) leads.
+            models.UniqueConstraint(
+                fields=["council", "day", "category", "district"], name="daily_market_stat_one_row_per_group"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.district or 'unknown'}: {self.posted} posted"
+
+
+class DailyMarketStatState(models.Model):
+    """One row (pk=1): how far the roll-up is complete, for every council.
+
+    `settled_through`: every day up to it is in `DailyMarketStat`;
+    `needs_seen_until`: needs edited since (by `updated_at`) have their day recomputed;
+    `full_refresh_at`: the last rebuild from scratch (catches deletions, which leave no trace).
+    """
+
+    settled_through = models.DateField(null=True, blank=True)
+    needs_seen_until = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    full_refresh_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Market statistics settled through {self.settled_through}"

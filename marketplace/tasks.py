@@ -20,3 +20,13 @@ def moderation_scan_task() -> int:
     from .services.moderation import moderation_scan
 
     return sum(moderation_scan(council=council) for council in Council.objects.all())
+
+
+@shared_task(name="marketplace.tasks.market_stats_refresh_task")
+def market_stats_refresh_task(full: bool = False) -> int:
+    """Roll up the days whose needs are past their 7 days, and recompute days of
+    needs edited since the last run, for the officer dashboard (once a day, or
+    with full=True, everything is rebuilt)."""
+    from .analytics import market_stats_refresh
+
+    return market_stats_refresh(full=full)

@@ -91,6 +91,12 @@ class Match(models.Model):
             models.Index(fields=["council", "status"]),
             models.Index(fields=["offer", "status"]),
             models.Index(fields=["status", "respond_by"]),
+            # The officer dashboard: matches confirmed in a period (this week, each week, time to match).
+            models.Index(
+                fields=["council", "confirmed_at"],
+                condition=Q(confirmed_at__isnull=False),
+                name="match_council_confirmed_idx",
+            ),
         ]
         constraints = [
             # At most one live match per need, whatever races happen.
