@@ -15,9 +15,9 @@ deletes them at the end):
     .venv/bin/python benchmarks/bench_latency.py --needs 100            # starts its own worker
     .venv/bin/python benchmarks/bench_latency.py --needs 100 --no-worker  # a worker is already running
 
-MATCHING_DEBOUNCE_SECONDS (default 2) bounds how often a council's run is
-requested; with a need every --interval seconds, most needs ride on the
-run another post asked for, or on the beat sweep (MATCHING_SWEEP_SECONDS).
+Each post queues a run for its council unless one is already queued and not
+yet started (then it rides on that run); the beat sweep (MATCHING_SWEEP_SECONDS)
+is only the safety net. Web and worker must share the cache (REDIS_URL).
 """
 
 from __future__ import annotations
@@ -157,9 +157,9 @@ def main() -> None:
     if not latencies:
         sys.exit("No proposal arrived: is a worker running on this broker and database?")
     print(
-        "| needs posted one by one | debounce / sweep | median | p95 | max | missed |\n"
+        "| needs posted one by one | sweep | median | p95 | max | missed |\n"
         "|---|---|---|---|---|---|\n"
-        f"| {args.needs} (every {args.interval:g} s) | {settings.MATCHING_DEBOUNCE_SECONDS} s / "
+        f"| {args.needs} (every {args.interval:g} s) | "
         f"{args.sweep_seconds} s | {statistics.median(latencies) * 1000:.0f} ms | "
         f"{percentile(latencies, 0.95) * 1000:.0f} ms | {max(latencies) * 1000:.0f} ms | {missed} |"
     )

@@ -5,45 +5,40 @@ expiry moves rows on with conditional updates)."""
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import shared_task
-from django.conf import settings
 
 from matching import services
+from matching.models import MatchRun
 from matching.runner import match_council_run
+from platform_core.services import market_change_claim
 from residents.models import Need
 
 logger = logging.getLogger(__name__)
 
 
-TAIL = "debounce_tail"
+#: A run that finds another run for its council holding the lock waits for it
+#: (briefly, in process) rather than giving up: the change that queued it may
+#: have landed after the other run loaded its rows.
+LOCK_WAIT_SECONDS = 0.5
+LOCK_ATTEMPTS = 20
 
 
 @shared_task(name="matching.tasks.match_council_task")
 def match_council_task(council_id: int, trigger: str = "market_changed") -> int:
     """One batch for one council; returns how many proposals it wrote.
 
-    platform_core.services.market_changed publishes this at most once per
-    debounce window and drops the posts that follow within it. So a run asked
-    for by a post is followed by one "tail" run when the window closes, which
-    picks those posts up in seconds instead of at the next beat sweep.
+    Queued by platform_core.services.market_changed (coalesced per council).
     """
-    matched = match_council_run(council_id=council_id, trigger=trigger).matched
-    if trigger != TAIL:
-        _publish_tail(council_id)
-    return matched
-
-
-def _publish_tail(council_id: int) -> None:
-    try:
-        match_council_task.apply_async(
-            args=[council_id],
-            kwargs={"trigger": TAIL},
-            countdown=settings.MATCHING_DEBOUNCE_SECONDS,
-            retry=False,
-        )
-    except Exception:  # the broker is down: the beat sweep catches up
-        logger.warning("Could not schedule the tail run for council %s", council_id, exc_info=True)
+    market_change_claim(council_id=council_id)
+    for _ in range(LOCK_ATTEMPTS):
+        run = match_council_run(council_id=council_id, trigger=trigger)
+        if run.status != MatchRun.Status.SKIPPED:
+            return run.matched
+        time.sleep(LOCK_WAIT_SECONDS)
+    logger.info("Council %s stayed locked; the beat sweep will pick its changes up", council_id)
+    return 0
 
 
 @shared_task(name="matching.tasks.match_sweep_task")

@@ -83,22 +83,45 @@ def send_task_safely(name: str, *args: Any, **kwargs: Any) -> bool:
     return True
 
 
+MATCH_QUEUED_TTL_SECONDS = 120
+
+
+def _match_queued_key(council_id: int) -> str:
+    return f"matching:queued:{council_id}"
+
+
 def market_changed(*, council_id: int) -> None:
     """Announce, after commit, that a council's needs or offers changed.
 
     Residents and providers call this instead of importing matching; the task
-    is sent by name. Debounced per council so a burst of posts makes one run.
+    is sent by name. Bursts coalesce: while a run for the council is queued
+    and not yet started (a cache flag), later changes send nothing, because
+    that run loads fresh rows when it starts. The run clears the flag first
+    (`market_change_claim`), so a change that lands during a run queues the
+    next one. Nothing waits on a timer: no ETA messages, which a Redis outage
+    would otherwise have to restore.
     """
 
     def publish() -> None:
-        from django.conf import settings
-
-        key = f"matching:debounce:{council_id}"
+        key = _match_queued_key(council_id)
         try:
-            first = cache.add(key, 1, timeout=settings.MATCHING_DEBOUNCE_SECONDS)
+            first = cache.add(key, 1, timeout=MATCH_QUEUED_TTL_SECONDS)
         except Exception:  # noqa: BLE001 - a cache outage must not block posting
             first = True
-        if first:
-            send_task_safely(MATCH_COUNCIL_TASK, council_id)
+        if first and not send_task_safely(MATCH_COUNCIL_TASK, council_id):
+            # Not queued after all: let the next change try again.
+            _cache_delete_quietly(key)
 
     transaction.on_commit(publish)
+
+
+def market_change_claim(*, council_id: int) -> None:
+    """Called by a matching run as it starts: changes from now on queue another run."""
+    _cache_delete_quietly(_match_queued_key(council_id))
+
+
+def _cache_delete_quietly(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:  # the flag expires by itself; the sweep catches up
+        logger.warning("Could not clear %s", key, exc_info=True)

@@ -301,6 +301,3 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# --- Convene ------------------------------------------------------------------
-# Posting a need or offer asks for a matching run at most this often per council.
-MATCHING_DEBOUNCE_SECONDS = env.int("MATCHING_DEBOUNCE_SECONDS", default=2)

@@ -19,13 +19,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 
 from matching.models import Match
-from platform_core.services import market_changed
 from platform_core.tests.factories import ServiceCategoryFactory
 from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMemberFactory
 from residents.models import Need
+from residents.services import need_post
 from residents.tests.factories import NeedFactory, ResidentFactory
 
 pytestmark = [
@@ -126,13 +125,29 @@ def publish_to(redis_server):
 
 
 @pytest.fixture
-def celery_worker(transactional_db, redis_server, publish_to, tmp_path):
+def shared_cache(settings, redis_server):
+    """Web and worker share one cache (the "run queued" flag lives there), as in production."""
+    prefix = f"matching-test-{os.getpid()}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_server.url,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    return prefix
+
+
+@pytest.fixture
+def celery_worker(transactional_db, redis_server, publish_to, shared_cache, tmp_path):
     """`celery -A platform_core worker -B` on the test database and the test's Redis."""
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": redis_server.url,
         "REDIS_URL": redis_server.url,
+        "CACHE_KEY_PREFIX": shared_cache,
         "MATCHING_SWEEP_SECONDS": "1",
         "CONN_MAX_AGE": "0",
         "CELERY_TASK_ALWAYS_EAGER": "false",
@@ -201,11 +216,9 @@ def _market(council):
 
 
 def _post(resident, category) -> Need:
-    """What residents.services.need_post does: an OPEN need, then market_changed after commit."""
-    with transaction.atomic():
-        need = NeedFactory(resident=resident, category=category, status=Need.Status.OPEN)
-        market_changed(council_id=need.council_id)
-    return need
+    """A resident posts a need through the residents' own service; nobody calls the engine."""
+    draft = NeedFactory(resident=resident, category=category, status=Need.Status.DRAFT, posted_at=None)
+    return need_post(need=draft)
 
 
 def _proposed(needs) -> int:

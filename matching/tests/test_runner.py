@@ -240,18 +240,22 @@ def test_the_sweep_matches_every_council_with_open_needs(council, need, offer, o
     assert tasks.match_sweep_task() == 0
 
 
-def test_the_council_task_is_safe_to_run_twice(council, need, offer, monkeypatch):
-    monkeypatch.setattr(tasks, "_publish_tail", lambda council_id: None)
+def test_the_council_task_is_safe_to_run_twice(council, need, offer):
     assert tasks.match_council_task(council.pk) == 1
     assert tasks.match_council_task(council.pk) == 0
 
 
-def test_a_run_asked_for_by_a_post_is_followed_by_one_tail_run(council, monkeypatch):
-    tails = []
-    monkeypatch.setattr(tasks, "_publish_tail", tails.append)
+def test_a_starting_run_lets_the_next_change_queue_another(council, monkeypatch, django_capture_on_commit_callbacks):
+    from platform_core import services as core
+
+    sent = []
+    monkeypatch.setattr(core, "send_task_safely", lambda name, *args: sent.append(args) or True)
+    with django_capture_on_commit_callbacks(execute=True):
+        core.market_changed(council_id=council.pk)
     tasks.match_council_task(council.pk)
-    tasks.match_council_task(council.pk, trigger=tasks.TAIL)
-    assert tails == [council.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        core.market_changed(council_id=council.pk)
+    assert sent == [(council.pk,), (council.pk,)]
 
 
 @pytest.mark.postgres
