@@ -34,7 +34,6 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from ortools.graph.python import max_flow as _maxflow
@@ -113,41 +112,16 @@ def _solve_cell(bounds: tuple[int, int]) -> np.ndarray:
     return arcs[chosen]
 
 
-def group_by_cell(
-    arcs: np.ndarray, cell_of_need: np.ndarray, need: np.ndarray
-) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Arcs sorted by their need's cell, and each cell's (start, end), biggest
-    first so a pool's tail is short."""
-    if arcs.size == 0:
-        return arcs.astype(np.int32), []
-    # renumber cells 0..c-1 (a sort of the needs, not of the arcs); small
-    # codes let numpy radix-sort the arcs in O(n)
-    _, need_codes = np.unique(cell_of_need, return_inverse=True)
-    if need_codes.max(initial=0) < 65_536:
-        need_codes = need_codes.astype(np.uint16)
-    cells_of_arc = need_codes[need[arcs]]
-    order = np.argsort(cells_of_arc, kind="stable")
-    arcs = arcs[order].astype(np.int32)
-    cells = cells_of_arc[order]
-    del order, cells_of_arc
-    starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
-    ends = np.r_[starts[1:], arcs.size]
-    tasks = sorted(zip(starts.tolist(), ends.tolist(), strict=True), key=lambda t: t[0] - t[1])
-    return arcs, tasks
-
-
-def _make_pool(processes: int) -> Any:
-    """A forked pool, or None to run in-process (one CPU, a daemonic process
-    such as a Celery prefork child, or no fork on this platform)."""
-    if processes <= 1 or mp.current_process().daemon or "fork" not in mp.get_all_start_methods():
-        return None
-    return mp.get_context("fork").Pool(processes)
-
-
-def _imap(pool: Any, fn: Callable[[Any], np.ndarray], tasks: list[Any]) -> list[np.ndarray]:
-    if pool is None or len(tasks) <= 1:
+def _map(fn: Callable[[tuple[int, int]], np.ndarray], tasks: list[tuple[int, int]], processes: int) -> list[np.ndarray]:
+    # a daemonic process (a Celery prefork child) may not have children
+    serial = processes <= 1 or len(tasks) <= 1 or mp.current_process().daemon
+    if serial or "fork" not in mp.get_all_start_methods():
         return [fn(t) for t in tasks]
-    return list(pool.imap_unordered(fn, tasks, chunksize=1))
+    # fork: workers inherit _STATE without pickling; the engine holds no locks
+    # or threads while it forks.
+    ctx = mp.get_context("fork")
+    with ctx.Pool(min(processes, len(tasks))) as pool:
+        return list(pool.imap_unordered(fn, tasks, chunksize=1))
 
 
 def run_cells(
@@ -160,16 +134,26 @@ def run_cells(
 ) -> tuple[list[np.ndarray], int]:
     """Run ``fn`` on every cell's arcs (cell = the need's cell; callers pass
     only arcs whose offer is in the same cell), on a forked pool."""
-    arcs, tasks = group_by_cell(arcs, cell_of_need, need)
-    if not tasks:
+    if arcs.size == 0:
         return [], 0
+    # renumber cells 0..c-1 (a sort of the needs, not of the arcs); small
+    # codes let numpy radix-sort the arcs in O(n)
+    _, need_codes = np.unique(cell_of_need, return_inverse=True)
+    if need_codes.max(initial=0) < 65_536:
+        need_codes = need_codes.astype(np.uint16)
+    cells_of_arc = need_codes[need[arcs]]
+    order = np.argsort(cells_of_arc, kind="stable")
+    arcs = arcs[order].astype(np.int32)
+    cells = cells_of_arc[order]
+    del order, cells_of_arc
+    starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
+    ends = np.r_[starts[1:], arcs.size]
+    # biggest cells first, so the pool's tail is short
+    tasks = sorted(zip(starts.tolist(), ends.tolist(), strict=True), key=lambda t: t[0] - t[1])
     _STATE.update(arcs=arcs, need=need, **state)
-    pool = _make_pool(processes) if len(tasks) > 1 else None
     try:
-        out = _imap(pool, fn, tasks)
+        out = _map(fn, tasks, processes)
     finally:
-        if pool is not None:
-            pool.terminate()
         _STATE.clear()
     return out, len(tasks)
 
@@ -296,14 +280,12 @@ def augment(
     return out
 
 
-def _augment_payload(payload: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
-    """Local augment of one coarse cell sent to a running pool: its arcs, which
-    of them are chosen, and the capacity left to each arc's offer."""
-    arcs, before, cap_arc = payload
-    uo, oi = compress(_STATE["offer"][arcs])
-    cap = np.zeros(uo.size, dtype=np.int64)
-    cap[oi] = cap_arc
-    after = augment(before, _STATE["need"][arcs], oi, cap)
+def _augment_cell(bounds: tuple[int, int]) -> np.ndarray:
+    """Local augment inside one shifted cell; returns the arcs to toggle."""
+    s, e = bounds
+    arcs = _STATE["arcs"][s:e]
+    before = _STATE["chosen"][arcs]
+    after = augment(before, _STATE["need"][arcs], _STATE["offer"][arcs], _STATE["capacity"])
     return arcs[before != after]
 
 
@@ -367,51 +349,38 @@ def sharded_min_cost_flow(
     side = grid_side_km(nx, ny, cell_needs)
     capacity = capacity.astype(np.int64)
 
-    # 1. grid A: exact min-cost flow per cell. One pool serves passes 1 and
-    # 2: forked after pass 1's arcs are in _STATE; pass 2 sends its cells.
+    # 1. grid A: exact min-cost flow per cell
     t0 = time.perf_counter()
     cn = cell_ids(nx, ny, x0, y0, side, 0.0)
     co = cell_ids(ox, oy, x0, y0, side, 0.0)
     local = cn[need] == co[offer]
     if cell_arcs is not None:
         local &= cell_arcs
-    arcs_a, tasks_a = group_by_cell(np.flatnonzero(local), cn, need)
+    chosen_ids, cells = solve_cells(np.flatnonzero(local).astype(np.int32), cn, need, offer, cost, capacity, procs)
     del local
-    cells = len(tasks_a)
-    _STATE.update(arcs=arcs_a, need=need, offer=offer, cost=cost, capacity=capacity)
-    pool = _make_pool(procs) if cells > 1 else None
-    try:
-        out = _imap(pool, _solve_cell, tasks_a)
-        mask = np.zeros(n_arcs, dtype=bool)
-        for chosen in out:
-            mask[chosen] = True
-        del out, arcs_a
-        matched_cells = int(mask.sum())
-        t1 = time.perf_counter()
+    mask = np.zeros(n_arcs, dtype=bool)
+    mask[chosen_ids] = True
+    matched_cells = int(mask.sum())
+    t1 = time.perf_counter()
 
-        # 2. augmenting paths across A's borders: max-flow is cheap, so it
-        # runs on a coarse grid (``augment_factor`` cells a side) shifted so
-        # A's borders lie inside its cells; optionally one exact global
-        # augment on top
-        side_b = side * augment_factor
-        if augment_passes is None:
-            augment_passes = 2 if n_arcs > TWO_PASS_MIN_ARCS else 1
-        # the second coarse grid is unshifted: its borders never meet the first's
-        for shift in (0.5, 0.0)[: max(0, augment_passes)]:
-            cn = cell_ids(nx, ny, x0, y0, side_b, shift)
-            co = cell_ids(ox, oy, x0, y0, side_b, shift)
-            across, fixed = _fixed_across(mask, need, offer, cn, co, n_needs)
-            cap_b = capacity - np.bincount(offer[across], minlength=n_offers)
-            arcs_b, tasks_b = group_by_cell(np.flatnonzero((cn[need] == co[offer]) & ~fixed[need]), cn, need)
-            payloads = [(arcs_b[a:b], mask[arcs_b[a:b]], cap_b[offer[arcs_b[a:b]]]) for a, b in tasks_b]
-            del arcs_b, fixed, across
-            for toggled in _imap(pool, _augment_payload, payloads):
-                mask[toggled] ^= True
-            del payloads
-    finally:
-        if pool is not None:
-            pool.terminate()
-        _STATE.clear()
+    # 2. augmenting paths across A's borders: max-flow is cheap, so it runs
+    # on a coarse grid (``augment_factor`` cells a side) shifted so A's
+    # borders lie inside its cells, in parallel; optionally one exact global
+    # augment on top
+    side_b = side * augment_factor
+    if augment_passes is None:
+        augment_passes = 2 if n_arcs > TWO_PASS_MIN_ARCS else 1
+    # the second coarse grid is unshifted: its borders never meet the first's
+    for shift in (0.5, 0.0)[: max(0, augment_passes)]:
+        cn = cell_ids(nx, ny, x0, y0, side_b, shift)
+        co = cell_ids(ox, oy, x0, y0, side_b, shift)
+        across, fixed = _fixed_across(mask, need, offer, cn, co, n_needs)
+        cap_b = capacity - np.bincount(offer[across], minlength=n_offers)
+        arcs_b = np.flatnonzero((cn[need] == co[offer]) & ~fixed[need]).astype(np.int32)
+        toggles, _ = run_cells(_augment_cell, arcs_b, cn, need, procs, offer=offer, capacity=cap_b, chosen=mask)
+        del arcs_b, fixed, across
+        for t in toggles:
+            mask[t] ^= True
     if exact_count is None:
         exact_count = n_arcs <= EXACT_COUNT_MAX_ARCS
     if exact_count:
