@@ -330,6 +330,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 needs = selectors.resident_needs(officer=request.user, resident=resident)
                 return render(request, "marketplace/resident_detail.html", {"resident": resident, "needs": needs})
+    form.fields["reason"].page_heading = True  # one question: its label is the page's h1
     return render(request, "marketplace/resident_reason.html", {"resident": resident, "form": form})
 
 
