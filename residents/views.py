@@ -172,7 +172,11 @@ def _step_form(step: str, request: HttpRequest, need: Need | None, resident: Res
     if step == "what":
         return need_forms.WhatForm(data, initial={"title": need.title, "description": need.description})
     if step == "when":
-        return need_forms.WhenForm(data, initial={"timing": need.timing, "urgency": need.urgency})
+        # GOV.UK radios start unselected: show the model's defaults only once
+        # the resident has answered (a time window or weekly slots exist).
+        answered = bool(need.window_start or need.weekly_slots)
+        initial = {"timing": need.timing, "urgency": need.urgency} if answered else {}
+        return need_forms.WhenForm(data, initial=initial)
     if step == "times":
         if need.timing == Need.Timing.WEEKLY:
             return need_forms.WeeklyTimesForm(data, initial={"weekly_slots": need.weekly_slots})
