@@ -206,6 +206,7 @@ CELERY_BEAT_SCHEDULE = {
     "evidence-expire": {"task": "providers.tasks.evidence_expire_lapsed_task", "schedule": 60 * 60},
     "evidence-reminders": {"task": "marketplace.tasks.evidence_expiry_reminders_task", "schedule": 24 * 60 * 60},
     "moderation-scan": {"task": "marketplace.tasks.moderation_scan_task", "schedule": 5 * 60},
+    "market-stats-refresh": {"task": "marketplace.tasks.market_stats_refresh_task", "schedule": 15 * 60},
 }
 
 # --- Internationalisation --------------------------------------------------

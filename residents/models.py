@@ -107,6 +107,8 @@ class Need(models.Model):
             models.Index(fields=["council", "status"]),
             models.Index(fields=["council", "posted_at"]),
             models.Index(fields=["resident", "status"]),
+            # The moderation scan and the analytics roll-up look for recently changed needs.
+            models.Index(fields=["updated_at"]),
         ]
         constraints = [
             models.CheckConstraint(
