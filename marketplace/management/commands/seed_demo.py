@@ -22,9 +22,12 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from matching.models import Match, Review
 from platform_core.availability import SLOT_COUNT
+from platform_core.geo import haversine_km
 from platform_core.models import (
     Council,
     CouncilDistrict,
@@ -115,6 +118,14 @@ NEED_TEXT = {
 }
 
 
+DECLINE_REASONS = [
+    "We are fully booked that week",
+    "It is outside the area we can travel to",
+    "We cannot offer that time",
+    "The request needs more than we can give",
+]
+
+
 class Command(BaseCommand):
     help = "Seed a realistic demo of the Royal Borough of Kingston upon Thames (idempotent)."
 
@@ -129,6 +140,7 @@ class Command(BaseCommand):
             logins = self._people(council)
             self._providers(council, categories, postcodes, logins)
             self._residents(council, categories, postcodes, logins)
+            self._history(council)
         self._print_logins(logins)
 
     # --- the council and its rules ---------------------------------------------
@@ -322,6 +334,73 @@ class Command(BaseCommand):
                     posted_at=posted,
                     created_at=posted,
                 )
+
+    def _history(self, council: Council) -> None:
+        """Three weeks of past matches, so the officer's analytics have a story to tell.
+
+        Only on the first run (a council that already has matches is left alone).
+        About half the needs posted more than four days ago were helped: most
+        completed and reviewed, some confirmed and still going, some declined
+        first. Rows are written directly, as history: no notifications are sent.
+        """
+        if Match.objects.filter(council=council).exists():
+            return
+        rng = random.Random(1215)
+        now = timezone.now()
+        offers = list(
+            Offer.objects.filter(council=council, status=Offer.Status.ACTIVE)
+            .select_related("provider")
+            .prefetch_related("categories")
+        )
+        by_category: dict[int, list[Offer]] = {}
+        for offer in offers:
+            for category in offer.categories.all():
+                by_category.setdefault(category.pk, []).append(offer)
+        needs = Need.objects.filter(
+            council=council, status=Need.Status.OPEN, posted_at__lt=now - timedelta(days=4)
+        ).order_by("pk")
+        for need in needs:
+            candidates = by_category.get(need.category_id, [])
+            if not candidates or rng.random() < 0.45:
+                continue
+            offer = min(
+                rng.sample(candidates, k=min(3, len(candidates))),
+                key=lambda o: haversine_km(need.latitude, need.longitude, o.latitude, o.longitude),
+            )
+            proposed = need.posted_at + timedelta(hours=rng.randint(1, 30))
+            distance = round(haversine_km(need.latitude, need.longitude, offer.latitude, offer.longitude), 2)
+            fate = rng.random()
+            match = Match(
+                need=need,
+                offer=offer,
+                council=council,
+                score=round(rng.uniform(4, 9), 2),
+                distance_km=distance,
+                explanation=f"{distance:.1f} km away",
+                proposed_at=proposed,
+                respond_by=proposed + timedelta(hours=24),
+            )
+            if fate < 0.15:
+                match.status = Match.Status.DECLINED
+                match.closed_at = proposed + timedelta(hours=rng.randint(1, 20))
+                match.closed_by = Match.Party.PROVIDER
+                match.close_reason = rng.choice(DECLINE_REASONS)
+                match.save()
+                continue
+            match.accepted_at = proposed + timedelta(hours=rng.randint(1, 12))
+            match.confirmed_at = match.consent_recorded_at = match.accepted_at + timedelta(hours=rng.randint(1, 24))
+            if fate < 0.35 and offer.capacity_left > 0:
+                match.status = Match.Status.CONFIRMED
+                match.save()
+                Offer.objects.filter(pk=offer.pk).update(capacity_left=F("capacity_left") - 1)
+                offer.capacity_left -= 1
+                Need.objects.filter(pk=need.pk).update(status=Need.Status.MATCHED)
+                continue
+            match.status = Match.Status.COMPLETED
+            match.provider_done_at = match.completed_at = min(now, match.confirmed_at + timedelta(days=2))
+            match.save()
+            Review.objects.create(match=match, rating=rng.choice([4, 5, 5, 5, 3]), created_at=match.completed_at)
+            Need.objects.filter(pk=need.pk).update(status=Need.Status.COMPLETED, closed_at=match.completed_at)
 
     def _print_logins(self, logins: dict[str, str]) -> None:
         counts = (
