@@ -50,3 +50,28 @@ class SignupExtraForm(forms.Form):
         user.full_name = self.cleaned_data["full_name"]
         user.role = self.cleaned_data["role"]
         user.save(update_fields=["full_name", "role"])
+
+
+class AccountEraseForm(forms.Form):
+    """Erasing an account: an explicit confirmation and the password again."""
+
+    confirm = forms.BooleanField(
+        label="I understand this cannot be undone",
+        error_messages={"required": "Confirm that you understand this cannot be undone"},
+    )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password"},
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("Your password is not right")
+        return password

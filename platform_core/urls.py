@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("providers.api_urls")),
     path("", include("matching.api_urls")),
     path("", include("marketplace.api_urls")),
+    path("", include("platform_core.api_urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +20,9 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("notifications/", views.notifications, name="notifications"),
     path("healthz", views.healthz, name="healthz"),
+    path("account/data/", views.account_data, name="account_data"),
+    path("account/erase/", views.account_erase, name="account_erase"),
+    path("account/erased/", views.account_erased, name="account_erased"),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="platform_core/accessibility.html"),

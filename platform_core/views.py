@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
+from .forms import AccountEraseForm
 from .models import User
+from .privacy import account_erase as account_erase_service
+from .privacy import account_erase_check, personal_data_export
 from .selectors import notification_list_for
 from .services import notification_mark_all_read
 
@@ -64,3 +73,50 @@ def healthz(request: HttpRequest) -> JsonResponse:
     failed = [name for name, ok in checks.items() if not ok]
     body = {"status": "ok" if not failed else "unavailable", "checks": checks, "failed": failed}
     return JsonResponse(body, status=200 if not failed else 503)
+
+
+# --- Your data ----------------------------------------------------------------------------------------
+
+
+def personal_data_response(*, user: User) -> HttpResponse:
+    """The export as a JSON attachment named for today's date."""
+    body = json.dumps(personal_data_export(user=user), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"convene-data-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_data(request: HttpRequest) -> HttpResponse:
+    """What Convene holds about you, and a download of all of it."""
+    if request.method == "POST" or request.GET.get("download") == "json":
+        return personal_data_response(user=request.user)
+    try:
+        account_erase_check(user=request.user)
+        can_erase = True
+    except PermissionDenied:
+        can_erase = False
+    return render(request, "platform_core/account_data.html", {"can_erase": can_erase})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_erase(request: HttpRequest) -> HttpResponse:
+    try:
+        account_erase_check(user=request.user)
+    except PermissionDenied as exc:
+        return render(request, "platform_core/account_erase_refused.html", {"message": str(exc)}, status=403)
+    form = AccountEraseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        account_erase_service(user=request.user, request=request)
+        return redirect("account_erased")
+    return render(request, "platform_core/account_erase.html", {"form": form})
+
+
+def account_erased(request: HttpRequest) -> HttpResponse:
+    return render(request, "platform_core/account_erased.html")

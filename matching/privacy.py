@@ -1,0 +1,121 @@
+"""A person's matches, messages and reviews, for platform_core.privacy.
+
+Match rows stay for the council's statistics; what the erased person wrote
+(message bodies, review comments, cancellation reasons) is blanked, and their
+live matches are cancelled with the other party told, without personal data.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from platform_core.models import User
+from platform_core.privacy import ERASE_REASON
+from platform_core.services import market_changed
+from providers.privacy import provider_list_closing_on_erase
+from residents.models import Need
+
+from .models import LIVE_STATUSES, Match, Message, Review
+from .services import _give_capacity_back, _notify_provider, _notify_resident, _set_need_status
+
+Party = Match.Party
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _matches_of(user: User) -> QuerySet[Match]:
+    return Match.objects.filter(Q(need__resident__user=user) | Q(offer__provider__members__user=user)).distinct()
+
+
+def match_data_export(user: User) -> dict:
+    matches = list(
+        _matches_of(user).select_related("need__resident", "need__category", "offer__provider").order_by("pk")
+    )
+    ids = [m.pk for m in matches]
+    messages = Message.objects.filter(match_id__in=ids).order_by("created_at", "id")
+    reviews = Review.objects.filter(match_id__in=ids).order_by("created_at", "id")
+    return {
+        "matches": [
+            {
+                "id": m.pk,
+                "role": "resident" if m.need.resident.user_id == user.pk else "provider",
+                "need_reference": m.need.reference,
+                "category": m.need.category.name if m.need.category_id else None,
+                "offer_title": m.offer.title,
+                "provider_name": m.offer.provider.name,
+                "status": m.status,
+                "distance_km": m.distance_km,
+                "proposed_at": _iso(m.proposed_at),
+                "accepted_at": _iso(m.accepted_at),
+                "confirmed_at": _iso(m.confirmed_at),
+                "completed_at": _iso(m.completed_at),
+                "closed_at": _iso(m.closed_at),
+                "closed_by": m.closed_by,
+                "close_reason": m.close_reason,
+            }
+            for m in matches
+        ],
+        "messages": [
+            {
+                "match_id": msg.match_id,
+                "direction": "sent" if msg.sender_id == user.pk else "received",
+                "body": msg.body,
+                "created_at": _iso(msg.created_at),
+            }
+            for msg in messages
+        ],
+        "reviews": [
+            {"match_id": r.match_id, "rating": r.rating, "comment": r.comment, "created_at": _iso(r.created_at)}
+            for r in reviews
+        ],
+    }
+
+
+def _cancel_live(match: Match, *, party: str) -> bool:
+    """Cancel one live match for erasure: a conditional UPDATE, capacity back if
+    it was taken, the need back to the pool (provider leaving) or cancelled
+    (resident leaving), and the other party told in words with no names."""
+    held_capacity = match.status in (Match.Status.ACCEPTED, Match.Status.CONFIRMED)
+    if not Match.objects.filter(pk=match.pk, status=match.status).update(
+        status=Match.Status.CANCELLED, closed_at=timezone.now(), closed_by=party, close_reason=ERASE_REASON
+    ):
+        return False
+    if held_capacity:
+        _give_capacity_back(offer_id=match.offer_id)
+    live_need = (Need.Status.PROPOSED, Need.Status.MATCHED)
+    category = match.need.category.name if match.need.category_id else "help"
+    if party == Party.RESIDENT:
+        _set_need_status(need_id=match.need_id, to=Need.Status.CANCELLED, from_statuses=live_need, reason=ERASE_REASON)
+        if match.accepted_at:
+            _notify_provider(match, f"A {category} request you accepted was withdrawn: the resident left Convene.")
+    else:
+        _set_need_status(need_id=match.need_id, to=Need.Status.OPEN, from_statuses=live_need)
+        if match.accepted_at:
+            _notify_resident(match, "Your helper is no longer available. We will look for someone else.")
+    return True
+
+
+def match_data_erase(user: User) -> None:
+    """Runs before the providers' and residents' erasers, while the person is
+    still a member and a resident. Call inside account_erase."""
+    councils: set[int] = set()
+    related = ("need__resident__user", "need__category", "offer__provider")
+    as_resident = Match.objects.select_related(*related).filter(need__resident__user=user, status__in=LIVE_STATUSES)
+    for match in as_resident.order_by("pk"):
+        _cancel_live(match, party=Party.RESIDENT)
+    closing = provider_list_closing_on_erase(user=user)
+    as_provider = Match.objects.select_related(*related).filter(offer__provider__in=closing, status__in=LIVE_STATUSES)
+    for match in as_provider.order_by("pk"):
+        if _cancel_live(match, party=Party.PROVIDER):
+            councils.add(match.council_id)
+    Message.objects.filter(sender=user).update(body="")
+    Review.objects.filter(match__need__resident__user=user).update(comment="")
+    # Reasons the resident typed when they cancelled earlier.
+    Match.objects.filter(need__resident__user=user, closed_by=Party.RESIDENT).exclude(close_reason=ERASE_REASON).update(
+        close_reason=""
+    )
+    for council_id in councils:
+        market_changed(council_id=council_id)
