@@ -1,0 +1,383 @@
+"""Open Referral UK (HSDS 3.0) feed of the verified offers in the market.
+
+Plain selectors and serialisers; the views in openreferral_views.py stay thin.
+See docs/decisions/0008-open-referral-feed.md for the mapping and what is left out.
+
+Privacy rules (DESIGN.md, "Privacy and safeguarding"):
+- places are the offer's postcode district (outcode) and a point coarsened to
+  about 1 km, never a full postcode or an address;
+- no phone number and no e-mail address of any provider is published (the
+  contact e-mail on a Provider is not declared public, and for an individual
+  volunteer it is personal); an individual volunteer's name is not published
+  either: the organisation reads "Individual volunteer".
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from platform_core.availability import DAY_PART_HOURS, DayPart
+from platform_core.geo import coarsen
+from platform_core.models import Council, ServiceCategory
+from providers.models import Offer, Provider, clearance_covers
+from providers.selectors import offer_list_in_market
+
+HSDS_VERSION = "3.0"
+PROFILE_URL = "https://github.com/openreferral/uk-profile"
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 100
+
+# Never change: every published id is derived from it.
+NAMESPACE = uuid.UUID("5b0c3a4e-8f57-4d5e-9a53-0c1e2f6b7d21")
+_PK_BITS = 48
+_PK_MASK = (1 << _PK_BITS) - 1
+
+BYDAY = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+DAY_PART_WORDS = {DayPart.MORNING: "Mornings", DayPart.AFTERNOON: "Afternoons", DayPart.EVENING: "Evenings"}
+
+
+# ---------------------------------------------------------------- identifiers
+
+
+def oruk_id(kind: str, pk: int, *extra: object) -> str:
+    """A stable UUID for a row: uuid5 of (kind, pk, extra), with the pk in its
+    last 48 bits so an id can be turned back into a pk without a lookup table.
+    The rest of the UUID is a hash, so a guessed id does not resolve."""
+    name = ":".join([kind, str(pk), *map(str, extra)])
+    base = uuid.uuid5(NAMESPACE, name).int
+    return str(uuid.UUID(int=(base & ~_PK_MASK) | (pk & _PK_MASK)))
+
+
+def pk_from_id(kind: str, value: str) -> int | None:
+    """The pk behind an id made by oruk_id(kind, pk), or None if it is not one."""
+    try:
+        parsed = uuid.UUID(str(value))
+    except ValueError:
+        return None
+    pk = parsed.int & _PK_MASK
+    if pk == 0 or oruk_id(kind, pk) != str(parsed):
+        return None
+    return pk
+
+
+# ---------------------------------------------------------------- selectors
+
+
+def offer_list_published(*, council: Council | None = None) -> QuerySet[Offer]:
+    """The offers the feed publishes: exactly those in the market
+    (providers.selectors.offer_list_in_market: ACTIVE, capacity left, provider
+    VERIFIED and not suspended), of one council or of every council."""
+    if council is not None:
+        qs = offer_list_in_market(council=council)
+    else:
+        # Same rule as offer_list_in_market, across councils (a test keeps them equal).
+        qs = Offer.objects.filter(
+            status=Offer.Status.ACTIVE,
+            capacity_left__gt=0,
+            provider__verification_status=Provider.Verification.VERIFIED,
+            provider__is_suspended=False,
+        )
+    return (
+        qs.select_related("provider", "council")
+        .prefetch_related(None)
+        .prefetch_related(
+            Prefetch("categories", queryset=ServiceCategory.objects.filter(is_active=True).order_by("position", "pk"))
+        )
+        .order_by("pk")
+    )
+
+
+def offer_search(
+    *,
+    council: Council | None = None,
+    text: str = "",
+    taxonomy_term_id: str = "",
+    taxonomy_id: str = "",
+    modified_after: datetime | None = None,
+) -> QuerySet[Offer] | None:
+    """Published offers narrowed by the ORUK query parameters; None when a
+    given id is not one of ours (the caller answers with an empty page)."""
+    qs = offer_list_published(council=council)
+    if text:
+        qs = qs.filter(Q(title__icontains=text) | Q(description__icontains=text))
+    if taxonomy_term_id:
+        category_pk = pk_from_id("taxonomy_term", taxonomy_term_id)
+        if category_pk is None:
+            return None
+        qs = qs.filter(categories__pk=category_pk, categories__is_active=True)
+    if taxonomy_id:
+        council_pk = pk_from_id("taxonomy", taxonomy_id)
+        if council_pk is None:
+            return None
+        qs = qs.filter(council_id=council_pk)
+    if modified_after is not None:
+        qs = qs.filter(Q(updated_at__gte=modified_after) | Q(provider__updated_at__gte=modified_after))
+    return qs
+
+
+def offer_get_published(*, service_id: str) -> Offer | None:
+    pk = pk_from_id("service", service_id)
+    if pk is None:
+        return None
+    return offer_list_published().filter(pk=pk).first()
+
+
+def council_list_for_taxonomies(*, council: Council | None = None) -> QuerySet[Council]:
+    qs = Council.objects.order_by("pk")
+    if council is not None:
+        qs = qs.filter(pk=council.pk)
+    return qs.prefetch_related(
+        Prefetch("categories", queryset=ServiceCategory.objects.filter(is_active=True).order_by("position", "pk"))
+    )
+
+
+def category_list_for_terms(*, council: Council | None = None, taxonomy_id: str = "") -> QuerySet[ServiceCategory]:
+    qs = (
+        ServiceCategory.objects.filter(is_active=True)
+        .select_related("council")
+        .order_by("council_id", "position", "pk")
+    )
+    if council is not None:
+        qs = qs.filter(council=council)
+    if taxonomy_id:
+        council_pk = pk_from_id("taxonomy", taxonomy_id)
+        qs = qs.filter(council_id=council_pk) if council_pk else qs.none()
+    return qs
+
+
+def council_get_for_taxonomy(*, taxonomy_id: str) -> Council | None:
+    pk = pk_from_id("taxonomy", taxonomy_id)
+    return council_list_for_taxonomies().filter(pk=pk).first() if pk else None
+
+
+def category_get_for_term(*, term_id: str) -> ServiceCategory | None:
+    pk = pk_from_id("taxonomy_term", term_id)
+    return category_list_for_terms().filter(pk=pk).first() if pk else None
+
+
+# ---------------------------------------------------------------- paging
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+
+def page_of(items: QuerySet | None, request: PageRequest, serialise) -> dict[str, Any]:
+    """An ORUK page: one COUNT and one slice (plus the slice's prefetches)."""
+    total = items.count() if items is not None else 0
+    total_pages = max(1, math.ceil(total / request.per_page))
+    start = (request.page - 1) * request.per_page
+    rows = list(items[start : start + request.per_page]) if items is not None and start < total else []
+    contents = [serialise(row) for row in rows]
+    return {
+        "total_items": total,
+        "total_pages": total_pages,
+        "page_number": request.page,
+        "size": len(contents),
+        "first_page": request.page == 1,
+        "last_page": request.page >= total_pages,
+        "empty": not contents,
+        "contents": contents,
+    }
+
+
+# ---------------------------------------------------------------- serialisers
+
+
+def _iso(dt: datetime) -> str:
+    return dt.isoformat().replace("+00:00", "Z")
+
+
+def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
+    """Optional fields are left out rather than null or empty."""
+    return {k: v for k, v in data.items() if v not in (None, "", [])}
+
+
+def serialise_organization(provider: Provider, *, council: Council) -> dict[str, Any]:
+    """The provider's public face. `council` is the offer's (select_related), so
+    no query per row."""
+    if provider.is_individual:
+        # A person, not an organisation: publish neither their name nor contact details.
+        return {
+            "id": oruk_id("organization", provider.pk),
+            "name": "Individual volunteer",
+            "description": f"A volunteer verified by {council.name}.",
+        }
+    return _drop_empty(
+        {
+            "id": oruk_id("organization", provider.pk),
+            "name": provider.name,
+            "description": provider.description or f"{provider.get_kind_display()} verified by {council.name}.",
+            "website": provider.website,
+        }
+    )
+
+
+def serialise_taxonomy_term(category: ServiceCategory, *, council: Council | None = None) -> dict[str, Any]:
+    council = council or category.council
+    return _drop_empty(
+        {
+            "id": oruk_id("taxonomy_term", category.pk),
+            "name": category.name,
+            "description": category.description or category.name,
+            "taxonomy": f"{council.name} categories of help",
+            "taxonomy_id": oruk_id("taxonomy", council.pk),
+            "term": category.slug,
+        }
+    )
+
+
+def serialise_taxonomy(council: Council, *, with_terms: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": oruk_id("taxonomy", council.pk),
+        "name": f"{council.name} categories of help",
+        "description": f"The kinds of help {council.name} lists in its marketplace.",
+        "version": "1",
+    }
+    if with_terms:
+        terms = [serialise_taxonomy_term(c, council=council) for c in council.categories.all()]
+        if terms:
+            data["taxonomy_terms"] = terms
+    return data
+
+
+def _location(offer: Offer) -> dict[str, Any]:
+    lat, lon = coarsen(offer.latitude, offer.longitude)
+    return {
+        "id": oruk_id("location", offer.pk),
+        "location_type": "physical",
+        "name": f"{offer.district} postcode district",
+        "description": "An approximate point in the postcode district; the exact place is agreed after a match.",
+        "latitude": lat,
+        "longitude": lon,
+    }
+
+
+def serialise_service_at_location(offer: Offer, *, with_service: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": oruk_id("service_at_location", offer.pk),
+        "service_id": oruk_id("service", offer.pk),
+        "location_id": oruk_id("location", offer.pk),
+        "location": _location(offer),
+    }
+    if with_service:
+        data["service"] = serialise_service(offer, full=False)
+    return data
+
+
+def _schedules(offer: Offer, service_id: str) -> list[dict[str, Any]]:
+    slots = sorted({int(s) for s in offer.weekly_slots or []})
+    if not slots:
+        return [
+            {
+                "id": oruk_id("schedule", offer.pk, "any"),
+                "service_id": service_id,
+                "freq": "WEEKLY",
+                "interval": 1,
+                "byday": ",".join(BYDAY),
+                "opens_at": f"{DAY_PART_HOURS[DayPart.MORNING][0]:02d}:00:00",
+                "closes_at": f"{DAY_PART_HOURS[DayPart.EVENING][1]:02d}:00:00",
+                "description": "Any day, at a time agreed with the resident.",
+            }
+        ]
+    schedules = []
+    for part in DayPart:
+        days = [BYDAY[s // 3] for s in slots if s % 3 == part.value and 0 <= s // 3 < 7]
+        if not days:
+            continue
+        opens, closes = DAY_PART_HOURS[part]
+        schedules.append(
+            {
+                "id": oruk_id("schedule", offer.pk, part.value),
+                "service_id": service_id,
+                "freq": "WEEKLY",
+                "interval": 1,
+                "byday": ",".join(days),
+                "opens_at": f"{opens:02d}:00:00",
+                "closes_at": f"{closes:02d}:00:00",
+                "description": f"{DAY_PART_WORDS[part]}, at a time agreed with the resident.",
+            }
+        )
+    return schedules
+
+
+def _cost_options(offer: Offer, service_id: str) -> list[dict[str, Any]]:
+    option: dict[str, Any] = {"id": oruk_id("cost_option", offer.pk), "service_id": service_id}
+    if offer.cost_type == Offer.CostType.FREE:
+        option.update(option="Free", amount=0, amount_description="Free of charge")
+    else:
+        unit = "per hour" if offer.cost_type == Offer.CostType.PER_HOUR else "per visit"
+        option.update(option=offer.get_cost_type_display(), amount=offer.price_pence / 100, amount_description=unit)
+    option["currency"] = "GBP"
+    return [option]
+
+
+def _attributes(offer: Offer, service_id: str) -> list[dict[str, Any]]:
+    """service_taxonomy links: the offer's active categories that the provider's
+    clearance covers (the engine would not propose the others)."""
+    council = offer.council
+    return [
+        {
+            "id": oruk_id("attribute", offer.pk, category.pk),
+            "link_id": service_id,
+            "link_type": "service",
+            "taxonomy_term_id": oruk_id("taxonomy_term", category.pk),
+            "taxonomy_term": serialise_taxonomy_term(category, council=council),
+        }
+        for category in offer.categories.all()
+        if clearance_covers(offer.provider.clearance, category.safeguarding_tier)
+    ]
+
+
+def serialise_service(offer: Offer, *, full: bool = True) -> dict[str, Any]:
+    service_id = oruk_id("service", offer.pk)
+    provider = offer.provider
+    data: dict[str, Any] = {
+        "id": service_id,
+        "organization_id": oruk_id("organization", provider.pk),
+        "name": offer.title,
+        "description": offer.description,
+        "status": "active",
+        "last_modified": _iso(max(offer.updated_at, provider.updated_at)),
+        "organization": serialise_organization(provider, council=offer.council),
+    }
+    if not full:
+        return data
+    data["service_areas"] = [
+        {
+            "id": oruk_id("service_area", offer.pk),
+            "service_id": service_id,
+            "name": f"{offer.district} postcode district",
+            "service_area": (
+                f"Within {offer.radius_km} km of the {offer.district} postcode district, {offer.council.name}"
+            ),
+            "extent_type": "postcode_district",
+            "extent": offer.district,
+        }
+    ]
+    data["service_at_locations"] = [serialise_service_at_location(offer)]
+    data["schedules"] = _schedules(offer, service_id)
+    data["cost_options"] = _cost_options(offer, service_id)
+    languages = [
+        {"id": oruk_id("language", offer.pk, i), "service_id": service_id, "name": name}
+        for i, name in enumerate(offer.languages or [])
+        if name
+    ]
+    if languages:
+        data["languages"] = languages
+    attributes = _attributes(offer, service_id)
+    if attributes:
+        data["attributes"] = attributes
+    return data
+
+
+def api_info(*, openapi_url: str = "") -> dict[str, Any]:
+    return _drop_empty({"version": HSDS_VERSION, "profile": PROFILE_URL, "openapi_url": openapi_url})
