@@ -112,6 +112,9 @@ def match_data_erase(user: User) -> None:
         if _cancel_live(match, party=Party.PROVIDER):
             councils.add(match.council_id)
     Message.objects.filter(sender=user).update(body="")
+    # A conversation about a resident's request is about the resident: the
+    # helper's side of it (directions, the door, the key) goes with theirs.
+    Message.objects.filter(match__need__resident__user=user).update(body="")
     Review.objects.filter(match__need__resident__user=user).update(comment="")
     # Reasons the resident typed when they cancelled earlier.
     Match.objects.filter(need__resident__user=user, closed_by=Party.RESIDENT).exclude(close_reason=ERASE_REASON).update(

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from .privacy import account_erase, account_erase_check, personal_data_export
@@ -24,7 +25,16 @@ class MeDataApi(APIView):
         return Response(personal_data_export(user=request.user))
 
 
+class EraseThrottle(UserRateThrottle):
+    """The password is re-entered here: a stolen session must not be able to guess it."""
+
+    scope = "me-erase"
+    rate = "5/min"
+
+
 class MeEraseApi(APIView):
+    throttle_classes = [EraseThrottle]
+
     class InputSerializer(serializers.Serializer):
         password = serializers.CharField(trim_whitespace=False)
         confirm = serializers.BooleanField()

@@ -36,6 +36,7 @@ def provider_data_export(user: User) -> dict:
     memberships = ProviderMember.objects.filter(user=user).select_related("provider").order_by("joined_at", "id")
     owned = [m.provider for m in memberships if m.role == ProviderMember.Role.OWNER]
     evidence = VerificationEvidence.objects.filter(provider__in=owned).order_by("submitted_at", "id")
+    evidence_sent = VerificationEvidence.objects.filter(submitted_by=user).exclude(provider__in=owned)
     return {
         "memberships": [
             {
@@ -57,6 +58,9 @@ def provider_data_export(user: User) -> dict:
                 ],
             }
             for p in owned
+        ],
+        "evidence_submitted_elsewhere": [
+            row_export(e, exclude=("reviewed_by", "reminder_sent_at")) for e in evidence_sent.order_by("pk")
         ],
         "invitations_sent": [
             {

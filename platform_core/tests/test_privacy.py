@@ -99,7 +99,7 @@ def confirmed(resident, offer, category, provider_user):
     need = NeedFactory(resident=resident, category=category, description=DESCRIPTION)
     match = _match(need, offer, Match.Status.CONFIRMED)
     Message.objects.create(match=match, sender=resident.user, body=MESSAGE)
-    Message.objects.create(match=match, sender=provider_user, body="See you at ten")
+    Message.objects.create(match=match, sender=provider_user, body="See you at ten by the geranium")
     return match
 
 
@@ -146,7 +146,7 @@ def test_export_holds_the_profile_needs_matches_and_messages_and_nothing_of_anot
     assert DESCRIPTION in [n["description"] for n in data["residents"]["needs"]]
     assert {m["id"] for m in data["matching"]["matches"]} == {confirmed.pk, completed.pk}
     bodies = {(m["direction"], m["body"]) for m in data["matching"]["messages"]}
-    assert bodies == {("sent", MESSAGE), ("received", "See you at ten")}
+    assert bodies == {("sent", MESSAGE), ("received", "See you at ten by the geranium")}
     assert data["matching"]["reviews"][0]["comment"] == REVIEW
     text = json.dumps(data)
     assert "99 Elsewhere Road" not in text
@@ -193,7 +193,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 @pytest.mark.django_db
 def test_erase_leaves_no_personal_string_of_the_resident_in_the_database(user, confirmed, completed):
     Notification.objects.create(user=user, message=f"Hello {NAME}")
-    secrets = (ADDRESS, PHONE, EMAIL, NAME, NOTES, DESCRIPTION, MESSAGE, REVIEW, "Wheelchair user")
+    secrets = (ADDRESS, PHONE, EMAIL, NAME, NOTES, DESCRIPTION, MESSAGE, REVIEW, "Wheelchair user", "geranium")
     before = _all_text_in_database()
     assert all(secret in before for secret in secrets)  # the dump does see them
     account_erase(user=user)
@@ -386,3 +386,25 @@ def test_api_refuses_anonymous_callers_and_officers(officer):
     client.force_authenticate(officer)
     response = client.post("/api/v1/me/erase/", {"password": PASSWORD, "confirm": True}, format="json")
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_api_erase_is_throttled_after_a_few_wrong_passwords(api, user):
+    for _ in range(5):
+        assert api.post("/api/v1/me/erase/", {"password": "x", "confirm": True}, format="json").status_code == 400
+    assert api.post("/api/v1/me/erase/", {"password": PASSWORD, "confirm": True}, format="json").status_code == 429
+    user.refresh_from_db()
+    assert user.is_active
+
+
+@pytest.mark.django_db
+def test_export_query_count_does_not_grow_with_the_number_of_matches(
+    user, resident, category, provider, django_assert_max_num_queries
+):
+    for _ in range(8):
+        need = NeedFactory(resident=resident, category=category)
+        match = _match(need, OfferFactory(provider=provider, categories=[category]), Match.Status.PROPOSED)
+        Message.objects.create(match=match, sender=user, body="hello")
+    with django_assert_max_num_queries(12):
+        data = personal_data_export(user=user)
+    assert len(data["matching"]["matches"]) == 8
