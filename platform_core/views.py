@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
@@ -78,6 +79,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 # --- Your data ----------------------------------------------------------------------------------------
 
 
+ERASE_ATTEMPTS = 5
+
+
 def personal_data_response(*, user: User) -> HttpResponse:
     """The export as a JSON attachment named for today's date."""
     body = json.dumps(personal_data_export(user=user), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
@@ -112,9 +116,19 @@ def account_erase(request: HttpRequest) -> HttpResponse:
     except PermissionDenied as exc:
         return render(request, "platform_core/account_erase_refused.html", {"message": str(exc)}, status=403)
     form = AccountEraseForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        account_erase_service(user=request.user, request=request)
-        return redirect("account_erased")
+    if request.method == "POST":
+        # The password is re-entered here: a borrowed, signed-in browser must not be able to guess it.
+        key = f"account-erase-failures:{request.user.pk}"
+        failures = cache.get(key, 0)
+        if failures >= ERASE_ATTEMPTS:
+            form.is_valid()
+            form.errors.clear()
+            form.add_error(None, "You have entered the wrong password too many times. Try again in 10 minutes.")
+        elif form.is_valid():
+            account_erase_service(user=request.user, request=request)
+            return redirect("account_erased")
+        elif "password" in form.errors and request.POST.get("password"):
+            cache.set(key, failures + 1, timeout=600)
     return render(request, "platform_core/account_erase.html", {"form": form})
 
 

@@ -408,3 +408,14 @@ def test_export_query_count_does_not_grow_with_the_number_of_matches(
     with django_assert_max_num_queries(12):
         data = personal_data_export(user=user)
     assert len(data["matching"]["matches"]) == 8
+
+
+@pytest.mark.django_db
+def test_erase_page_stops_after_five_wrong_passwords(client, user):
+    client.force_login(user)
+    for _ in range(5):
+        client.post(reverse("account_erase"), {"confirm": "on", "password": "wrong"})
+    response = client.post(reverse("account_erase"), {"confirm": "on", "password": PASSWORD})
+    assert "wrong password too many times" in response.content.decode()
+    user.refresh_from_db()
+    assert user.is_active
