@@ -100,10 +100,14 @@ def offer_search(
     taxonomy_term_id: str = "",
     taxonomy_id: str = "",
     modified_after: datetime | None = None,
+    with_categories: bool = True,
 ) -> QuerySet[Offer] | None:
     """Published offers narrowed by the ORUK query parameters; None when a
-    given id is not one of ours (the caller answers with an empty page)."""
+    given id is not one of ours (the caller answers with an empty page).
+    with_categories=False skips the categories prefetch (one-to-one shapes)."""
     qs = offer_list_published(council=council)
+    if not with_categories:
+        qs = qs.prefetch_related(None)
     if text:
         qs = qs.filter(Q(title__icontains=text) | Q(description__icontains=text))
     if taxonomy_term_id:

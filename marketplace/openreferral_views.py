@@ -105,8 +105,9 @@ def _flag(request: HttpRequest, name: str) -> bool:
     return request.GET.get(name, "").lower() in ("1", "true", "yes")
 
 
-def _offers(request: HttpRequest):
+def _offers(request: HttpRequest, *, full: bool = False):
     return oruk.offer_search(
+        with_categories=full,
         council=_council(request),
         text=(request.GET.get("search") or request.GET.get("text") or "").strip()[:100],
         taxonomy_term_id=request.GET.get("taxonomy_term_id", "").strip(),
@@ -123,7 +124,9 @@ def api_info(request: HttpRequest) -> JsonResponse:
 @oruk_endpoint
 def service_list(request: HttpRequest) -> JsonResponse:
     full = _flag(request, "full")
-    page = oruk.page_of(_offers(request), _page_request(request), lambda o: oruk.serialise_service(o, full=full))
+    page = oruk.page_of(
+        _offers(request, full=full), _page_request(request), lambda o: oruk.serialise_service(o, full=full)
+    )
     return JsonResponse(page)
 
 

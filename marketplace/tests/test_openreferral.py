@@ -357,7 +357,9 @@ def test_ids_turn_back_into_primary_keys_only_for_their_own_kind():
 # ---------------------------------------------------------------- cost
 
 
-@pytest.mark.parametrize("path", ["/services?full=1&per_page=100", "/service_at_locations?per_page=100"])
+@pytest.mark.parametrize(
+    "path", ["/services?full=1&per_page=100", "/services?per_page=100", "/service_at_locations?per_page=100"]
+)
 def test_a_page_costs_the_same_queries_for_5_or_50_offers(client, feed, council, django_assert_max_num_queries, path):
     def grow_to(target: int) -> None:
         while (n := Offer.objects.count()) < target:
