@@ -15,6 +15,7 @@ Privacy rules (DESIGN.md, "Privacy and safeguarding"):
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,22 @@ _PK_MASK = (1 << _PK_BITS) - 1
 
 BYDAY = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 DAY_PART_WORDS = {DayPart.MORNING: "Mornings", DayPart.AFTERNOON: "Afternoons", DayPart.EVENING: "Evenings"}
+
+
+# Free text is written by providers; a phone number, an e-mail address or a
+# full postcode typed into it is taken out before it leaves the platform.
+_REDACT = [
+    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    re.compile(r"(?:\+44\s?\(?0?\)?\s?|\b0)(?:\d[\s-]?){8,10}\d\b"),
+    re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE),
+]
+REDACTED = "[removed]"
+
+
+def redact(text: str) -> str:
+    for pattern in _REDACT:
+        text = pattern.sub(REDACTED, text)
+    return text
 
 
 # ---------------------------------------------------------------- identifiers
@@ -218,8 +235,8 @@ def serialise_organization(provider: Provider, *, council: Council) -> dict[str,
     return _drop_empty(
         {
             "id": oruk_id("organization", provider.pk),
-            "name": provider.name,
-            "description": provider.description or f"{provider.get_kind_display()} verified by {council.name}.",
+            "name": redact(provider.name),
+            "description": redact(provider.description) or f"{provider.get_kind_display()} verified by {council.name}.",
             "website": provider.website,
         }
     )
@@ -347,8 +364,8 @@ def serialise_service(offer: Offer, *, full: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": service_id,
         "organization_id": oruk_id("organization", provider.pk),
-        "name": offer.title,
-        "description": offer.description,
+        "name": redact(offer.title),
+        "description": redact(offer.description),
         "status": "active",
         "last_modified": _iso(max(offer.updated_at, provider.updated_at)),
         "organization": serialise_organization(provider, council=offer.council),

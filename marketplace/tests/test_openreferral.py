@@ -227,7 +227,12 @@ def test_nothing_private_of_a_volunteer_appears_anywhere_in_the_feed(client, fee
         longitude=-0.287651,
     )
     member = ProviderMemberFactory(provider=volunteer).user
-    offer = OfferFactory(provider=volunteer, categories=[feed["shopping"]], title="Dog walking")
+    offer = OfferFactory(
+        provider=volunteer,
+        categories=[feed["shopping"]],
+        title="Dog walking",
+        description="Text me on 07700 900456 or write to jane.q@example.co.uk; I live at kt27qt.",
+    )
     texts = []
     for path in [
         "/",
@@ -245,11 +250,15 @@ def test_nothing_private_of_a_volunteer_appears_anywhere_in_the_feed(client, fee
         texts.append(response.content.decode())
     text = "\n".join(texts)
     assert "Dog walking" in text  # the offer itself is published
+    assert "Text me on [removed] or write to [removed]; I live at [removed]." in text
     for secret in [
         "jane.personal@example.com",
         member.email,
         "07700 900123",
         "07700900123",
+        "900456",
+        "jane.q",
+        "kt27qt",
         "Jane Q Volunteer",
         "KT2 7QT",
         "7QT",
@@ -378,3 +387,12 @@ def test_a_page_costs_the_same_queries_for_5_or_50_offers(client, feed, council,
         data = get_json(client, path)
     assert data["size"] == 50
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_contact_details_typed_into_free_text_are_removed():
+    assert oruk.redact("Ring 020 7946 0000, +44 7700 900123 or a@b.org; we are in KT1 2PT") == (
+        "Ring [removed], [removed] or [removed]; we are in [removed]"
+    )
+    assert oruk.redact("2 hours, 3 days a week in KT1 since 2019, aged 65+") == (
+        "2 hours, 3 days a week in KT1 since 2019, aged 65+"
+    )
