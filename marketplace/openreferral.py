@@ -19,6 +19,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -53,7 +54,12 @@ _REDACT = [
 REDACTED = "[removed]"
 
 
+_MAY_NEED_REDACTING = re.compile(r"[\d@]")
+
+
 def redact(text: str) -> str:
+    if not _MAY_NEED_REDACTING.search(text):
+        return text  # all three patterns need a digit or an @
     for pattern in _REDACT:
         text = pattern.sub(REDACTED, text)
     return text
@@ -62,6 +68,7 @@ def redact(text: str) -> str:
 # ---------------------------------------------------------------- identifiers
 
 
+@lru_cache(maxsize=65536)
 def oruk_id(kind: str, pk: int, *extra: object) -> str:
     """A stable UUID for a row: uuid5 of (kind, pk, extra), with the pk in its
     last 48 bits so an id can be turned back into a pk without a lookup table.
