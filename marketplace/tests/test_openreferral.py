@@ -396,3 +396,14 @@ def test_contact_details_typed_into_free_text_are_removed():
     assert oruk.redact("2 hours, 3 days a week in KT1 since 2019, aged 65+") == (
         "2 hours, 3 days a week in KT1 since 2019, aged 65+"
     )
+
+
+def test_urls_reverse_without_and_resolve_with_a_trailing_slash(client, feed):
+    from django.urls import reverse
+
+    assert reverse("openreferral:service_list") == "/openreferral/services"
+    assert reverse("openreferral:service_detail", kwargs={"id": "x"}) == "/openreferral/services/x"
+    assert get_json(client, "/services/")["total_items"] == 2
+    assert get_json(client, f"/taxonomy_terms/{oruk.oruk_id('taxonomy_term', feed['shopping'].pk)}/")["name"] == (
+        "Shopping"
+    )
