@@ -30,6 +30,8 @@ from platform_core.models import Council, ServiceCategory
 from providers.models import Offer, Provider, clearance_covers
 from providers.selectors import offer_list_in_market
 
+from .contact_patterns import EMAIL_RE, PHONE_RE, POSTCODE_RE
+
 HSDS_VERSION = "3.0"
 PROFILE_URL = "https://github.com/openreferral/uk-profile"
 DEFAULT_PER_PAGE = 50
@@ -46,11 +48,7 @@ DAY_PART_WORDS = {DayPart.MORNING: "Mornings", DayPart.AFTERNOON: "Afternoons", 
 
 # Free text is written by providers; a phone number, an e-mail address or a
 # full postcode typed into it is taken out before it leaves the platform.
-_REDACT = [
-    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
-    re.compile(r"(?:\+44\s?\(?0?\)?\s?|\b0)(?:\d[\s-]?){8,10}\d\b"),
-    re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE),
-]
+_REDACT = [EMAIL_RE, PHONE_RE, POSTCODE_RE]
 REDACTED = "[removed]"
 
 

@@ -23,6 +23,7 @@ from platform_core.services import audit_record, market_changed, notification_cr
 from providers.models import Offer, Provider, ProviderMember
 from residents.models import Need
 
+from ..contact_patterns import EMAIL_RE, PHONE_RE, PRICE_RE, URL_RE
 from ..models import (
     BlockedWord,
     ModerationDecision,
@@ -34,20 +35,6 @@ from ..models import (
 from .people import require_officer_of
 
 Cause = ModerationFlag.Cause
-
-# UK numbers: +44 / 0044 / 0 then 9-10 more digits, allowing spaces, dots,
-# dashes and brackets between groups ("07700 900123", "(020) 7946 0000",
-# "+44 7700-900-123").
-PHONE_RE = re.compile(r"(?<![\w+])(?:(?:\+|00)44[\s.\-]?(?:\(0\))?[\s.\-]?|\(?0)\d(?:[\s.\-)]{0,2}\d){8,9}(?!\d)")
-EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
-URL_RE = re.compile(
-    r"(?:https?://|www\.)\S+"
-    r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:co\.uk|org\.uk|com|org|net|uk|io|info|biz|me)\b(?:/\S*)?",
-    re.IGNORECASE,
-)
-PRICE_RE = re.compile(
-    r"£\s?\d[\d,]*(?:\.\d{1,2})?|\b\d+(?:\.\d{1,2})?\s?(?:pounds|quid|gbp)\b|\bgbp\s?\d+", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True)
