@@ -12,14 +12,15 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.text import slugify
 
 from matching.models import Match
+from matching.selectors import open_proposals_by_volunteer
 from platform_core.models import TIER_ORDER, MarketRule, ServiceCategory, User, default_weights
 from platform_core.services import audit_record, market_changed
-from providers.models import Offer, Provider
+from providers.models import Offer
 
 from .people import require_officer_of
 
@@ -171,16 +172,8 @@ def market_rule_change_preview(
     far_proposals = Match.objects.filter(
         council_id=council_id, status=Match.Status.PROPOSED, distance_km__gt=float(max_distance_km)
     ).count()
-    busy_volunteers = (
-        Match.objects.filter(
-            council_id=council_id,
-            status=Match.Status.PROPOSED,
-            offer__provider__kind=Provider.Kind.VOLUNTEER,
-        )
-        .values("offer__provider_id")
-        .annotate(n=Count("id"))
-        .filter(n__gt=max_open_proposals_volunteer)
-        .count()
+    busy_volunteers = sum(
+        1 for held in open_proposals_by_volunteer(council_id=council_id).values() if held > max_open_proposals_volunteer
     )
     messages = []
     if wide_offers:
