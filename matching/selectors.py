@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from matching.models import LIVE_STATUSES, Match, MatchRun, Message
+from matching.permissions import is_provider_side, is_resident_side
 from platform_core.models import Council
 from providers.models import Offer, Provider
 from providers.selectors import offer_list_in_market, provider_list_for_user
@@ -57,14 +58,6 @@ def match_get_for_user(*, user, pk: int) -> Match:
     return match
 
 
-def user_is_provider_side(*, match: Match, user) -> bool:
-    return user.is_authenticated and match.offer.provider.members.filter(user=user).exists()
-
-
-def user_is_resident_side(*, match: Match, user) -> bool:
-    return user.is_authenticated and match.need.resident.user_id == user.pk
-
-
 @dataclass(frozen=True)
 class ContactDetails:
     """What one party may see of the other once a match is confirmed."""
@@ -88,7 +81,7 @@ def match_contact_details_for(*, match: Match, user) -> ContactDetails | None:
     """The other party's contact details, or None when the user may not see them."""
     if not contact_details_visible(match=match):
         return None
-    if user_is_provider_side(match=match, user=user):
+    if is_provider_side(match=match, user=user):
         resident = match.need.resident
         need = match.need
         address = [line for line in (resident.address_line_1, resident.address_line_2, resident.town) if line]
@@ -104,7 +97,7 @@ def match_contact_details_for(*, match: Match, user) -> ContactDetails | None:
             vulnerability_notes=resident.vulnerability_notes,
             accessibility="\n".join(x for x in (resident.accessibility_needs, need.accessibility) if x),
         )
-    if user_is_resident_side(match=match, user=user):
+    if is_resident_side(match=match, user=user):
         provider = match.offer.provider
         return ContactDetails(
             name=provider.name,

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, Count, F
 from django.urls import reverse
 from django.utils import timezone
 
 from matching.models import LIVE_STATUSES, Match, Message, Review
+from matching.permissions import require_party, require_provider_side, require_resident_side
 from platform_core.models import User
 from platform_core.services import audit_record, market_changed, notification_create
 from providers.models import Offer, Provider
@@ -28,32 +29,6 @@ Party = Match.Party
 
 
 # --- helpers ------------------------------------------------------------------------------------------
-
-
-def _is_provider_member(*, match: Match, user: User) -> bool:
-    return bool(user.is_authenticated) and match.offer.provider.members.filter(user=user).exists()
-
-
-def _is_resident(*, match: Match, user: User) -> bool:
-    return bool(user.is_authenticated) and match.need.resident.user_id == user.pk
-
-
-def _require_provider(match: Match, user: User) -> None:
-    if not _is_provider_member(match=match, user=user):
-        raise PermissionDenied("Only the provider can do this.")
-
-
-def _require_resident(match: Match, user: User) -> None:
-    if not _is_resident(match=match, user=user):
-        raise PermissionDenied("Only the resident can do this.")
-
-
-def _party_of(match: Match, user: User) -> str:
-    if _is_provider_member(match=match, user=user):
-        return Party.PROVIDER
-    if _is_resident(match=match, user=user):
-        return Party.RESIDENT
-    raise PermissionDenied("You are not part of this match.")
 
 
 def _transition(match: Match, *, from_statuses: tuple[str, ...], message: str, **changes) -> Match:
@@ -123,7 +98,7 @@ def match_accept(*, match: Match, user: User, now: datetime | None = None) -> Ma
     READ COMMITTED: concurrent accepts on a full offer get "no longer available",
     and the CheckConstraint `capacity_left >= 0` backs it.
     """
-    _require_provider(match, user)
+    require_provider_side(match=match, user=user)
     now = now or timezone.now()
     if match.status != Match.Status.PROPOSED:
         raise ValidationError("This proposal has already been answered")
@@ -156,7 +131,7 @@ def match_decline(*, match: Match, user: User, reason: str) -> Match:
     """The provider (a proposal) or the resident (a proposal or an accepted match)
     declines. The need goes back to the pool and never meets this offer again."""
     reason = _clean_reason(reason)
-    party = _party_of(match, user)
+    party = require_party(match=match, user=user)
     allowed = (Match.Status.PROPOSED,) if party == Party.PROVIDER else (Match.Status.PROPOSED, Match.Status.ACCEPTED)
     if match.status not in allowed:
         raise ValidationError("This match can no longer be declined")
@@ -186,7 +161,7 @@ def match_decline(*, match: Match, user: User, reason: str) -> Match:
 def match_confirm(*, match: Match, user: User) -> Match:
     """The resident confirms an accepted match, consenting to share their contact
     details and address with this provider (the consent time is recorded)."""
-    _require_resident(match, user)
+    require_resident_side(match=match, user=user)
     if match.status != Match.Status.ACCEPTED:
         raise ValidationError("Only a match the provider has accepted can be confirmed")
     now = timezone.now()
@@ -211,7 +186,7 @@ def match_cancel(*, match: Match, user: User, reason: str, need_still_wanted: bo
     The need returns to the pool, unless the resident says they no longer need help.
     """
     reason = _clean_reason(reason)
-    party = _party_of(match, user)
+    party = require_party(match=match, user=user)
     if match.status not in LIVE_STATUSES:
         raise ValidationError("This match has already ended")
     held_capacity = match.status in (Match.Status.ACCEPTED, Match.Status.CONFIRMED)
@@ -244,7 +219,7 @@ def match_cancel(*, match: Match, user: User, reason: str, need_still_wanted: bo
 @transaction.atomic
 def match_mark_done(*, match: Match, user: User) -> Match:
     """The provider says the help was given; the resident then confirms it."""
-    _require_provider(match, user)
+    require_provider_side(match=match, user=user)
     if match.status != Match.Status.CONFIRMED or match.provider_done_at is not None:
         raise ValidationError("Only a confirmed match can be marked as done, once")
     _transition(
@@ -263,7 +238,7 @@ def match_mark_done(*, match: Match, user: User) -> Match:
 def match_complete(*, match: Match, user: User) -> Match:
     """The resident confirms the help was given: the match ends, the unit of
     capacity comes back, and the contact details are hidden again."""
-    _require_resident(match, user)
+    require_resident_side(match=match, user=user)
     if match.status != Match.Status.CONFIRMED:
         raise ValidationError("Only a confirmed match can be completed")
     if match.provider_done_at is None:
@@ -289,7 +264,7 @@ def match_complete(*, match: Match, user: User) -> Match:
 def review_create(*, match: Match, user: User, rating: int, comment: str = "") -> Review:
     """The resident rates a completed match once (1 to 5); the provider's rating
     is recomputed from every review, so it can never drift."""
-    _require_resident(match, user)
+    require_resident_side(match=match, user=user)
     if match.status != Match.Status.COMPLETED:
         raise ValidationError("You can leave a review once the help is complete")
     if Review.objects.filter(match=match).exists():
@@ -315,7 +290,7 @@ def review_create(*, match: Match, user: User, rating: int, comment: str = "") -
 @transaction.atomic
 def message_send(*, match: Match, user: User, body: str) -> Message:
     """A message in the conversation, open only while the match is confirmed."""
-    party = _party_of(match, user)
+    party = require_party(match=match, user=user)
     if match.status != Match.Status.CONFIRMED:
         raise ValidationError("You can only send messages while the match is confirmed")
     message = Message(match=match, sender=user, body=(body or "").strip())

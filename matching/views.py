@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from matching import selectors, services
 from matching.forms import CancelForm, DeclineForm, MessageForm, ReviewForm
 from matching.models import Match
+from matching.permissions import is_provider_side, is_resident_side
 from platform_core.availability import slots_describe
 
 
@@ -32,8 +33,8 @@ def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
 
 def _sides(match: Match, user) -> tuple[bool, bool]:
     return (
-        selectors.user_is_provider_side(match=match, user=user),
-        selectors.user_is_resident_side(match=match, user=user),
+        is_provider_side(match=match, user=user),
+        is_resident_side(match=match, user=user),
     )
 
 

@@ -16,6 +16,7 @@ from providers.models import (
     ProviderMember,
     VerificationEvidence,
 )
+from providers.permissions import is_member
 
 
 def provider_list_for_user(*, user) -> QuerySet[Provider]:
@@ -30,19 +31,13 @@ def provider_get_for_user(*, user, pk: int) -> Provider | None:
     return provider_list_for_user(user=user).select_related("council").filter(pk=pk).first()
 
 
-def member_role_of(*, user, provider: Provider) -> str | None:
-    if not user.is_authenticated:
-        return None
-    return ProviderMember.objects.filter(provider=provider, user=user).values_list("role", flat=True).first()
-
-
 def member_list_for_provider(*, provider: Provider) -> QuerySet[ProviderMember]:
     return ProviderMember.objects.filter(provider=provider).select_related("user").order_by("role", "joined_at", "id")
 
 
 def member_get_for_user(*, user, provider: Provider, pk: int) -> ProviderMember | None:
     """A member of a provider the user belongs to."""
-    if member_role_of(user=user, provider=provider) is None:
+    if not is_member(user=user, provider_id=provider.pk):
         return None
     return ProviderMember.objects.select_related("user", "provider").filter(provider=provider, pk=pk).first()
 

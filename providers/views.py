@@ -20,7 +20,8 @@ from providers.forms import (
     ProviderRegisterForm,
     apply_service_errors,
 )
-from providers.models import Offer, Provider, ProviderMember, VerificationEvidence
+from providers.models import Offer, Provider, VerificationEvidence
+from providers.permissions import is_owner
 from providers.selectors import offer_cost_describe
 
 
@@ -63,18 +64,17 @@ def provider_register(request: HttpRequest) -> HttpResponse:
 @login_required
 def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
     provider = _provider_or_404(request, pk)
-    role = selectors.member_role_of(user=request.user, provider=provider)
     return render(
         request,
         "providers/provider_detail.html",
-        {"provider": provider, "is_owner": role == ProviderMember.Role.OWNER},
+        {"provider": provider, "is_owner": is_owner(user=request.user, provider_id=provider.pk)},
     )
 
 
 @login_required
 def provider_edit(request: HttpRequest, pk: int) -> HttpResponse:
     provider = _provider_or_404(request, pk)
-    if selectors.member_role_of(user=request.user, provider=provider) != ProviderMember.Role.OWNER:
+    if not is_owner(user=request.user, provider_id=provider.pk):
         return render(request, "providers/forbidden.html", {"provider": provider}, status=403)
     initial = {f: getattr(provider, f) for f in ("name", "description", "email", "phone", "website", "postcode")}
     form = ProviderProfileForm(request.POST or None, initial=initial)
@@ -128,10 +128,10 @@ def evidence_submit(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 @login_required
 def members(request: HttpRequest, pk: int) -> HttpResponse:
     provider = _provider_or_404(request, pk)
-    is_owner = selectors.member_role_of(user=request.user, provider=provider) == ProviderMember.Role.OWNER
+    owner = is_owner(user=request.user, provider_id=provider.pk)
     form = InvitationForm(request.POST or None)
     if request.method == "POST":
-        if not is_owner:
+        if not owner:
             return render(request, "providers/forbidden.html", {"provider": provider}, status=403)
         if form.is_valid():
             try:
@@ -144,9 +144,9 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "provider": provider,
         "members": selectors.member_list_for_provider(provider=provider),
-        "invitations": selectors.invitation_list_pending(provider=provider) if is_owner else [],
-        "is_owner": is_owner,
-        "can_invite": is_owner and provider.kind != Provider.Kind.VOLUNTEER,
+        "invitations": selectors.invitation_list_pending(provider=provider) if owner else [],
+        "is_owner": owner,
+        "can_invite": owner and provider.kind != Provider.Kind.VOLUNTEER,
         "form": form,
     }
     return render(request, "providers/members.html", context)

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from platform_core.models import Council, ServiceCategory, User
+from platform_core.permissions import require_officer_of
 from platform_core.services import audit_record, market_changed, notification_create
 from providers.models import Offer, Provider, ProviderMember
 from residents.models import Need
@@ -32,7 +33,6 @@ from ..models import (
     Report,
     TargetType,
 )
-from .people import require_officer_of
 
 Cause = ModerationFlag.Cause
 
@@ -294,7 +294,7 @@ def moderation_hide(
     *, target: Need | Offer, officer: User, reason: str, request: HttpRequest | None = None
 ) -> ModerationDecision:
     """Take a need or an offer out of view with a reason the author sees."""
-    require_officer_of(officer=officer, council_id=target.council_id)
+    require_officer_of(user=officer, council_id=target.council_id)
     reason = _require_reason(reason)
     if isinstance(target, Offer):
         from providers.services import offer_hide
@@ -323,7 +323,7 @@ def moderation_restore(
     *, target: Need | Offer, officer: User, reason: str = "", request: HttpRequest | None = None
 ) -> ModerationDecision:
     """Put hidden content back (or approve an offer waiting for review)."""
-    require_officer_of(officer=officer, council_id=target.council_id)
+    require_officer_of(user=officer, council_id=target.council_id)
     if isinstance(target, Offer):
         if target.status not in (Offer.Status.HIDDEN, Offer.Status.PENDING_REVIEW):
             raise ValidationError("Only a hidden offer or one waiting for review can be restored.")
@@ -356,7 +356,7 @@ def moderation_request_changes(
 ) -> ModerationDecision:
     """Ask the author to change something. The content stays as it is; the flag
     is closed, and the next scan flags the edit again if it still breaks a rule."""
-    require_officer_of(officer=officer, council_id=target.council_id)
+    require_officer_of(user=officer, council_id=target.council_id)
     reason = _require_reason(reason)
     _resolve_flags(target=target, officer=officer, upheld=True)
     for user in _authors(target):
@@ -375,7 +375,7 @@ def moderation_dismiss(
     *, target: Need | Offer, officer: User, reason: str = "", request: HttpRequest | None = None
 ) -> ModerationDecision:
     """Close the open flags on something that is fine as it is."""
-    require_officer_of(officer=officer, council_id=target.council_id)
+    require_officer_of(user=officer, council_id=target.council_id)
     _resolve_flags(target=target, officer=officer, upheld=False)
     return _decide(
         target=target, officer=officer, action=ModerationDecision.Action.DISMISS, reason=reason, request=request
@@ -405,7 +405,7 @@ def blocked_word_add(*, officer: User, word: str, request: HttpRequest | None = 
 
 @transaction.atomic
 def blocked_word_remove(*, officer: User, blocked: BlockedWord, request: HttpRequest | None = None) -> None:
-    require_officer_of(officer=officer, council_id=blocked.council_id)
+    require_officer_of(user=officer, council_id=blocked.council_id)
     audit_record(
         actor=officer,
         action="moderation.blocked_word_remove",

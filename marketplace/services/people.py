@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
 from platform_core.models import AuditEvent, User
+from platform_core.permissions import require_officer_of
 from platform_core.services import audit_record
 from providers.models import Provider
 from residents.models import Resident
 
 RESIDENT_DATA_VIEWED = "resident.personal_data_viewed"
-
-
-def require_officer_of(*, officer: User, council_id: int) -> None:
-    """Services re-check what the selectors already scoped: a console bug must
-    not let one council's officer act on another council's rows."""
-    if not (officer.is_authenticated and officer.is_officer and officer.council_id == council_id):
-        raise PermissionDenied("Only an officer of this council can do this.")
 
 
 @transaction.atomic
@@ -39,7 +33,7 @@ def provider_pause(
     from matching.services import match_withdraw_for_provider
     from providers.services import provider_suspend
 
-    require_officer_of(officer=officer, council_id=provider.council_id)
+    require_officer_of(user=officer, council_id=provider.council_id)
     provider_suspend(provider=provider, officer=officer, reason=reason, request=request)
     return match_withdraw_for_provider(
         provider=provider, reason=reason, officer=officer, include_confirmed=include_confirmed
@@ -50,7 +44,7 @@ def provider_pause(
 def provider_unpause(*, provider: Provider, officer: User, request: HttpRequest | None = None) -> Provider:
     from providers.services import provider_reinstate
 
-    require_officer_of(officer=officer, council_id=provider.council_id)
+    require_officer_of(user=officer, council_id=provider.council_id)
     return provider_reinstate(provider=provider, officer=officer, request=request)
 
 
@@ -59,7 +53,7 @@ def resident_personal_data_view(
 ) -> AuditEvent:
     """Record, before anything is shown, that an officer opened a resident's
     personal data and why. Call once per view: each view is its own event."""
-    require_officer_of(officer=officer, council_id=resident.council_id)
+    require_officer_of(user=officer, council_id=resident.council_id)
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise ValidationError({"reason": "Enter why you need to see this resident's details"})

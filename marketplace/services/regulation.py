@@ -19,10 +19,9 @@ from django.utils.text import slugify
 from matching.models import Match
 from matching.selectors import open_proposals_by_volunteer
 from platform_core.models import TIER_ORDER, MarketRule, ServiceCategory, User, default_weights
+from platform_core.permissions import require_officer_of
 from platform_core.services import audit_record, market_changed
 from providers.models import Offer
-
-from .people import require_officer_of
 
 LIVE_OFFER = (Offer.Status.ACTIVE, Offer.Status.PAUSED, Offer.Status.PENDING_REVIEW)
 
@@ -95,7 +94,7 @@ def category_update(
     Returns the category and how many offers were hidden."""
     from providers.services import offer_hide
 
-    require_officer_of(officer=officer, council_id=category.council_id)
+    require_officer_of(user=officer, council_id=category.council_id)
     category = ServiceCategory.objects.select_for_update().get(pk=category.pk)
     before = _category_snapshot(category)
     category.name = name
@@ -219,7 +218,7 @@ def market_rule_update(
     weights: dict[str, float],
     request: HttpRequest | None = None,
 ) -> MarketRule:
-    require_officer_of(officer=officer, council_id=rule.council_id)
+    require_officer_of(user=officer, council_id=rule.council_id)
     rule = MarketRule.objects.select_for_update().get(pk=rule.pk)
     unknown = set(weights) - set(default_weights())
     if unknown:

@@ -14,25 +14,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from matching.models import Match
+from matching.permissions import party_of
 from platform_core.models import User
+from platform_core.permissions import require_officer_of
 from platform_core.services import audit_record, notification_create
-from providers.models import ProviderMember
 
 from ..models import ConcernAction, SafeguardingConcern
-from .people import provider_pause, require_officer_of
+from .people import provider_pause
 
 Status = SafeguardingConcern.Status
-
-
-def concern_party_role(*, user: User, match: Match) -> str | None:
-    """How a user is party to a match (resident or provider member), or None."""
-    if not user.is_authenticated:
-        return None
-    if match.need.resident.user_id == user.pk:
-        return SafeguardingConcern.RaisedAs.RESIDENT
-    if ProviderMember.objects.filter(provider_id=match.offer.provider_id, user=user).exists():
-        return SafeguardingConcern.RaisedAs.PROVIDER
-    return None
 
 
 def _console_url(concern: SafeguardingConcern) -> str:
@@ -50,9 +40,14 @@ def concern_raise(
     Raised by the resident, it concerns the match's provider; raised by the
     provider, it concerns the resident's welfare and names no provider.
     """
-    role = concern_party_role(user=user, match=match)
-    if role is None:
+    party = party_of(match=match, user=user)
+    if party is None:
         raise PermissionDenied("Only the people involved in this match can raise a concern about it.")
+    role = (
+        SafeguardingConcern.RaisedAs.RESIDENT
+        if party == Match.Party.RESIDENT
+        else SafeguardingConcern.RaisedAs.PROVIDER
+    )
     description = (description or "").strip()
     if len(description) < 10:
         raise ValidationError({"description": "Tell us what happened, in a few words at least"})
@@ -95,7 +90,7 @@ def _log(*, concern: SafeguardingConcern, officer: User, kind: str, note: str, r
 
 
 def _open(concern: SafeguardingConcern, officer: User) -> None:
-    require_officer_of(officer=officer, council_id=concern.council_id)
+    require_officer_of(user=officer, council_id=concern.council_id)
     if concern.status == Status.CLOSED:
         raise ValidationError("This concern is closed.")
 

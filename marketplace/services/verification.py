@@ -14,10 +14,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from platform_core.models import User
+from platform_core.permissions import require_officer_of
 from platform_core.services import audit_record, notification_create
 from providers.models import ProviderMember, VerificationEvidence
-
-from .people import require_officer_of
 
 REMINDER_DAYS = 30
 
@@ -72,7 +71,7 @@ def evidence_approve(
 ) -> VerificationEvidence:
     from providers.services import evidence_accept
 
-    require_officer_of(officer=officer, council_id=evidence.provider.council_id)
+    require_officer_of(user=officer, council_id=evidence.provider.council_id)
     return evidence_accept(evidence=evidence, officer=officer, request=request)
 
 
@@ -82,7 +81,7 @@ def evidence_decline(
 ) -> VerificationEvidence:
     from providers.services import evidence_reject
 
-    require_officer_of(officer=officer, council_id=evidence.provider.council_id)
+    require_officer_of(user=officer, council_id=evidence.provider.council_id)
     return evidence_reject(evidence=evidence, officer=officer, reason=reason, request=request)
 
 

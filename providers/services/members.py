@@ -15,6 +15,7 @@ from platform_core.geo import PostcodeNotFound, postcode_normalise, postcode_poi
 from platform_core.models import User
 from platform_core.selectors import council_for_postcode
 from providers.models import Provider, ProviderInvitation, ProviderMember
+from providers.permissions import require_owner
 
 INVITATION_DAYS = 14
 PROFILE_FIELDS = ("name", "description", "email", "phone", "website", "postcode")
@@ -80,15 +81,10 @@ def provider_register(
     return provider
 
 
-def _require_owner(provider: Provider, user: User) -> None:
-    if not ProviderMember.objects.filter(provider=provider, user=user, role=ProviderMember.Role.OWNER).exists():
-        raise PermissionDenied("Only an owner of this provider can do this.")
-
-
 @transaction.atomic
 def provider_update(*, provider: Provider, user: User, **changes) -> Provider:
     """An owner edits the profile. The base postcode must stay in the same council."""
-    _require_owner(provider, user)
+    require_owner(user=user, provider_id=provider.pk)
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}")
@@ -112,7 +108,7 @@ def provider_update(*, provider: Provider, user: User, **changes) -> Provider:
 @transaction.atomic
 def invitation_create(*, provider: Provider, user: User, email: str) -> ProviderInvitation:
     """An owner invites a colleague by e-mail; the link is mailed after commit."""
-    _require_owner(provider, user)
+    require_owner(user=user, provider_id=provider.pk)
     if provider.kind == Provider.Kind.VOLUNTEER:
         raise ValidationError("An individual volunteer cannot add members. Register an organisation instead.")
     email = User.objects.normalize_email((email or "").strip()).lower()
@@ -168,7 +164,7 @@ def member_remove(*, member: ProviderMember, user: User) -> None:
     """A member leaves, or an owner removes a member. The last owner stays."""
     provider = member.provider
     if member.user_id != user.pk:
-        _require_owner(provider, user)
+        require_owner(user=user, provider_id=provider.pk)
     # Lock the provider's owners so two owners leaving at once cannot both succeed.
     owners = list(
         ProviderMember.objects.select_for_update()
@@ -189,7 +185,7 @@ def member_remove(*, member: ProviderMember, user: User) -> None:
 @transaction.atomic
 def member_make_owner(*, member: ProviderMember, user: User) -> ProviderMember:
     """An owner makes another member an owner too."""
-    _require_owner(member.provider, user)
+    require_owner(user=user, provider_id=member.provider_id)
     member.role = ProviderMember.Role.OWNER
     member.save(update_fields=["role"])
     return member

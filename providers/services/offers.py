@@ -12,9 +12,11 @@ from django.http import HttpRequest
 from platform_core.availability import SLOT_COUNT
 from platform_core.geo import PostcodeNotFound, postcode_normalise, postcode_point
 from platform_core.models import MarketRule, Preference, SafeguardingTier, ServiceCategory, User
+from platform_core.permissions import require_officer_of
 from platform_core.selectors import council_for_postcode
 from platform_core.services import audit_record, market_changed
-from providers.models import Offer, Provider, ProviderMember, clearance_covers
+from providers.models import Offer, Provider, clearance_covers
+from providers.permissions import require_member
 
 # Organisations the council trusts to publish without review once verified.
 TRUSTED_KINDS = frozenset({Provider.Kind.CARE_FIRM, Provider.Kind.CHARITY})
@@ -37,11 +39,6 @@ def tier_refusal(category: ServiceCategory) -> str:
 
 def pounds(pence: int) -> str:
     return f"£{pence // 100:,}.{pence % 100:02d}"
-
-
-def _require_member(provider: Provider, user: User) -> None:
-    if not ProviderMember.objects.filter(provider=provider, user=user).exists():
-        raise PermissionDenied("Only members of this provider can change its offers.")
 
 
 def _market_rule(provider: Provider) -> MarketRule:
@@ -169,7 +166,7 @@ def offer_create(
 ) -> Offer:
     """A member posts an offer. Verified care firms and charities publish at
     once; other kinds wait for an officer (`offer_approve`)."""
-    _require_member(provider, user)
+    require_member(user=user, provider_id=provider.pk)
     if provider.is_suspended:
         raise PermissionDenied("The council has suspended this provider, so it cannot post offers.")
     cleaned = _clean_offer_terms(
@@ -229,7 +226,7 @@ def offer_update(*, offer: Offer, user: User, **changes) -> Offer:
     if unknown:
         raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}")
     provider = offer.provider
-    _require_member(provider, user)
+    require_member(user=user, provider_id=provider.pk)
     locked = Offer.objects.select_for_update().get(pk=offer.pk)
     if locked.status == Offer.Status.CLOSED:
         raise ValidationError("This offer is closed and cannot be changed.")
@@ -286,7 +283,7 @@ def _transition(offer: Offer, *, allowed_from: set[str], to: str, message: str, 
 
 @transaction.atomic
 def offer_pause(*, offer: Offer, user: User) -> Offer:
-    _require_member(offer.provider, user)
+    require_member(user=user, provider_id=offer.provider_id)
     return _transition(
         offer, allowed_from={Offer.Status.ACTIVE}, to=Offer.Status.PAUSED, message="Only an active offer can be paused."
     )
@@ -294,7 +291,7 @@ def offer_pause(*, offer: Offer, user: User) -> Offer:
 
 @transaction.atomic
 def offer_resume(*, offer: Offer, user: User) -> Offer:
-    _require_member(offer.provider, user)
+    require_member(user=user, provider_id=offer.provider_id)
     if offer.provider.is_suspended:
         raise ValidationError("The council has suspended this provider, so its offers cannot be resumed.")
     return _transition(
@@ -305,7 +302,7 @@ def offer_resume(*, offer: Offer, user: User) -> Offer:
 @transaction.atomic
 def offer_close(*, offer: Offer, user: User) -> Offer:
     """Close for good. Matches already accepted keep going; nothing new is proposed."""
-    _require_member(offer.provider, user)
+    require_member(user=user, provider_id=offer.provider_id)
     return _transition(
         offer,
         allowed_from={Offer.Status.PENDING_REVIEW, Offer.Status.ACTIVE, Offer.Status.PAUSED, Offer.Status.HIDDEN},
@@ -314,15 +311,10 @@ def offer_close(*, offer: Offer, user: User) -> Offer:
     )
 
 
-def _require_officer_of(council_id: int, officer: User) -> None:
-    if not (officer.is_authenticated and officer.is_officer and officer.council_id == council_id):
-        raise PermissionDenied("Only an officer of this offer's council can do this.")
-
-
 @transaction.atomic
 def offer_approve(*, offer: Offer, officer: User, request: HttpRequest | None = None) -> Offer:
     """An officer publishes an offer waiting for review (or one they had hidden)."""
-    _require_officer_of(offer.council_id, officer)
+    require_officer_of(user=officer, council_id=offer.council_id)
     offer = _transition(
         offer,
         allowed_from={Offer.Status.PENDING_REVIEW, Offer.Status.HIDDEN},
@@ -336,7 +328,7 @@ def offer_approve(*, offer: Offer, officer: User, request: HttpRequest | None = 
 @transaction.atomic
 def offer_hide(*, offer: Offer, officer: User, reason: str, request: HttpRequest | None = None) -> Offer:
     """An officer takes an offer off the market; the provider sees the reason."""
-    _require_officer_of(offer.council_id, officer)
+    require_officer_of(user=officer, council_id=offer.council_id)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Enter a reason the provider can act on"})

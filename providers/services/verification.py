@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from platform_core.models import SafeguardingTier, User
+from platform_core.permissions import require_officer_of
 from platform_core.services import audit_record, market_changed, notification_create
 from providers.models import EVIDENCE_ALLOWED, EVIDENCE_REQUIRED, Provider, ProviderMember, VerificationEvidence
+from providers.permissions import require_member
 
 Kind = Provider.Kind
 EvidenceKind = VerificationEvidence.Kind
@@ -117,16 +119,6 @@ def provider_recompute_clearance(*, provider: Provider) -> Provider:
     return provider
 
 
-def _require_member(provider: Provider, user: User) -> None:
-    if not ProviderMember.objects.filter(provider=provider, user=user).exists():
-        raise PermissionDenied("Only members of this provider can do this.")
-
-
-def _require_officer_of(council_id: int, officer: User) -> None:
-    if not (officer.is_authenticated and officer.is_officer and officer.council_id == council_id):
-        raise PermissionDenied("Only an officer of this provider's council can do this.")
-
-
 def evidence_validate(
     *,
     provider: Provider,
@@ -199,7 +191,7 @@ def evidence_submit(
     A DBS certificate without an expiry date is due a re-check three years
     after issue. The provider moves to SUBMITTED if it was unverified or rejected.
     """
-    _require_member(provider, user)
+    require_member(user=user, provider_id=provider.pk)
     reference = evidence_validate(
         provider=provider,
         kind=kind,
@@ -246,7 +238,7 @@ def evidence_accept(
 ) -> VerificationEvidence:
     """An officer accepts evidence; the provider's status and clearance follow."""
     provider = evidence.provider
-    _require_officer_of(provider.council_id, officer)
+    require_officer_of(user=officer, council_id=provider.council_id)
     if evidence.status != EvidenceStatus.SUBMITTED:
         raise ValidationError("Only evidence waiting for the council can be accepted.")
     if evidence.expires_on is not None and evidence.expires_on < _today():
@@ -275,7 +267,7 @@ def evidence_reject(
 ) -> VerificationEvidence:
     """An officer rejects evidence with a reason the provider will read."""
     provider = evidence.provider
-    _require_officer_of(provider.council_id, officer)
+    require_officer_of(user=officer, council_id=provider.council_id)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Enter a reason the provider can act on"})
@@ -306,7 +298,7 @@ def evidence_reject(
 def provider_suspend(*, provider: Provider, officer: User, reason: str, request: HttpRequest | None = None) -> Provider:
     """Take a provider out of the market at once (its offers drop out of
     `offer_list_in_market`; nothing on the offers changes)."""
-    _require_officer_of(provider.council_id, officer)
+    require_officer_of(user=officer, council_id=provider.council_id)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Enter why the provider is suspended"})
@@ -322,7 +314,7 @@ def provider_suspend(*, provider: Provider, officer: User, reason: str, request:
 
 @transaction.atomic
 def provider_reinstate(*, provider: Provider, officer: User, request: HttpRequest | None = None) -> Provider:
-    _require_officer_of(provider.council_id, officer)
+    require_officer_of(user=officer, council_id=provider.council_id)
     if not provider.is_suspended:
         raise ValidationError("This provider is not suspended.")
     provider.is_suspended = False
