@@ -1,7 +1,10 @@
-"""Geography: postcode normalisation, offline postcode lookup and distances.
+"""Geography: postcode normalisation, offline postcode lookup, the council a
+postcode belongs to, and distances.
 
 Every distance in Convene is computed here, so the web, the API and the
-matching engine agree on what "2.1 km away" means. Postcode points come from
+matching engine agree on what "2.1 km away" means; every postcode a person
+types is placed by `locate`, so residents and providers get the same rule and
+the same messages. Postcode points come from
 OS Code-Point Open, loaded by `manage.py load_postcodes`; nothing is fetched
 at run time. Contains OS data © Crown copyright and database right.
 """
@@ -10,15 +13,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from localflavor.gb.forms import GBPostcodeField
+
+if TYPE_CHECKING:
+    from .models import Council
 
 EARTH_RADIUS_KM = 6371.0088
 _POSTCODE_RE = GBPostcodeField.postcode_regex
 _SPACE_RE = GBPostcodeField.space_regex
 
 INVALID_POSTCODE_MESSAGE = "Enter a real postcode, like KT1 1EU"
+OUTSIDE_MESSAGE = "This postcode is outside the areas we cover. Enter a postcode in an area that uses Convene"
+NOT_FOUND_MESSAGE = "We could not find this postcode. Check it and enter it again"
 
 
 def postcode_normalise(value: str) -> str:
@@ -66,6 +75,52 @@ def postcode_point(postcode: str) -> Point:
     if row:
         return Point(row[0], row[1], exact=False)
     raise PostcodeNotFound(postcode)
+
+
+def council_for_postcode(postcode: str) -> Council | None:
+    """The council whose districts include a normalised postcode."""
+    from .models import CouncilDistrict
+
+    district = CouncilDistrict.objects.select_related("council").filter(outcode=outcode_of(postcode)).first()
+    return district.council if district else None
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a postcode is: normalised, its council and its point."""
+
+    postcode: str
+    council: Council
+    point: Point
+
+
+def locate(postcode: str, *, within: Council | None = None, field: str = "postcode") -> Place:
+    """Normalise a typed postcode and place it: its council and its point, offline.
+
+    An unknown unit postcode in a known district falls back to the district
+    centroid. With `within`, the postcode must be in that council. Raises
+    ValidationError keyed by `field`, with a message a person can act on and
+    a code: invalid or required, outside (no council here uses Convene),
+    other_council, not_found.
+    """
+
+    def refuse(message: str, code: str) -> ValidationError:
+        return ValidationError({field: ValidationError(message, code=code)})
+
+    try:
+        postcode = postcode_normalise(postcode)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.error_list}) from None
+    council = council_for_postcode(postcode)
+    if council is None:
+        raise refuse(OUTSIDE_MESSAGE, "outside")
+    if within is not None and council.pk != within.pk:
+        raise refuse(f"Enter a postcode in {within.name}", "other_council")
+    try:
+        point = postcode_point(postcode)
+    except PostcodeNotFound:
+        raise refuse(NOT_FOUND_MESSAGE, "not_found") from None
+    return Place(postcode=postcode, council=council, point=point)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

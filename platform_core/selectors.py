@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .geo import outcode_of
-from .models import Council, CouncilDistrict, Notification, ServiceCategory, User
+from .models import Council, Notification, ServiceCategory, User
 
 
 def council_for_request(request: HttpRequest) -> Council | None:
@@ -24,12 +23,6 @@ def council_for_request(request: HttpRequest) -> Council | None:
         council = Council.objects.order_by("pk").first()
     request._convene_council = council
     return council
-
-
-def council_for_postcode(postcode: str) -> Council | None:
-    """The council whose districts include a normalised postcode."""
-    district = CouncilDistrict.objects.select_related("council").filter(outcode=outcode_of(postcode)).first()
-    return district.council if district else None
 
 
 def category_list_active(*, council: Council) -> QuerySet[ServiceCategory]:

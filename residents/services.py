@@ -11,36 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from platform_core.availability import SLOT_COUNT
-from platform_core.geo import Point, PostcodeNotFound, postcode_normalise, postcode_point
-from platform_core.models import Council, Preference, User
-from platform_core.selectors import council_for_postcode
+from platform_core.geo import locate
+from platform_core.models import Preference, User
 from platform_core.services import market_changed
 
 from .models import EDITABLE_STATUSES, ContactPreference, Need, Resident
 from .validators import uk_phone_normalise
 
-OUTSIDE_COUNCILS_MESSAGE = "This postcode is outside the areas we cover. Enter a postcode where you live"
-NOT_FOUND_MESSAGE = "We could not find this postcode. Check it and enter it again"
-
-
 # --- Profile -------------------------------------------------------------------
-
-
-def _locate(postcode: str, *, field: str = "postcode") -> tuple[str, Council | None, Point | None]:
-    """Normalise and geocode a postcode offline: (postcode, its council or None, point or None).
-
-    An unknown unit postcode in a known district falls back to the district centroid.
-    """
-    try:
-        postcode = postcode_normalise(postcode)
-    except ValidationError as exc:
-        raise ValidationError({field: exc.messages})
-    council = council_for_postcode(postcode)
-    try:
-        point = postcode_point(postcode)
-    except PostcodeNotFound:
-        point = None
-    return postcode, council, point
 
 
 @transaction.atomic
@@ -77,14 +55,9 @@ def resident_save(
     else:
         if not phone and contact_preference in {ContactPreference.PHONE, ContactPreference.TEXT}:
             errors.setdefault("phone", []).append("Enter a phone number so we can call or text you")
-    council = None
-    point = None
+    place = None
     try:
-        postcode, council, point = _locate(postcode)
-        if council is None:
-            errors.setdefault("postcode", []).append(OUTSIDE_COUNCILS_MESSAGE)
-        elif point is None:
-            errors.setdefault("postcode", []).append(NOT_FOUND_MESSAGE)
+        place = locate(postcode)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
@@ -95,7 +68,7 @@ def resident_save(
     resident.address_line_1 = address_line_1
     resident.address_line_2 = address_line_2
     resident.town = town
-    resident.postcode = postcode if point else ""
+    resident.postcode = place.postcode if place else ""
     resident.phone = phone
     resident.contact_preference = contact_preference
     resident.language = language
@@ -106,9 +79,9 @@ def resident_save(
         resident.consent_given_at = timezone.now()
     elif not consent_share_details:
         resident.consent_given_at = None
-    if council is not None and point is not None:
-        resident.council = council
-        resident.latitude, resident.longitude = point.latitude, point.longitude
+    if place is not None:
+        resident.council = place.council
+        resident.latitude, resident.longitude = place.point.latitude, place.point.longitude
     try:
         resident.full_clean(exclude=["user", "council", "latitude", "longitude", *errors.keys()])
     except ValidationError as exc:
@@ -118,8 +91,9 @@ def resident_save(
         raise ValidationError(errors)
     resident.save()
 
+    assert place is not None  # without one, the postcode's error was raised above
     user.full_name = full_name.strip()
-    user.council = council
+    user.council = place.council
     user.save(update_fields=["full_name", "council"])
     return resident
 
@@ -195,18 +169,9 @@ def _need_apply_location(need: Need, *, use_home_address: bool, postcode: str) -
         return
     if not (postcode or "").strip():
         raise ValidationError({"postcode": "Enter the postcode where you need help"}, code="required")
-    postcode, council, point = _locate(postcode)
-    if council is None:
-        raise ValidationError({"postcode": OUTSIDE_COUNCILS_MESSAGE}, code="outside")
-    if council.pk != need.council_id:
-        raise ValidationError(
-            {"postcode": f"Enter a postcode in {need.council.name}, where your request will be seen"},
-            code="other_council",
-        )
-    if point is None:
-        raise ValidationError({"postcode": NOT_FOUND_MESSAGE}, code="not_found")
+    place = locate(postcode, within=need.council)
     need.use_home_address = False
-    need.postcode, need.latitude, need.longitude = postcode, point.latitude, point.longitude
+    need.postcode, need.latitude, need.longitude = place.postcode, place.point.latitude, place.point.longitude
 
 
 def _need_validate(need: Need, *, complete: bool) -> None:

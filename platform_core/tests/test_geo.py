@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from platform_core.forms import PostcodeField
-from platform_core.geo import haversine_km, postcode_normalise, postcode_point
+from platform_core.geo import haversine_km, locate, postcode_normalise, postcode_point
 from platform_core.models import OutcodeCentroid, Postcode
 
 # Kingston upon Thames lies inside this box.
@@ -73,3 +73,26 @@ def test_unknown_but_well_formed_postcode_falls_back_to_its_district_centroid(ki
 def test_distance_between_kingston_and_surbiton_stations_is_about_two_km():
     # Kingston station (KT2 6QA area) to Surbiton station (KT6 4PE area).
     assert haversine_km(51.4128, -0.3010, 51.3923, -0.3039) == pytest.approx(2.29, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("typed", "within", "code", "message"),
+    [
+        ("not a postcode", None, "invalid", "Enter a real postcode"),
+        ("", None, "required", "Enter a postcode"),
+        ("EH1 1YZ", None, "outside", "This postcode is outside the areas we cover"),
+        ("SM1 1AA", "kingston", "other_council", "Enter a postcode in Royal Borough of Kingston upon Thames"),
+        ("SM1 1AA", None, "not_found", "We could not find this postcode"),
+    ],
+)
+def test_locate_refuses_with_one_message_per_reason(council, other_council, typed, within, code, message):
+    with pytest.raises(ValidationError) as caught:
+        locate(typed, within=council if within else None)
+    (error,) = caught.value.error_dict["postcode"]
+    assert error.code == code
+    assert error.message.startswith(message)
+
+
+def test_locate_places_a_postcode_in_its_council(council, kingston_postcodes):
+    place = locate("kt1 1eu", within=council)
+    assert (place.postcode, place.council, place.point.exact) == ("KT1 1EU", council, True)

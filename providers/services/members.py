@@ -11,35 +11,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from platform_core.geo import PostcodeNotFound, postcode_normalise, postcode_point
+from platform_core.geo import locate
 from platform_core.models import User
-from platform_core.selectors import council_for_postcode
 from providers.models import Provider, ProviderInvitation, ProviderMember
 from providers.permissions import require_owner
 
 INVITATION_DAYS = 14
 PROFILE_FIELDS = ("name", "description", "email", "phone", "website", "postcode")
-
-
-def _locate(postcode: str) -> dict:
-    """Normalise and geocode a base postcode and find its council, or raise."""
-    try:
-        postcode = postcode_normalise(postcode)
-    except ValidationError as exc:
-        raise ValidationError({"postcode": exc.messages})
-    council = council_for_postcode(postcode)
-    if council is None:
-        raise ValidationError(
-            {
-                "postcode": "Convene does not cover this postcode yet. Enter a postcode in a council "
-                "area that uses Convene"
-            }
-        )
-    try:
-        point = postcode_point(postcode)
-    except PostcodeNotFound:
-        raise ValidationError({"postcode": "We could not find this postcode. Check it and try again"})
-    return {"postcode": postcode, "latitude": point.latitude, "longitude": point.longitude, "council": council}
 
 
 @transaction.atomic
@@ -60,7 +38,7 @@ def provider_register(
     """
     if user.role in (User.Role.OFFICER, User.Role.ADMIN):
         raise PermissionDenied("Council officers and admins cannot register as a provider.")
-    place = _locate(postcode)
+    place = locate(postcode)
     provider = Provider(
         kind=kind,
         name=(name or "").strip(),
@@ -70,7 +48,10 @@ def provider_register(
         website=(website or "").strip(),
         verification_status=Provider.Verification.UNVERIFIED,
         clearance="",
-        **place,
+        council=place.council,
+        postcode=place.postcode,
+        latitude=place.point.latitude,
+        longitude=place.point.longitude,
     )
     provider.full_clean()
     provider.save()
@@ -89,13 +70,11 @@ def provider_update(*, provider: Provider, user: User, **changes) -> Provider:
     if unknown:
         raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}")
     if "postcode" in changes and changes["postcode"] != provider.postcode:
-        place = _locate(changes.pop("postcode"))
-        if place["council"].pk != provider.council_id:
-            raise ValidationError({"postcode": f"Enter a postcode in {provider.council}"})
+        place = locate(changes.pop("postcode"), within=provider.council)
         provider.postcode, provider.latitude, provider.longitude = (
-            place["postcode"],
-            place["latitude"],
-            place["longitude"],
+            place.postcode,
+            place.point.latitude,
+            place.point.longitude,
         )
     changes.pop("postcode", None)
     for field, value in changes.items():

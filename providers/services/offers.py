@@ -10,10 +10,9 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from platform_core.availability import SLOT_COUNT
-from platform_core.geo import PostcodeNotFound, postcode_normalise, postcode_point
+from platform_core.geo import locate
 from platform_core.models import MarketRule, Preference, SafeguardingTier, ServiceCategory, User
 from platform_core.permissions import require_officer_of
-from platform_core.selectors import council_for_postcode
 from platform_core.services import audit_record, market_changed
 from providers.models import Offer, Provider, clearance_covers
 from providers.permissions import require_member
@@ -77,16 +76,12 @@ def _clean_offer_terms(
     cleaned["categories"] = categories
 
     try:
-        cleaned["postcode"] = postcode_normalise(postcode)
-        point = postcode_point(cleaned["postcode"])
-        council = council_for_postcode(cleaned["postcode"])
-        if council is None or council.pk != provider.council_id:
-            errors.setdefault("postcode", []).append(f"Enter a postcode in {provider.council}")
-        cleaned["latitude"], cleaned["longitude"] = point.latitude, point.longitude
+        place = locate(postcode, within=provider.council)
     except ValidationError as exc:
-        errors.setdefault("postcode", []).extend(exc.messages)
-    except PostcodeNotFound:
-        errors.setdefault("postcode", []).append("We could not find this postcode. Check it and try again")
+        errors.setdefault("postcode", []).extend(exc.message_dict["postcode"])
+    else:
+        cleaned["postcode"] = place.postcode
+        cleaned["latitude"], cleaned["longitude"] = place.point.latitude, place.point.longitude
 
     cap_km = _market_rule(provider).max_distance_km
     try:

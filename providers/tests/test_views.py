@@ -108,7 +108,7 @@ def test_registering_outside_every_council_is_refused(client, council, resident)
         {"kind": "charity", "name": "Far away", "email": "a@example.org", "postcode": "EH1 1YZ"},
     )
     assert response.status_code == 200
-    assert "Convene does not cover this postcode yet" in response.content.decode()
+    assert "This postcode is outside the areas we cover" in response.content.decode()
     assert not Provider.objects.filter(name="Far away").exists()
 
 
