@@ -27,7 +27,7 @@ from django.utils import timezone
 from matching import selectors
 from matching.models import Match, MatchRun
 from platform_core.availability import slot_label, slots_for_window
-from platform_core.models import TIER_ORDER, Council, MarketRule
+from platform_core.models import Council, MarketRule, tier_rank
 from platform_core.services import notification_create
 from providers.models import Provider, ProviderMember, clearance_covers
 from residents.models import Need
@@ -81,13 +81,6 @@ def _need_slots(need: Need) -> frozenset[int] | None:
     return None
 
 
-def _tier(value: str) -> int:
-    try:
-        return TIER_ORDER.index(value)
-    except ValueError:
-        return 0
-
-
 def _shared_slots(assignment, need_input, offer_input) -> tuple[int, ...]:
     """The day-parts that suit both sides; "any time" on one side means the other's."""
     if getattr(assignment, "shared_slots", ()):
@@ -120,7 +113,7 @@ def _policy(rule: MarketRule, categories: dict[int, str]):
     return Policy(
         max_distance_km=float(rule.max_distance_km),
         weights=weights,
-        safeguarding_tiers={str(cid): _tier(tier) for cid, tier in categories.items()},
+        safeguarding_tiers={str(cid): tier_rank(tier) for cid, tier in categories.items()},
     )
 
 
@@ -173,7 +166,7 @@ def _load(council: Council, now: datetime):
             free = min(free, rule.max_open_proposals_volunteer - volunteer_open.get(provider.pk, 0))
         if free <= 0:
             continue
-        clearance = _tier(provider.clearance) if provider.clearance else 0
+        clearance = tier_rank(provider.clearance)
         cleared = set()
         for category in offer.categories.all():
             categories[category.pk] = category.safeguarding_tier

@@ -135,6 +135,18 @@ TIER_ORDER = [
 ]
 
 
+def tier_rank(tier: str) -> int:
+    """How checked a tier is: 0 for OPEN up to 3 for REGULATED_CARE (0 for blank or unknown).
+
+    The one ordering of tiers: clearance checks, the engine's safeguarding
+    filter and the console's previews all compare ranks from here.
+    """
+    try:
+        return TIER_ORDER.index(SafeguardingTier(tier))
+    except ValueError:
+        return 0
+
+
 class ServiceCategory(models.Model):
     """A kind of help, set per council, with the safeguarding tier that gates it.
 
@@ -162,6 +174,11 @@ class ServiceCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def price_above_cap(self, price_pence: int) -> bool:
+        """Whether a price breaks this category's cap (no cap: never). A free
+        offer costs nothing, so it never does."""
+        return self.price_cap_pence is not None and price_pence > self.price_cap_pence
 
 
 class Preference(models.TextChoices):

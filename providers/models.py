@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from platform_core.models import TIER_ORDER, Council, SafeguardingTier, ServiceCategory
+from platform_core.models import TIER_ORDER, Council, SafeguardingTier, ServiceCategory, tier_rank
 
 
 class Provider(models.Model):
@@ -142,6 +143,13 @@ class VerificationEvidence(models.Model):
         return f"{self.get_kind_display()} for {self.provider}"
 
 
+class OfferQuerySet(models.QuerySet["Offer"]):
+    def priced_above(self, cap_pence: int) -> OfferQuerySet:
+        """Offers whose price breaks a cap of `cap_pence`: the query form of
+        `ServiceCategory.price_above_cap` (free offers cost 0, so never)."""
+        return self.filter(price_pence__gt=cap_pence)
+
+
 class Offer(models.Model):
     class Status(models.TextChoices):
         PENDING_REVIEW = "pending_review", "Waiting for council review"
@@ -176,6 +184,8 @@ class Offer(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OfferQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["council", "status"])]
@@ -199,6 +209,11 @@ class Offer(models.Model):
     @property
     def capacity_in_use(self) -> int:
         return self.capacity - self.capacity_left
+
+    def categories_over_cap(self, categories: Iterable[ServiceCategory] | None = None) -> list[ServiceCategory]:
+        """The offer's categories (or `categories`) whose price cap this offer's price breaks."""
+        categories = self.categories.all() if categories is None else categories
+        return [c for c in categories if c.price_above_cap(self.price_pence)]
 
 
 # Which evidence each kind of provider may send.
@@ -232,8 +247,12 @@ EVIDENCE_REQUIRED: dict[str, str | None] = {
 def clearance_covers(clearance: str, tier: str) -> bool:
     """Whether a provider's clearance is enough for a category's safeguarding tier.
 
-    A blank clearance (not verified) covers nothing; tiers are ordered by TIER_ORDER.
+    A blank clearance (not verified) covers nothing; tiers are ordered by `tier_rank`.
     """
-    if not clearance:
-        return False
-    return TIER_ORDER.index(SafeguardingTier(clearance)) >= TIER_ORDER.index(SafeguardingTier(tier))
+    return bool(clearance) and tier_rank(clearance) >= tier_rank(tier)
+
+
+def clearances_short_of(tier: str) -> list[str]:
+    """Every clearance that does not cover `tier` (blank included): the query
+    form of `clearance_covers`, for `provider__clearance__in=...`."""
+    return ["", *(t.value for t in TIER_ORDER if tier_rank(t) < tier_rank(tier))]

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from platform_core.models import Council, ServiceCategory, User
+from platform_core.models import Council, User
 from platform_core.permissions import require_officer_of
 from platform_core.services import audit_record, market_changed, notification_create
 from providers.models import Offer, Provider, ProviderMember
@@ -69,16 +69,6 @@ def text_findings(text: str, *, blocked_words: list[str] | None = None) -> list[
 
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def offer_over_cap(offer: Offer, categories: list[ServiceCategory]) -> ServiceCategory | None:
-    """The first of the offer's categories whose price cap the offer exceeds."""
-    if offer.cost_type == Offer.CostType.FREE:
-        return None
-    for category in categories:
-        if category.price_cap_pence is not None and offer.price_pence > category.price_cap_pence:
-            return category
-    return None
 
 
 def _flag(*, council_id: int, target_type: str, target_id: int, finding: Finding, content_hash: str) -> bool:
@@ -157,8 +147,9 @@ def moderation_scan(*, council: Council, now: datetime | None = None, batch: int
         text = f"{offer.title}\n{offer.description}"
         digest = _hash(f"{text}\n{offer.cost_type}:{offer.price_pence}")
         findings = text_findings(text, blocked_words=words)
-        capped = offer_over_cap(offer, list(offer.categories.all()))
-        if capped is not None:
+        over_cap = offer.categories_over_cap()
+        if over_cap:
+            capped = over_cap[0]
             findings.append(
                 Finding(
                     Cause.OVER_CAP,

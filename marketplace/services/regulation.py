@@ -12,16 +12,15 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.text import slugify
 
 from matching.models import Match
 from matching.selectors import open_proposals_by_volunteer
-from platform_core.models import TIER_ORDER, MarketRule, ServiceCategory, User, default_weights
+from platform_core.models import MarketRule, ServiceCategory, User, default_weights, tier_rank
 from platform_core.permissions import require_officer_of
 from platform_core.services import audit_record, market_changed
-from providers.models import Offer
+from providers.models import Offer, clearances_short_of
 
 LIVE_OFFER = (Offer.Status.ACTIVE, Offer.Status.PAUSED, Offer.Status.PENDING_REVIEW)
 
@@ -31,14 +30,9 @@ def _offers_over_cap(category: ServiceCategory, cap: int | None):
         return Offer.objects.none()
     return (
         Offer.objects.filter(council_id=category.council_id, categories=category, status__in=LIVE_OFFER)
-        .exclude(cost_type=Offer.CostType.FREE)
-        .filter(price_pence__gt=cap)
+        .priced_above(cap)
         .distinct()
     )
-
-
-def _tier_rank(tier: str) -> int:
-    return TIER_ORDER.index(tier) if tier in TIER_ORDER else 0
 
 
 def category_change_preview(*, category: ServiceCategory, price_cap_pence: int | None, safeguarding_tier: str) -> dict:
@@ -47,11 +41,10 @@ def category_change_preview(*, category: ServiceCategory, price_cap_pence: int |
     over_cap_now = _offers_over_cap(category, category.price_cap_pence)
     newly_over = over_cap.exclude(pk__in=over_cap_now.values("pk")).count() if price_cap_pence is not None else 0
     uncleared = 0
-    if _tier_rank(safeguarding_tier) > _tier_rank(category.safeguarding_tier):
-        too_low = [t for t in TIER_ORDER if _tier_rank(t) < _tier_rank(safeguarding_tier)]
+    if tier_rank(safeguarding_tier) > tier_rank(category.safeguarding_tier):
         uncleared = (
             Offer.objects.filter(council_id=category.council_id, categories=category, status=Offer.Status.ACTIVE)
-            .filter(Q(provider__clearance__in=too_low) | Q(provider__clearance=""))
+            .filter(provider__clearance__in=clearances_short_of(safeguarding_tier))
             .distinct()
             .count()
         )

@@ -130,7 +130,7 @@ def _clean_offer_terms(
     else:
         unit = "per hour" if cost_type == Offer.CostType.PER_HOUR else "per visit"
         for category in categories:
-            if category.price_cap_pence is not None and price_pence > category.price_cap_pence:
+            if category.price_above_cap(price_pence):
                 errors.setdefault("price_pence", []).append(
                     f"The council's cap for {category.name} is {pounds(category.price_cap_pence)} {unit}"
                 )
