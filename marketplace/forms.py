@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from platform_core.models import SafeguardingTier, default_weights
+from platform_core.money import pence_from_pounds
 from residents.models import Need
 
 from .models import SafeguardingConcern
@@ -107,10 +108,6 @@ class BlockedWordForm(forms.Form):
     word = forms.CharField(label="Word or phrase", max_length=60, error_messages={"required": "Enter a word or phrase"})
 
 
-def _pounds_to_pence(value: Decimal | None) -> int | None:
-    return None if value is None else int((value * 100).to_integral_value())
-
-
 class CategoryForm(forms.Form):
     name = forms.CharField(label="Name", max_length=100, error_messages={"required": "Enter a name"})
     description = forms.CharField(
@@ -144,7 +141,7 @@ class CategoryForm(forms.Form):
 
     @property
     def price_cap_pence(self) -> int | None:
-        return _pounds_to_pence(self.cleaned_data.get("price_cap"))
+        return pence_from_pounds(self.cleaned_data.get("price_cap"))
 
 
 class MarketRuleForm(forms.Form):

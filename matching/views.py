@@ -94,7 +94,6 @@ def _detail(request: HttpRequest, match: Match, *, status: int = 200, **override
         "can_review": is_resident and match.status == Match.Status.COMPLETED and not hasattr(match, "review"),
         "form": None,
         "when": _when(match.need),
-        "price": f"{match.offer.price_pence / 100:.2f}",
     }
     context.update(overrides)
     return render(request, "matching/detail.html", context, status=status)

@@ -11,6 +11,7 @@ from platform_core.availability import slot_choices
 from platform_core.fields import GovukDateField
 from platform_core.forms import PostcodeField
 from platform_core.models import Preference, SafeguardingTier, ServiceCategory
+from platform_core.money import pence_from_pounds
 from providers.models import Offer, Provider, VerificationEvidence
 
 
@@ -229,7 +230,7 @@ class OfferForm(forms.Form):
             "languages": [x.strip() for x in data["languages"].split(",") if x.strip()],
             "preferences_met": data["preferences_met"],
             "cost_type": data["cost_type"],
-            "price_pence": int(price * 100) if price is not None and data["cost_type"] != Offer.CostType.FREE else 0,
+            "price_pence": (pence_from_pounds(price) or 0) if data["cost_type"] != Offer.CostType.FREE else 0,
         }
 
     @staticmethod

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from platform_core.models import TIER_ORDER, Council, SafeguardingTier, ServiceCategory, tier_rank
+from platform_core.money import pounds
 
 
 class Provider(models.Model):
@@ -209,6 +210,14 @@ class Offer(models.Model):
     @property
     def capacity_in_use(self) -> int:
         return self.capacity - self.capacity_left
+
+    @property
+    def cost_description(self) -> str:
+        """'Free', '£12.50 per hour' or '£20.00 per visit'."""
+        if self.cost_type == self.CostType.FREE:
+            return "Free"
+        unit = "per hour" if self.cost_type == self.CostType.PER_HOUR else "per visit"
+        return f"{pounds(self.price_pence)} {unit}"
 
     def categories_over_cap(self, categories: Iterable[ServiceCategory] | None = None) -> list[ServiceCategory]:
         """The offer's categories (or `categories`) whose price cap this offer's price breaks."""

@@ -146,11 +146,3 @@ def offer_counts_for_user(*, user: User) -> dict[str, int]:
     """How many of the user's offers are in each status (the dashboard summary)."""
     rows = offer_list_for_user(user=user).order_by().values("status").annotate(n=Count("id"))
     return {r["status"]: r["n"] for r in rows}
-
-
-def offer_cost_describe(offer: Offer) -> str:
-    """'Free', '£12.50 per hour' or '£20.00 per visit'."""
-    if offer.cost_type == Offer.CostType.FREE:
-        return "Free"
-    unit = "per hour" if offer.cost_type == Offer.CostType.PER_HOUR else "per visit"
-    return f"£{offer.price_pence // 100:,}.{offer.price_pence % 100:02d} {unit}"

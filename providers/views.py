@@ -22,7 +22,6 @@ from providers.forms import (
 )
 from providers.models import Offer, Provider, VerificationEvidence
 from providers.permissions import is_owner
-from providers.selectors import offer_cost_describe
 
 
 def _provider_or_404(request: HttpRequest, pk: int) -> Provider:
@@ -224,7 +223,7 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "offer": offer,
         "provider": offer.provider,
         "slots": slots_describe(offer.weekly_slots),
-        "cost": offer_cost_describe(offer),
+        "cost": offer.cost_description,
     }
     return render(request, "providers/offer_detail.html", context)
 

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from platform_core.models import Council, User
+from platform_core.money import pounds
 from platform_core.permissions import require_officer_of
 from platform_core.services import audit_record, market_changed, notification_create
 from providers.models import Offer, Provider, ProviderMember
@@ -153,8 +154,7 @@ def moderation_scan(*, council: Council, now: datetime | None = None, batch: int
             findings.append(
                 Finding(
                     Cause.OVER_CAP,
-                    f"£{offer.price_pence / 100:.2f} is above the {capped.name} cap "
-                    f"of £{capped.price_cap_pence / 100:.2f}",
+                    f"{pounds(offer.price_pence)} is above the {capped.name} cap of {pounds(capped.price_cap_pence)}",
                 )
             )
         for finding in findings:

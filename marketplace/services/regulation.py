@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from matching.models import Match
 from matching.selectors import open_proposals_by_volunteer
 from platform_core.models import MarketRule, ServiceCategory, User, default_weights, tier_rank
+from platform_core.money import pounds
 from platform_core.permissions import require_officer_of
 from platform_core.services import audit_record, market_changed
 from providers.models import Offer, clearances_short_of
@@ -100,7 +101,7 @@ def category_update(
     hidden = 0
     if price_cap_pence is not None:
         reason = (
-            f"The council capped the price of {category.name} at £{price_cap_pence / 100:.2f}. "
+            f"The council capped the price of {category.name} at {pounds(price_cap_pence)}. "
             "Lower your price and ask for the offer to be published again."
         )
         for offer in _offers_over_cap(category, price_cap_pence).filter(status=Offer.Status.ACTIVE):

@@ -163,3 +163,11 @@ def test_market_rule_change_is_previewed_and_audited_before_and_after(officer_cl
     event = AuditEvent.objects.get(action="regulation.market_rule_update")
     assert event.data["before"]["response_deadline_hours"] == 24
     assert event.data["after"]["response_deadline_hours"] == 12
+
+
+def test_an_offers_price_shows_in_pounds_and_pence_on_its_moderation_page(officer_client, market):
+    offer = OfferFactory(
+        provider=market.provider, categories=[market.category], cost_type=Offer.CostType.PER_HOUR, price_pence=1250
+    )
+    url = reverse("marketplace:moderation_detail", kwargs={"target_type": "offer", "pk": offer.pk})
+    assert "£12.50" in officer_client.get(url).content.decode()

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from platform_core.availability import SLOT_COUNT
 from platform_core.geo import locate
 from platform_core.models import MarketRule, Preference, SafeguardingTier, ServiceCategory, User
+from platform_core.money import pounds
 from platform_core.permissions import require_officer_of
 from platform_core.services import audit_record, market_changed
 from providers.models import Offer, Provider, clearance_covers
@@ -34,10 +35,6 @@ TIER_ADVICE = {
 def tier_refusal(category: ServiceCategory) -> str:
     """'Home visits needs a DBS check. Add your DBS certificate to offer it.'"""
     return f"{category.name} {TIER_ADVICE[SafeguardingTier(category.safeguarding_tier)]}"
-
-
-def pounds(pence: int) -> str:
-    return f"£{pence // 100:,}.{pence % 100:02d}"
 
 
 def _market_rule(provider: Provider) -> MarketRule:
