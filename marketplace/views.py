@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from platform_core.forms import apply_service_errors
 from platform_core.models import CouncilDistrict
 from platform_core.permissions import officer_required
 
@@ -39,15 +40,6 @@ from .forms import (
 from .models import TargetType
 from .services import moderation, people, safeguarding, verification
 from .services import regulation as rules
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form it came from."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class _Csv:
@@ -107,7 +99,7 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Rejected the {evidence.get_kind_display()} of {evidence.provider}.")
                 return redirect("marketplace:verification_queue")
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "marketplace/evidence_detail.html",
@@ -151,7 +143,7 @@ def moderation_detail(request: HttpRequest, target_type: str, pk: int) -> HttpRe
                     messages.success(request, done)
                     return redirect("marketplace:moderation_queue")
                 except ValidationError as exc:
-                    _apply_errors(form, exc)
+                    apply_service_errors(form, exc)
     history = selectors.moderation_history(officer=request.user, target_type=target_type, pk=pk)
     return render(
         request,
@@ -170,7 +162,7 @@ def blocked_words(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Added to the list. Needs and offers will be checked against it.")
             return redirect("marketplace:blocked_words")
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "marketplace/blocked_words.html",
@@ -253,7 +245,7 @@ def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         )
                     return redirect("marketplace:concern_detail", pk=concern.pk)
                 except ValidationError as exc:
-                    _apply_errors(form, exc)
+                    apply_service_errors(form, exc)
     return render(
         request,
         "marketplace/concern_detail.html",
@@ -292,7 +284,7 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"{provider} is suspended; {n} open proposal(s) withdrawn.")
                 return redirect("marketplace:provider_detail", pk=provider.pk)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "marketplace/provider_detail.html",
@@ -326,7 +318,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     resident=resident, officer=request.user, reason=form.cleaned_data["reason"], request=request
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 needs = selectors.resident_needs(officer=request.user, resident=resident)
                 return render(request, "marketplace/resident_detail.html", {"resident": resident, "needs": needs})
@@ -376,7 +368,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Saved. {hidden} offer(s) hidden for pricing above the cap.")
                 return redirect("marketplace:regulation")
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
     return render(request, "marketplace/category_form.html", {"form": form, "category": category, "preview": preview})
 
 
@@ -398,7 +390,7 @@ def category_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Category added.")
             return redirect("marketplace:regulation")
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(request, "marketplace/category_form.html", {"form": form, "category": None, "preview": None})
 
 
@@ -430,7 +422,7 @@ def market_rule_edit(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Market rules saved. They apply from the next matching run.")
                 return redirect("marketplace:regulation")
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
     return render(request, "marketplace/market_rule_form.html", {"form": form, "preview": preview})
 
 
@@ -523,7 +515,7 @@ def concern_raise(request: HttpRequest, match_id: int) -> HttpResponse:
             )
             return render(request, "marketplace/concern_raised.html", {"match": match})
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(request, "marketplace/concern_raise.html", {"form": form, "match": match})
 
 
@@ -541,5 +533,5 @@ def report_create(request: HttpRequest, target_type: str, target_id: int) -> Htt
             messages.success(request, "Thank you. The council will look at your report.")
             return redirect(reverse("home"))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(request, "marketplace/report_form.html", {"form": form, "target_type": target_type})

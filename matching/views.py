@@ -21,14 +21,7 @@ from matching.forms import CancelForm, DeclineForm, MessageForm, ReviewForm
 from matching.models import Match
 from matching.permissions import is_provider_side, is_resident_side
 from platform_core.availability import slots_describe
-
-
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+from platform_core.forms import apply_service_errors
 
 
 def _sides(match: Match, user) -> tuple[bool, bool]:
@@ -111,7 +104,7 @@ def _simple_action(request: HttpRequest, pk: int, service, done: str) -> HttpRes
     except ValidationError as exc:
         form = forms.Form(data={})
         form.full_clean()
-        _apply_errors(form, exc)
+        apply_service_errors(form, exc)
         match.refresh_from_db()
         return _detail(request, match, status=400, form=form)
     messages.success(request, done)
@@ -154,7 +147,7 @@ def match_decline(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.match_decline(match=match, user=request.user, reason=form.reason_text())
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "You declined. We will look for someone else.")
             return redirect("matching:dashboard")
@@ -179,7 +172,7 @@ def match_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 need_still_wanted=True if still_needed is None or still_needed == "" else bool(still_needed),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "The match is cancelled.")
             return redirect("matching:dashboard")
@@ -196,7 +189,7 @@ def message_send(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.message_send(match=match, user=request.user, body=form.cleaned_data["body"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             return redirect(reverse("matching:detail", args=[match.pk]) + "#messages")
     return _detail(request, match, status=400, form=form, message_form=form)
@@ -213,7 +206,7 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
                 match=match, user=request.user, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Thank you for your review.")
             return redirect("matching:detail", pk=match.pk)

@@ -1,11 +1,34 @@
-"""Forms shared by every app: the extra sign-up questions and a postcode field."""
+"""Forms shared by every app: the extra sign-up questions, a postcode field,
+and how a service's errors are shown on the form that called it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .geo import postcode_normalise
 from .models import User
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationError, field_map: Mapping[str, str] | None = None) -> None:
+    """Show a service's ValidationError on the form: each error beside the field
+    of the same name, or of the name `field_map` (or the form's own
+    `service_fields`) gives it; errors of no field on the form go at the top.
+
+    Services hold the rules and name their errors after their own arguments
+    ("price_pence"); a form may ask for the same thing differently ("price").
+    """
+    names = {**getattr(form, "service_fields", {}), **(field_map or {})}
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for field, messages in exc.message_dict.items():
+        target = names.get(field, field)
+        for message in messages:
+            form.add_error(target if target in form.fields else None, message)
 
 
 class PostcodeField(forms.CharField):

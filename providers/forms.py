@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from platform_core.availability import slot_choices
 from platform_core.fields import GovukDateField
@@ -13,20 +12,6 @@ from platform_core.forms import PostcodeField
 from platform_core.models import Preference, SafeguardingTier, ServiceCategory
 from platform_core.money import pence_from_pounds
 from providers.models import Offer, Provider, VerificationEvidence
-
-
-def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: by field where the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            target = field if field in form.fields else None
-            if field == "price_pence" and "price" in form.fields:
-                target = "price"
-            for message in errors:
-                form.add_error(target, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 class ProviderProfileForm(forms.Form):
@@ -140,6 +125,9 @@ class CategoryChoiceField(forms.ModelMultipleChoiceField):
 
 
 class OfferForm(forms.Form):
+    # The services name the price in pence; people type pounds.
+    service_fields = {"price_pence": "price"}
+
     title = forms.CharField(label="Title", max_length=100, error_messages={"required": "Enter a title"})
     description = forms.CharField(
         label="Describe the help you offer",

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from platform_core.availability import slots_describe
+from platform_core.forms import apply_service_errors
 from providers import selectors, services
 from providers.forms import (
     EvidenceForm,
@@ -18,7 +19,6 @@ from providers.forms import (
     OfferForm,
     ProviderProfileForm,
     ProviderRegisterForm,
-    apply_service_errors,
 )
 from providers.models import Offer, Provider, VerificationEvidence
 from providers.permissions import is_owner

@@ -245,6 +245,7 @@ class WeeklyTimesForm(forms.Form):
 class WhereForm(forms.Form):
     HOME = "home"
     ELSEWHERE = "elsewhere"
+    service_fields = {"use_home_address": "where"}
 
     where = forms.ChoiceField(
         label="Where do you need help?",

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from platform_core.forms import apply_service_errors
 from platform_core.models import User
 
 from . import forms as need_forms
@@ -59,19 +60,6 @@ def profile_required(view: Callable) -> Callable:
     return wrapper
 
 
-def _show_service_errors(form: forms.Form, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
-    """Put a service's errors on the form's fields so the page shows them in place."""
-    field_map = field_map or {}
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for field, messages in exc.message_dict.items():
-        target = field_map.get(field, field)
-        for message in messages:
-            form.add_error(target if target in form.fields else None, message)
-
-
 def _own_need(request: HttpRequest, reference: str) -> Need:
     need = need_get_for(user=request.user, reference=reference)
     if need is None:
@@ -107,7 +95,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             try:
                 resident_save(user=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _show_service_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 return redirect(next_url or "residents:dashboard")
     else:
@@ -199,12 +187,6 @@ def _step_fields(step: str, form: forms.Form) -> dict[str, Any]:
     return dict(data)
 
 
-def _step_field_map(step: str, form: forms.Form) -> dict[str, str]:
-    if step == "where":
-        return {"use_home_address": "where"}
-    return getattr(form, "service_fields", {})
-
-
 def _step(request: HttpRequest, step: str, reference: str | None = None) -> HttpResponse:
     resident: Resident = request.resident
     need = _own_need(request, reference) if reference else None
@@ -221,7 +203,7 @@ def _step(request: HttpRequest, step: str, reference: str | None = None) -> Http
                 old_timing = need.timing
                 need = need_update(need=need, **fields)
         except ValidationError as exc:
-            _show_service_errors(form, exc, _step_field_map(step, form))
+            apply_service_errors(form, exc)
         else:
             if need.status == Need.Status.OPEN:
                 return redirect("residents:need_detail", reference=need.reference)
@@ -340,7 +322,7 @@ def need_cancel_view(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             need_cancel(need=need, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _show_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             return redirect("residents:need_detail", reference=need.reference)
     return render(request, "residents/need_cancel.html", {"need": need, "form": form})
