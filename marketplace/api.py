@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from matching import selectors as match_selectors
+from platform_core.http import found_or_404
 from platform_core.permissions import IsCouncilOfficer
 from providers.models import VerificationEvidence
 
@@ -55,7 +57,7 @@ class ConcernListCreateApi(ListAPIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        match = selectors.match_get_for_party(user=request.user, pk=data.validated_data["match"])
+        match = found_or_404(match_selectors.match_get_for_user(user=request.user, pk=data.validated_data["match"]))
         concern = safeguarding.concern_raise(
             user=request.user, match=match, description=data.validated_data["description"], request=request
         )
@@ -67,7 +69,7 @@ class ConcernDetailApi(APIView):
 
     @extend_schema(responses=ConcernOwnOutputSerializer, summary="A concern you raised")
     def get(self, request: Request, pk: int) -> Response:
-        concern = selectors.concern_get_for_user(user=request.user, pk=pk)
+        concern = found_or_404(selectors.concern_get_for_user(user=request.user, pk=pk))
         return Response(ConcernOwnOutputSerializer(concern).data)
 
 
@@ -190,5 +192,7 @@ class ConcernConsoleDetailApi(APIView):
     @extend_schema(responses=ConcernConsoleOutputSerializer, summary="One safeguarding concern (officers)")
     def get(self, request: Request, pk: int) -> Response:
         return Response(
-            ConcernConsoleOutputSerializer(selectors.concern_get_for_officer(officer=request.user, pk=pk)).data
+            ConcernConsoleOutputSerializer(
+                found_or_404(selectors.concern_get_for_officer(officer=request.user, pk=pk))
+            ).data
         )

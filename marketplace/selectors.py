@@ -1,34 +1,36 @@
 """Reads for the officer console. Every one takes the acting user and scopes to
-their council, so an officer of one council gets nothing (404) of another's."""
+their council, so an officer of one council gets nothing of another's: lists
+are empty and single objects None, which the views show as 404. Anyone who is
+not an officer gets nothing at all. Selectors never write."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
-from django.db.models import Count, Q, QuerySet
-from django.http import Http404
+from django.db.models import Count, Model, Q, QuerySet
 from django.utils import timezone
 
-from matching.models import Match
 from platform_core.models import AuditEvent, MarketRule, ServiceCategory, User
 from providers.models import Offer, Provider, VerificationEvidence
 from residents.models import Need, Resident
 
 from .models import BlockedWord, ModerationDecision, ModerationFlag, SafeguardingConcern, TargetType
 
+M = TypeVar("M", bound=Model)
 
-def _council_id(officer: User) -> int:
+
+def _council_id(officer: User) -> int | None:
+    """The council an officer works for; None for anyone else (who then sees nothing)."""
     if not (officer.is_authenticated and officer.is_officer):
-        raise Http404
+        return None
     return officer.council_id
 
 
-def _get(qs: QuerySet, **lookup):
-    obj = qs.filter(**lookup).first()
-    if obj is None:
-        raise Http404
-    return obj
+def _in_council(qs: QuerySet[M], officer: User, field: str = "council_id") -> QuerySet[M]:
+    council_id = _council_id(officer)
+    return qs.none() if council_id is None else qs.filter(**{field: council_id})
 
 
 # --- Verification -----------------------------------------------------------------
@@ -37,19 +39,20 @@ def _get(qs: QuerySet, **lookup):
 def evidence_list_waiting(*, officer: User) -> QuerySet[VerificationEvidence]:
     """Evidence waiting for a decision, oldest first."""
     return (
-        VerificationEvidence.objects.filter(
-            provider__council_id=_council_id(officer), status=VerificationEvidence.Status.SUBMITTED
-        )
+        _in_council(VerificationEvidence.objects.all(), officer, "provider__council_id")
+        .filter(status=VerificationEvidence.Status.SUBMITTED)
         .select_related("provider")
         .order_by("submitted_at", "id")
     )
 
 
-def evidence_list_expiring(*, officer: User, days: int = 30, today: date | None = None) -> QuerySet:
+def evidence_list_expiring(
+    *, officer: User, days: int = 30, today: date | None = None
+) -> QuerySet[VerificationEvidence]:
     today = today or timezone.localdate()
     return (
-        VerificationEvidence.objects.filter(
-            provider__council_id=_council_id(officer),
+        _in_council(VerificationEvidence.objects.all(), officer, "provider__council_id")
+        .filter(
             status=VerificationEvidence.Status.ACCEPTED,
             expires_on__gte=today,
             expires_on__lte=today + timedelta(days=days),
@@ -59,12 +62,9 @@ def evidence_list_expiring(*, officer: User, days: int = 30, today: date | None 
     )
 
 
-def evidence_get(*, officer: User, pk: int) -> VerificationEvidence:
-    return _get(
-        VerificationEvidence.objects.select_related("provider", "submitted_by", "reviewed_by"),
-        pk=pk,
-        provider__council_id=_council_id(officer),
-    )
+def evidence_get(*, officer: User, pk: int) -> VerificationEvidence | None:
+    qs = VerificationEvidence.objects.select_related("provider", "submitted_by", "reviewed_by")
+    return _in_council(qs, officer, "provider__council_id").filter(pk=pk).first()
 
 
 # --- Moderation -----------------------------------------------------------------------
@@ -86,6 +86,8 @@ def moderation_queue(*, officer: User, limit: int = 100) -> list[QueueItem]:
     """Offers waiting for review and everything with an open flag, oldest first,
     one row per need or offer. A fixed number of queries whatever the length."""
     council_id = _council_id(officer)
+    if council_id is None:
+        return []
     flags = list(
         ModerationFlag.objects.filter(council_id=council_id, status=ModerationFlag.Status.OPEN).order_by(
             "created_at", "id"
@@ -125,19 +127,21 @@ def moderation_queue(*, officer: User, limit: int = 100) -> list[QueueItem]:
     return items[:limit]
 
 
-def moderation_target_get(*, officer: User, target_type: str, pk: int) -> Need | Offer:
-    council_id = _council_id(officer)
+def moderation_target_get(*, officer: User, target_type: str, pk: int) -> Need | Offer | None:
+    """A need or an offer of the officer's council, or None (also for any other kind of target)."""
     if target_type == TargetType.NEED:
-        return _get(Need.objects.select_related("resident__user", "category"), pk=pk, council_id=council_id)
+        need_qs = Need.objects.select_related("resident__user", "category")
+        return _in_council(need_qs, officer).filter(pk=pk).first()
     if target_type == TargetType.OFFER:
-        return _get(
-            Offer.objects.select_related("provider").prefetch_related("categories"), pk=pk, council_id=council_id
-        )
-    raise Http404
+        offer_qs = Offer.objects.select_related("provider").prefetch_related("categories")
+        return _in_council(offer_qs, officer).filter(pk=pk).first()
+    return None
 
 
 def moderation_history(*, officer: User, target_type: str, pk: int) -> dict:
     council_id = _council_id(officer)
+    if council_id is None:
+        return {"flags": [], "decisions": []}
     return {
         "flags": list(ModerationFlag.objects.filter(council_id=council_id, target_type=target_type, target_id=pk)),
         "decisions": list(
@@ -149,28 +153,25 @@ def moderation_history(*, officer: User, target_type: str, pk: int) -> dict:
 
 
 def blocked_word_list(*, officer: User) -> QuerySet[BlockedWord]:
-    return BlockedWord.objects.filter(council_id=_council_id(officer))
+    return _in_council(BlockedWord.objects.all(), officer)
 
 
-def blocked_word_get(*, officer: User, pk: int) -> BlockedWord:
-    return _get(BlockedWord.objects.all(), pk=pk, council_id=_council_id(officer))
+def blocked_word_get(*, officer: User, pk: int) -> BlockedWord | None:
+    return blocked_word_list(officer=officer).filter(pk=pk).first()
 
 
 # --- Safeguarding --------------------------------------------------------------------
 
 
 def concern_list_for_officer(*, officer: User, status: str = "") -> QuerySet[SafeguardingConcern]:
-    qs = SafeguardingConcern.objects.filter(council_id=_council_id(officer)).select_related("provider", "match")
+    qs = _in_council(SafeguardingConcern.objects.select_related("provider", "match"), officer)
     qs = qs.filter(status=status) if status else qs.exclude(status=SafeguardingConcern.Status.CLOSED)
     return qs.order_by("created_at", "id")
 
 
-def concern_get_for_officer(*, officer: User, pk: int) -> SafeguardingConcern:
-    return _get(
-        SafeguardingConcern.objects.select_related("provider", "match__need", "match__offer", "raised_by"),
-        pk=pk,
-        council_id=_council_id(officer),
-    )
+def concern_get_for_officer(*, officer: User, pk: int) -> SafeguardingConcern | None:
+    qs = SafeguardingConcern.objects.select_related("provider", "match__need", "match__offer", "raised_by")
+    return _in_council(qs, officer).filter(pk=pk).first()
 
 
 def concern_list_for_user(*, user: User) -> QuerySet[SafeguardingConcern]:
@@ -180,27 +181,15 @@ def concern_list_for_user(*, user: User) -> QuerySet[SafeguardingConcern]:
     return SafeguardingConcern.objects.filter(raised_by=user).order_by("-created_at", "-id")
 
 
-def concern_get_for_user(*, user: User, pk: int) -> SafeguardingConcern:
-    return _get(concern_list_for_user(user=user), pk=pk)
-
-
-def match_get_for_party(*, user: User, pk: int) -> Match:
-    """A match the user is party to (its resident, or a member of its provider)."""
-    if not user.is_authenticated:
-        raise Http404
-    return _get(
-        Match.objects.select_related("need__resident", "offer__provider", "council")
-        .filter(Q(need__resident__user=user) | Q(offer__provider__members__user=user))
-        .distinct(),
-        pk=pk,
-    )
+def concern_get_for_user(*, user: User, pk: int) -> SafeguardingConcern | None:
+    return concern_list_for_user(user=user).filter(pk=pk).first()
 
 
 # --- Providers and people ------------------------------------------------------------
 
 
 def provider_search(*, officer: User, q: str = "", status: str = "") -> QuerySet[Provider]:
-    qs = Provider.objects.filter(council_id=_council_id(officer)).annotate(
+    qs = _in_council(Provider.objects.all(), officer).annotate(
         offer_count=Count("offers", filter=Q(offers__status=Offer.Status.ACTIVE))
     )
     q = (q or "").strip()
@@ -213,11 +202,13 @@ def provider_search(*, officer: User, q: str = "", status: str = "") -> QuerySet
     return qs.order_by("name", "id")
 
 
-def provider_get(*, officer: User, pk: int) -> Provider:
-    return _get(Provider.objects.all(), pk=pk, council_id=_council_id(officer))
+def provider_get(*, officer: User, pk: int) -> Provider | None:
+    return _in_council(Provider.objects.all(), officer).filter(pk=pk).first()
 
 
 def provider_detail(*, officer: User, provider: Provider) -> dict:
+    if _council_id(officer) != provider.council_id:
+        return {"members": [], "evidence": [], "offers": []}
     return {
         "members": list(provider.members.select_related("user")),
         "evidence": list(provider.evidence.order_by("-submitted_at")),
@@ -228,7 +219,7 @@ def provider_detail(*, officer: User, provider: Provider) -> dict:
 def resident_search(*, officer: User, q: str = "") -> QuerySet[Resident]:
     """Search by name, e-mail, postcode or need reference. Shows no personal
     data beyond what finds the person; the detail page is audited."""
-    qs = Resident.objects.filter(council_id=_council_id(officer)).select_related("user")
+    qs = _in_council(Resident.objects.select_related("user"), officer)
     q = (q or "").strip()
     if not q:
         return qs.none()
@@ -245,28 +236,32 @@ def resident_search(*, officer: User, q: str = "") -> QuerySet[Resident]:
     )
 
 
-def resident_get(*, officer: User, pk: int) -> Resident:
-    return _get(Resident.objects.select_related("user"), pk=pk, council_id=_council_id(officer))
+def resident_get(*, officer: User, pk: int) -> Resident | None:
+    return _in_council(Resident.objects.select_related("user"), officer).filter(pk=pk).first()
 
 
 def resident_needs(*, officer: User, resident: Resident) -> QuerySet[Need]:
-    return Need.objects.filter(council_id=_council_id(officer), resident=resident).select_related("category")
+    return _in_council(Need.objects.filter(resident=resident), officer).select_related("category")
 
 
 # --- Regulation -------------------------------------------------------------------------
 
 
 def category_list(*, officer: User) -> QuerySet[ServiceCategory]:
-    return ServiceCategory.objects.filter(council_id=_council_id(officer)).order_by("position", "name")
+    return _in_council(ServiceCategory.objects.all(), officer).order_by("position", "name")
 
 
-def category_get(*, officer: User, pk: int) -> ServiceCategory:
-    return _get(ServiceCategory.objects.all(), pk=pk, council_id=_council_id(officer))
+def category_get(*, officer: User, pk: int) -> ServiceCategory | None:
+    return category_list(officer=officer).filter(pk=pk).first()
 
 
-def market_rule_get(*, officer: User) -> MarketRule:
-    rule, _ = MarketRule.objects.get_or_create(council_id=_council_id(officer))
-    return rule
+def market_rule_get(*, officer: User) -> MarketRule | None:
+    """The council's market rules; a council that never saved any has the
+    defaults (an unsaved row: reading the rules never writes them)."""
+    council_id = _council_id(officer)
+    if council_id is None:
+        return None
+    return MarketRule.objects.filter(council_id=council_id).first() or MarketRule(council_id=council_id)
 
 
 # --- Audit --------------------------------------------------------------------------------
@@ -282,7 +277,7 @@ def audit_list(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> QuerySet[AuditEvent]:
-    qs = AuditEvent.objects.filter(council_id=_council_id(officer))
+    qs = _in_council(AuditEvent.objects.all(), officer)
     if actor:
         qs = qs.filter(actor_email__icontains=actor.strip())
     if action:
@@ -301,6 +296,8 @@ def audit_list(
 def console_counts(*, officer: User) -> dict[str, int]:
     """The numbers on the console's home page: what is waiting in each queue."""
     council_id = _council_id(officer)
+    if council_id is None:
+        return {"evidence": 0, "flags": 0, "pending_offers": 0, "concerns": 0}
     return {
         "evidence": VerificationEvidence.objects.filter(
             provider__council_id=council_id, status=VerificationEvidence.Status.SUBMITTED

@@ -16,9 +16,12 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from matching import selectors as match_selectors
 from platform_core.forms import apply_service_errors
+from platform_core.http import found_or_404
 from platform_core.models import CouncilDistrict
 from platform_core.permissions import officer_required
+from providers import services as provider_services
 
 from . import analytics, selectors
 from .forms import (
@@ -83,17 +86,17 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
 @officer_required
 @require_http_methods(["GET", "POST"])
 def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = selectors.evidence_get(officer=request.user, pk=pk)
+    evidence = found_or_404(selectors.evidence_get(officer=request.user, pk=pk))
     form = ReasonForm(label="Reason for rejecting", help_text="The provider will see this.")
     if request.method == "POST":
         try:
             if request.POST.get("decision") == "approve":
-                verification.evidence_approve(evidence=evidence, officer=request.user, request=request)
+                provider_services.evidence_accept(evidence=evidence, officer=request.user, request=request)
                 messages.success(request, f"Accepted the {evidence.get_kind_display()} of {evidence.provider}.")
                 return redirect("marketplace:verification_queue")
             form = ReasonForm(request.POST, label="Reason for rejecting", help_text="The provider will see this.")
             if form.is_valid():
-                verification.evidence_decline(
+                provider_services.evidence_reject(
                     evidence=evidence, officer=request.user, reason=form.cleaned_data["reason"], request=request
                 )
                 messages.success(request, f"Rejected the {evidence.get_kind_display()} of {evidence.provider}.")
@@ -130,7 +133,7 @@ MODERATION_ACTIONS = {
 @officer_required
 @require_http_methods(["GET", "POST"])
 def moderation_detail(request: HttpRequest, target_type: str, pk: int) -> HttpResponse:
-    target = selectors.moderation_target_get(officer=request.user, target_type=target_type, pk=pk)
+    target = found_or_404(selectors.moderation_target_get(officer=request.user, target_type=target_type, pk=pk))
     form = ReasonForm(label="Reason the author will see")
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -173,7 +176,7 @@ def blocked_words(request: HttpRequest) -> HttpResponse:
 @officer_required
 @require_POST
 def blocked_word_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    word = selectors.blocked_word_get(officer=request.user, pk=pk)
+    word = found_or_404(selectors.blocked_word_get(officer=request.user, pk=pk))
     moderation.blocked_word_remove(officer=request.user, blocked=word, request=request)
     messages.success(request, "Removed from the list.")
     return redirect("marketplace:blocked_words")
@@ -203,7 +206,7 @@ CONCERN_FORMS = {
 @never_cache
 @require_http_methods(["GET", "POST"])
 def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    concern = selectors.concern_get_for_officer(officer=request.user, pk=pk)
+    concern = found_or_404(selectors.concern_get_for_officer(officer=request.user, pk=pk))
     forms = {key: cls(prefix=key) for key, cls in CONCERN_FORMS.items()}
     forms["escalate"].initial = {"escalated_to": concern.council.safeguarding_email}
     if request.method == "POST":
@@ -268,12 +271,12 @@ def provider_search(request: HttpRequest) -> HttpResponse:
 @officer_required
 @require_http_methods(["GET", "POST"])
 def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    provider = selectors.provider_get(officer=request.user, pk=pk)
+    provider = found_or_404(selectors.provider_get(officer=request.user, pk=pk))
     form = ReasonForm(label="Reason for suspending", help_text="The provider will see this.")
     if request.method == "POST":
         try:
             if request.POST.get("action") == "reinstate":
-                people.provider_unpause(provider=provider, officer=request.user, request=request)
+                provider_services.provider_reinstate(provider=provider, officer=request.user, request=request)
                 messages.success(request, f"{provider} is back in the market.")
                 return redirect("marketplace:provider_detail", pk=provider.pk)
             form = ReasonForm(request.POST, label="Reason for suspending", help_text="The provider will see this.")
@@ -305,7 +308,7 @@ def resident_search(request: HttpRequest) -> HttpResponse:
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Personal data is shown only in the response to a POST giving a reason,
     and every such response writes an AuditEvent first."""
-    resident = selectors.resident_get(officer=request.user, pk=pk)
+    resident = found_or_404(selectors.resident_get(officer=request.user, pk=pk))
     form = ReasonForm(
         label="Why do you need to see this resident's details?",
         help_text="Your reason is recorded in the audit log with your name.",
@@ -336,7 +339,7 @@ def regulation(request: HttpRequest) -> HttpResponse:
         "marketplace/regulation.html",
         {
             "categories": selectors.category_list(officer=request.user),
-            "rule": selectors.market_rule_get(officer=request.user),
+            "rule": found_or_404(selectors.market_rule_get(officer=request.user)),
         },
     )
 
@@ -344,7 +347,7 @@ def regulation(request: HttpRequest) -> HttpResponse:
 @officer_required
 @require_http_methods(["GET", "POST"])
 def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    category = selectors.category_get(officer=request.user, pk=pk)
+    category = found_or_404(selectors.category_get(officer=request.user, pk=pk))
     form = CategoryForm(request.POST or None, initial=CategoryForm.initial_for(category))
     preview = None
     if request.method == "POST" and form.is_valid():
@@ -397,7 +400,7 @@ def category_create(request: HttpRequest) -> HttpResponse:
 @officer_required
 @require_http_methods(["GET", "POST"])
 def market_rule_edit(request: HttpRequest) -> HttpResponse:
-    rule = selectors.market_rule_get(officer=request.user)
+    rule = found_or_404(selectors.market_rule_get(officer=request.user))
     form = MarketRuleForm(request.POST or None, initial=MarketRuleForm.initial_for(rule))
     preview = None
     if request.method == "POST" and form.is_valid():
@@ -506,7 +509,7 @@ def my_concerns(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def concern_raise(request: HttpRequest, match_id: int) -> HttpResponse:
-    match = selectors.match_get_for_party(user=request.user, pk=match_id)
+    match = found_or_404(match_selectors.match_get_for_user(user=request.user, pk=match_id))
     form = ConcernRaiseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

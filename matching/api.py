@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from matching import selectors, services
 from matching.models import Match
+from platform_core.http import found_or_404
 
 
 class ProviderPublicSerializer(serializers.Serializer):
@@ -109,12 +110,16 @@ class MessageSerializer(serializers.Serializer):
         return message.sender_id == self.context["request"].user.pk
 
 
+def _match_or_404(request: Request, pk: int) -> Match:
+    return found_or_404(selectors.match_get_for_user(user=request.user, pk=pk), "No such match.")
+
+
 def _context(request: Request) -> dict:
     return {"request": request, "provider_ids": selectors.provider_ids_for_user(user=request.user)}
 
 
 def _detail(request: Request, match: Match, code: int = status.HTTP_200_OK) -> Response:
-    match = selectors.match_get_for_user(user=request.user, pk=match.pk)
+    match = _match_or_404(request, match.pk)
     return Response(MatchDetailOutputSerializer(match, context=_context(request)).data, status=code)
 
 
@@ -133,14 +138,14 @@ class MatchListApi(ListAPIView):
 class MatchDetailApi(APIView):
     @extend_schema(responses=MatchDetailOutputSerializer, summary="One of your matches")
     def get(self, request: Request, pk: int) -> Response:
-        return _detail(request, selectors.match_get_for_user(user=request.user, pk=pk))
+        return _detail(request, _match_or_404(request, pk))
 
 
 class _SimpleActionApi(APIView):
     service = None
 
     def post(self, request: Request, pk: int) -> Response:
-        match = selectors.match_get_for_user(user=request.user, pk=pk)
+        match = _match_or_404(request, pk)
         type(self).service(match=match, user=request.user)
         return _detail(request, match)
 
@@ -190,7 +195,7 @@ class MatchDeclineApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=MatchDetailOutputSerializer, summary="Decline, with a reason")
     def post(self, request: Request, pk: int) -> Response:
-        match = selectors.match_get_for_user(user=request.user, pk=pk)
+        match = _match_or_404(request, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.match_decline(match=match, user=request.user, **data.validated_data)
@@ -207,7 +212,7 @@ class MatchCancelApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=MatchDetailOutputSerializer, summary="Cancel, with a reason")
     def post(self, request: Request, pk: int) -> Response:
-        match = selectors.match_get_for_user(user=request.user, pk=pk)
+        match = _match_or_404(request, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.match_cancel(match=match, user=request.user, **data.validated_data)
@@ -217,17 +222,13 @@ class MatchCancelApi(APIView):
 class MatchMessagesApi(APIView):
     @extend_schema(responses=MessageSerializer(many=True), summary="The conversation (while confirmed)")
     def get(self, request: Request, pk: int) -> Response:
-        match = selectors.match_get_for_user(user=request.user, pk=pk)
-        rows = (
-            selectors.message_list_for_match(match=match, user=request.user)
-            if match.status == Match.Status.CONFIRMED
-            else []
-        )
+        match = _match_or_404(request, pk)
+        rows = selectors.message_list_for_match(match=match, user=request.user)
         return Response(MessageSerializer(rows, many=True, context={"request": request}).data)
 
     @extend_schema(request=MessageSerializer, responses={201: MessageSerializer}, summary="Send a message")
     def post(self, request: Request, pk: int) -> Response:
-        match = selectors.match_get_for_user(user=request.user, pk=pk)
+        match = _match_or_404(request, pk)
         data = MessageSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         message = services.message_send(match=match, user=request.user, body=data.validated_data["body"])
@@ -257,7 +258,7 @@ class MatchReviewApi(APIView):
         summary="Review a completed match (resident, once)",
     )
     def post(self, request: Request, pk: int) -> Response:
-        match = selectors.match_get_for_user(user=request.user, pk=pk)
+        match = _match_or_404(request, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = services.review_create(match=match, user=request.user, **data.validated_data)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
 from matching.models import LIVE_STATUSES, Match, MatchRun, Message
-from matching.permissions import is_provider_side, is_resident_side
+from matching.permissions import is_provider_side, is_resident_side, party_of
 from platform_core.models import Council
 from providers.models import Offer, Provider
 from providers.selectors import offer_list_in_market, provider_list_for_user
@@ -50,12 +49,9 @@ def match_list_for_user(*, user) -> QuerySet[Match]:
     return _base().filter(Q(offer__provider__members__user=user) | Q(need__resident__user=user)).distinct()
 
 
-def match_get_for_user(*, user, pk: int) -> Match:
-    """One match the user is a party to; 404 for anyone else (no hint it exists)."""
-    match = match_list_for_user(user=user).filter(pk=pk).first()
-    if match is None:
-        raise Http404("No such match.")
-    return match
+def match_get_for_user(*, user, pk: int) -> Match | None:
+    """One match the user is a party to, or None for anyone else (shown as 404: no hint it exists)."""
+    return match_list_for_user(user=user).filter(pk=pk).first()
 
 
 @dataclass(frozen=True)
@@ -110,7 +106,10 @@ def match_contact_details_for(*, match: Match, user) -> ContactDetails | None:
 
 
 def message_list_for_match(*, match: Match, user) -> QuerySet[Message]:
-    """The conversation of a match the user is a party to (the caller checked that)."""
+    """The conversation of a match, for its parties while it is confirmed; empty
+    for anyone else and once the match has ended."""
+    if match.status != Match.Status.CONFIRMED or party_of(match=match, user=user) is None:
+        return Message.objects.none()
     return match.messages.select_related("sender").order_by("created_at", "id")
 
 

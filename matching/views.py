@@ -22,6 +22,11 @@ from matching.models import Match
 from matching.permissions import is_provider_side, is_resident_side
 from platform_core.availability import slots_describe
 from platform_core.forms import apply_service_errors
+from platform_core.http import found_or_404
+
+
+def _match_or_404(request: HttpRequest, pk: int) -> Match:
+    return found_or_404(selectors.match_get_for_user(user=request.user, pk=pk), "No such match.")
 
 
 def _sides(match: Match, user) -> tuple[bool, bool]:
@@ -77,11 +82,7 @@ def _detail(request: HttpRequest, match: Match, *, status: int = 200, **override
         "is_provider": is_provider,
         "is_resident": is_resident,
         "contact": selectors.match_contact_details_for(match=match, user=request.user),
-        "thread": (
-            list(selectors.message_list_for_match(match=match, user=request.user))
-            if match.status == Match.Status.CONFIRMED
-            else []
-        ),
+        "thread": list(selectors.message_list_for_match(match=match, user=request.user)),
         "message_form": MessageForm(),
         "review_form": ReviewForm(),
         "can_review": is_resident and match.status == Match.Status.COMPLETED and not hasattr(match, "review"),
@@ -94,11 +95,11 @@ def _detail(request: HttpRequest, match: Match, *, status: int = 200, **override
 
 @login_required
 def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, selectors.match_get_for_user(user=request.user, pk=pk))
+    return _detail(request, _match_or_404(request, pk))
 
 
 def _simple_action(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
-    match = selectors.match_get_for_user(user=request.user, pk=pk)
+    match = _match_or_404(request, pk)
     try:
         service(match=match, user=request.user)
     except ValidationError as exc:
@@ -140,7 +141,7 @@ def match_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def match_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    match = selectors.match_get_for_user(user=request.user, pk=pk)
+    match = _match_or_404(request, pk)
     is_provider, is_resident = _sides(match, request.user)
     form = DeclineForm(request.POST or None, resident=is_resident and not is_provider)
     if request.method == "POST" and form.is_valid():
@@ -158,7 +159,7 @@ def match_decline(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def match_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    match = selectors.match_get_for_user(user=request.user, pk=pk)
+    match = _match_or_404(request, pk)
     is_provider, is_resident = _sides(match, request.user)
     resident_only = is_resident and not is_provider
     form = CancelForm(request.POST or None, resident=resident_only)
@@ -183,7 +184,7 @@ def match_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def message_send(request: HttpRequest, pk: int) -> HttpResponse:
-    match = selectors.match_get_for_user(user=request.user, pk=pk)
+    match = _match_or_404(request, pk)
     form = MessageForm(request.POST)
     if form.is_valid():
         try:
@@ -198,7 +199,7 @@ def message_send(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_create(request: HttpRequest, pk: int) -> HttpResponse:
-    match = selectors.match_get_for_user(user=request.user, pk=pk)
+    match = _match_or_404(request, pk)
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:

@@ -9,11 +9,10 @@ from .moderation import (  # noqa: F401
     moderation_request_changes,
     moderation_restore,
     moderation_scan,
-    offer_approve_from_queue,
     report_create,
     text_findings,
 )
-from .people import provider_pause, provider_unpause, resident_personal_data_view  # noqa: F401
+from .people import provider_pause, resident_personal_data_view  # noqa: F401
 from .regulation import (  # noqa: F401
     category_change_preview,
     category_create,
@@ -29,4 +28,4 @@ from .safeguarding import (  # noqa: F401
     concern_record_action,
     concern_triage,
 )
-from .verification import evidence_approve, evidence_checks, evidence_decline, evidence_expiry_reminders_send  # noqa: F401
+from .verification import evidence_checks, evidence_expiry_reminders_send  # noqa: F401

@@ -285,16 +285,16 @@ def moderation_hide(
     *, target: Need | Offer, officer: User, reason: str, request: HttpRequest | None = None
 ) -> ModerationDecision:
     """Take a need or an offer out of view with a reason the author sees."""
-    require_officer_of(user=officer, council_id=target.council_id)
     reason = _require_reason(reason)
     if isinstance(target, Offer):
         from providers.services import offer_hide
 
-        offer_hide(offer=target, officer=officer, reason=reason, request=request)
+        offer_hide(offer=target, officer=officer, reason=reason, request=request)  # checks the officer
         target.refresh_from_db()
     else:
         # Residents' services offer no hide of their own; a need already with a
         # provider is a matter for the match, not for moderation.
+        require_officer_of(user=officer, council_id=target.council_id)
         if target.status not in (Need.Status.OPEN, Need.Status.DRAFT):
             raise ValidationError("Only a need waiting for a match can be hidden. Contact the resident instead.")
         target.status = Need.Status.HIDDEN
@@ -314,15 +314,14 @@ def moderation_restore(
     *, target: Need | Offer, officer: User, reason: str = "", request: HttpRequest | None = None
 ) -> ModerationDecision:
     """Put hidden content back (or approve an offer waiting for review)."""
-    require_officer_of(user=officer, council_id=target.council_id)
     if isinstance(target, Offer):
-        if target.status not in (Offer.Status.HIDDEN, Offer.Status.PENDING_REVIEW):
-            raise ValidationError("Only a hidden offer or one waiting for review can be restored.")
         from providers.services import offer_approve
 
+        # Checks the officer, and that the offer is hidden or waiting for review.
         offer_approve(offer=target, officer=officer, request=request)
         target.refresh_from_db()
     else:
+        require_officer_of(user=officer, council_id=target.council_id)
         if target.status != Need.Status.HIDDEN:
             raise ValidationError("Only a hidden need can be restored.")
         target.status = Need.Status.OPEN
@@ -335,10 +334,6 @@ def moderation_restore(
     return _decide(
         target=target, officer=officer, action=ModerationDecision.Action.RESTORE, reason=reason, request=request
     )
-
-
-def offer_approve_from_queue(*, offer: Offer, officer: User, request: HttpRequest | None = None) -> ModerationDecision:
-    return moderation_restore(target=offer, officer=officer, reason="Approved", request=request)
 
 
 @transaction.atomic
@@ -378,6 +373,8 @@ def moderation_dismiss(
 
 @transaction.atomic
 def blocked_word_add(*, officer: User, word: str, request: HttpRequest | None = None) -> BlockedWord:
+    """Add a word to the officer's council's list (ADR 0006: every console write re-checks the officer)."""
+    require_officer_of(user=officer, council_id=officer.council_id)
     word = " ".join((word or "").split()).lower()
     if not word:
         raise ValidationError({"word": "Enter a word or phrase"})

@@ -29,23 +29,15 @@ def provider_pause(
     The reason is stored on the provider and shown to them, so it must never
     disclose a safeguarding concern. `include_confirmed` also cancels confirmed
     matches (a safeguarding pause). Returns how many matches were withdrawn.
+    `provider_suspend` checks the officer first, inside this transaction.
     """
     from matching.services import match_withdraw_for_provider
     from providers.services import provider_suspend
 
-    require_officer_of(user=officer, council_id=provider.council_id)
     provider_suspend(provider=provider, officer=officer, reason=reason, request=request)
     return match_withdraw_for_provider(
         provider=provider, reason=reason, officer=officer, include_confirmed=include_confirmed
     )
-
-
-@transaction.atomic
-def provider_unpause(*, provider: Provider, officer: User, request: HttpRequest | None = None) -> Provider:
-    from providers.services import provider_reinstate
-
-    require_officer_of(user=officer, council_id=provider.council_id)
-    return provider_reinstate(provider=provider, officer=officer, request=request)
 
 
 def resident_personal_data_view(

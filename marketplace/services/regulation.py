@@ -129,6 +129,8 @@ def category_create(
     price_cap_pence: int | None,
     request: HttpRequest | None = None,
 ) -> ServiceCategory:
+    """Add a category to the officer's council (ADR 0006: every console write re-checks the officer)."""
+    require_officer_of(user=officer, council_id=officer.council_id)
     base = slugify(name)[:90] or "category"
     slug, n = base, 1
     while ServiceCategory.objects.filter(council_id=officer.council_id, slug=slug).exists():
@@ -212,8 +214,9 @@ def market_rule_update(
     weights: dict[str, float],
     request: HttpRequest | None = None,
 ) -> MarketRule:
+    """Save the council's market rules (created with the defaults if the council has none yet)."""
     require_officer_of(user=officer, council_id=rule.council_id)
-    rule = MarketRule.objects.select_for_update().get(pk=rule.pk)
+    rule, _ = MarketRule.objects.select_for_update().get_or_create(council_id=rule.council_id)
     unknown = set(weights) - set(default_weights())
     if unknown:
         raise ValidationError({"weights": f"Unknown weights: {', '.join(sorted(unknown))}"})

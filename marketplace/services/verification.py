@@ -1,6 +1,7 @@
-"""The verification queue: checks shown beside evidence, the officer's decision
-(delegated to providers.services, which owns the verification rules) and the
-expiry reminders."""
+"""The verification queue: checks shown beside evidence, and the expiry reminders.
+
+The officer's decision itself is `providers.services.evidence_accept` /
+`evidence_reject`: providers owns the verification rules and re-checks the officer."""
 
 from __future__ import annotations
 
@@ -9,12 +10,9 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from platform_core.models import User
-from platform_core.permissions import require_officer_of
 from platform_core.services import audit_record, notification_create
 from providers.models import ProviderMember, VerificationEvidence
 
@@ -63,26 +61,6 @@ def evidence_checks(*, evidence: VerificationEvidence, today: date | None = None
     if evidence.expires_on is not None and evidence.expires_on <= today + timedelta(days=REMINDER_DAYS):
         checks.append(Check("Time left", False, f"Expires on {evidence.expires_on:%-d %B %Y}, within 30 days"))
     return checks
-
-
-@transaction.atomic
-def evidence_approve(
-    *, evidence: VerificationEvidence, officer: User, request: HttpRequest | None = None
-) -> VerificationEvidence:
-    from providers.services import evidence_accept
-
-    require_officer_of(user=officer, council_id=evidence.provider.council_id)
-    return evidence_accept(evidence=evidence, officer=officer, request=request)
-
-
-@transaction.atomic
-def evidence_decline(
-    *, evidence: VerificationEvidence, officer: User, reason: str, request: HttpRequest | None = None
-) -> VerificationEvidence:
-    from providers.services import evidence_reject
-
-    require_officer_of(user=officer, council_id=evidence.provider.council_id)
-    return evidence_reject(evidence=evidence, officer=officer, reason=reason, request=request)
 
 
 def _verification_url(provider_id: int) -> str:
