@@ -154,3 +154,25 @@ def officer_client(client, officer):
     """A test client logged in as an officer who has passed two-factor."""
     client.force_login(officer)
     return client
+
+
+@pytest.fixture
+def tasks_inline(monkeypatch):
+    """Tasks published by name (platform_core.services.send_task_safely) run at
+    once in this process, as a worker would run them; returns their names.
+
+    For tests of what a task does after a request (an e-mail sent); the real
+    worker on Redis is tested in matching/tests/test_celery.py.
+    """
+    from platform_core import services
+    from platform_core.celery import app
+
+    ran: list[str] = []
+
+    def run(name, *args, **kwargs):
+        app.tasks[name].apply(args=args, kwargs=kwargs, throw=True)
+        ran.append(name)
+        return True
+
+    monkeypatch.setattr(services, "send_task_safely", run)
+    return ran

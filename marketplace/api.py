@@ -154,9 +154,18 @@ class ModerationQueueApi(APIView):
 
     @extend_schema(responses=OutputSerializer(many=True), summary="The moderation queue")
     def get(self, request: Request) -> Response:
-        moderation.moderation_scan(council=request.user.council)
         items = selectors.moderation_queue(officer=request.user)
         return Response(self.OutputSerializer(items, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses=OutputSerializer(many=True),
+        summary="Run the automatic check now, then return the queue",
+        description="The check also runs every 5 minutes; reading the queue (GET) never runs it.",
+    )
+    def post(self, request: Request) -> Response:
+        moderation.moderation_scan(council=request.user.council, officer=request.user)
+        return self.get(request)
 
 
 class ConcernConsoleOutputSerializer(serializers.Serializer):

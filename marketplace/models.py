@@ -222,6 +222,9 @@ class ConcernAction(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     note = models.TextField(max_length=4000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # An escalation to an e-mail address is mailed there by a task (marketplace.tasks).
+    email_to = models.EmailField(blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -6,7 +6,7 @@ not an officer gets nothing at all. Selectors never write."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from django.db.models import Count, Model, Q, QuerySet
@@ -16,7 +16,14 @@ from platform_core.models import AuditEvent, MarketRule, ServiceCategory, User
 from providers.models import Offer, Provider, VerificationEvidence
 from residents.models import Need, Resident
 
-from .models import BlockedWord, ModerationDecision, ModerationFlag, SafeguardingConcern, TargetType
+from .models import (
+    BlockedWord,
+    ModerationDecision,
+    ModerationFlag,
+    ModerationScanState,
+    SafeguardingConcern,
+    TargetType,
+)
 
 M = TypeVar("M", bound=Model)
 
@@ -125,6 +132,12 @@ def moderation_queue(*, officer: User, limit: int = 100) -> list[QueueItem]:
             )
         )
     return items[:limit]
+
+
+def moderation_scanned_at(*, officer: User) -> datetime | None:
+    """When the automatic check last read the council's needs and offers (None: never)."""
+    state = _in_council(ModerationScanState.objects.all(), officer).first()
+    return state.scanned_at if state else None
 
 
 def moderation_target_get(*, officer: User, target_type: str, pk: int) -> Need | Offer | None:

@@ -22,6 +22,14 @@ def moderation_scan_task() -> int:
     return sum(moderation_scan(council=council) for council in Council.objects.all())
 
 
+@shared_task(name="marketplace.tasks.concern_referral_email_send_task")
+def concern_referral_email_send_task(action_id: int) -> bool:
+    """Mail a safeguarding referral to the team it was escalated to. Safe to run twice."""
+    from .services.safeguarding import concern_referral_email_send
+
+    return concern_referral_email_send(action_id=action_id)
+
+
 @shared_task(name="marketplace.tasks.market_stats_refresh_task")
 def market_stats_refresh_task(full: bool = False) -> int:
     """Roll up the days whose needs are past their 7 days, and recompute days of

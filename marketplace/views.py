@@ -114,12 +114,17 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @officer_required
+@require_http_methods(["GET", "POST"])
 def moderation_queue(request: HttpRequest) -> HttpResponse:
-    # Scan what changed since the last scan before showing the queue, so a
-    # new phone number shows up without waiting for the periodic task.
-    moderation.moderation_scan(council=request.user.council)
+    """The queue. The automatic check runs every five minutes; an officer who
+    cannot wait asks for it now with the page's button (a POST: GET never writes)."""
+    if request.method == "POST":
+        found = moderation.moderation_scan(council=request.user.council, officer=request.user)
+        messages.success(request, f"Checked the needs and offers changed since the last check: {found} new flag(s).")
+        return redirect("marketplace:moderation_queue")
     items = selectors.moderation_queue(officer=request.user)
-    return render(request, "marketplace/moderation_queue.html", {"items": items})
+    scanned_at = selectors.moderation_scanned_at(officer=request.user)
+    return render(request, "marketplace/moderation_queue.html", {"items": items, "scanned_at": scanned_at})
 
 
 MODERATION_ACTIONS = {

@@ -59,12 +59,21 @@ def notification_create(*, user: User, message: str, url: str = "", email: bool 
     """
     notification = Notification.objects.create(user=user, message=message, url=url)
     if email:
-        transaction.on_commit(lambda: send_task_safely(NOTIFICATION_EMAIL_TASK, notification.pk))
+        task_send_on_commit(NOTIFICATION_EMAIL_TASK, notification.pk)
     return notification
 
 
 def notification_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def task_send_on_commit(name: str, *args: Any) -> None:
+    """Publish a Celery task by name once the current transaction commits.
+
+    How every e-mail leaves: the request only writes rows, and a worker sends
+    the mail from them, so a slow or broken mail server never holds up a page.
+    """
+    transaction.on_commit(lambda: send_task_safely(name, *args))
 
 
 def send_task_safely(name: str, *args: Any, **kwargs: Any) -> bool:

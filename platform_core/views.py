@@ -41,10 +41,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def notifications(request: HttpRequest) -> HttpResponse:
+    """Your notifications, newest first. They stay "New" until you mark them
+    read (a POST): opening the page never writes (docs/decisions/0009-house-rules.md)."""
+    if request.method == "POST":
+        notification_mark_all_read(user=request.user)
+        return redirect("notifications")
     items = list(notification_list_for(user=request.user)[:50])
-    notification_mark_all_read(user=request.user)
-    return render(request, "platform_core/notifications.html", {"notifications": items})
+    unread = any(n.read_at is None for n in items)
+    return render(request, "platform_core/notifications.html", {"notifications": items, "unread": unread})
 
 
 def _database_ok() -> bool:

@@ -100,6 +100,7 @@ class ProviderInvitation(models.Model):
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True, help_text="When the invitation e-mail was sent.")
 
     def __str__(self) -> str:
         return f"Invitation for {self.email}"

@@ -1,9 +1,11 @@
 """Content moderation: the automatic scan, users' reports, and the officer's
 decisions (hide, restore, request changes, dismiss) with a reason the author sees.
 
-The scan runs from the console and from `marketplace.tasks.moderation_scan_task`
-rather than from residents' or providers' services, because those apps may not
-import marketplace. It reads only rows changed since its watermark.
+The scan runs from `marketplace.tasks.moderation_scan_task` (beat, every five
+minutes) and when an officer asks for it from the queue (a POST: opening the
+queue never writes), rather than from residents' or providers' services,
+because those apps may not import marketplace. It reads only rows changed
+since its watermark.
 """
 
 from __future__ import annotations
@@ -103,13 +105,19 @@ def _watermark(last: datetime | None, previous: datetime | None, count: int, bat
     return last - _TICK if count >= batch else last
 
 
-def moderation_scan(*, council: Council, now: datetime | None = None, batch: int = 2000) -> int:
+def moderation_scan(
+    *, council: Council, officer: User | None = None, now: datetime | None = None, batch: int = 2000
+) -> int:
     """Scan needs and offers changed since the last scan; flag what needs review.
 
     Safe to run twice or concurrently: flags are unique per (target, cause, text
     hash), so a re-scan of unchanged text adds nothing, while an edit that still
     carries a phone number is flagged again. Returns how many flags were created.
+    `officer`: the officer who asked for the scan from the console (checked);
+    None when the beat runs it.
     """
+    if officer is not None:
+        require_officer_of(user=officer, council_id=council.pk)
     now = now or timezone.now() - SCAN_SETTLE
     state, _ = ModerationScanState.objects.get_or_create(council=council)
     words = list(BlockedWord.objects.filter(council=council).values_list("word", flat=True))

@@ -17,12 +17,13 @@ from matching.models import Match
 from matching.permissions import party_of
 from platform_core.models import User
 from platform_core.permissions import require_officer_of
-from platform_core.services import audit_record, notification_create
+from platform_core.services import audit_record, notification_create, task_send_on_commit
 
 from ..models import ConcernAction, SafeguardingConcern
 from .people import provider_pause
 
 Status = SafeguardingConcern.Status
+REFERRAL_EMAIL_TASK = "marketplace.tasks.concern_referral_email_send_task"
 
 
 def _console_url(concern: SafeguardingConcern) -> str:
@@ -180,7 +181,7 @@ def concern_escalate(
     concern.escalated_to = escalated_to[:200]
     concern.escalation_reference = (reference or "").strip()[:60]
     concern.save(update_fields=["status", "escalated_at", "escalated_to", "escalation_reference"])
-    _log(
+    action = _log(
         concern=concern,
         officer=officer,
         kind=ConcernAction.Kind.ESCALATE,
@@ -188,16 +189,39 @@ def concern_escalate(
         request=request,
         data={"escalated_to": concern.escalated_to, "reference": concern.escalation_reference},
     )
-    if "@" in escalated_to:
-        body = (
-            f"Safeguarding concern {concern.pk} raised on {concern.created_at:%-d %B %Y} "
-            f"by a {concern.get_raised_as_display().lower()} is referred to you by {officer.email}.\n\n"
-            f"{concern.description}\n\nOfficer's note: {note}\n"
-        )
-        transaction.on_commit(
-            lambda: send_mail(f"Safeguarding referral {concern.pk}", body, None, [escalated_to], fail_silently=True)
-        )
+    if "@" in concern.escalated_to:
+        action.email_to = concern.escalated_to
+        action.save(update_fields=["email_to"])
+        task_send_on_commit(REFERRAL_EMAIL_TASK, action.pk)
     return concern
+
+
+def concern_referral_email_send(*, action_id: int) -> bool:
+    """Mail an escalation to the safeguarding team it names; False if there is
+    nothing (more) to send. Called by `marketplace.tasks.concern_referral_email_send_task`;
+    mailed before it is marked, so a crash repeats rather than loses the referral."""
+    action = (
+        ConcernAction.objects.select_related("concern", "officer")
+        .filter(pk=action_id, kind=ConcernAction.Kind.ESCALATE, emailed_at__isnull=True)
+        .exclude(email_to="")
+        .first()
+    )
+    if action is None:
+        return False
+    concern = action.concern
+    referred_by = action.officer.email if action.officer else "a council officer"
+    send_mail(
+        subject=f"Safeguarding referral {concern.pk}",
+        message=(
+            f"Safeguarding concern {concern.pk} raised on {concern.created_at:%-d %B %Y} "
+            f"by a {concern.get_raised_as_display().lower()} is referred to you by {referred_by}.\n\n"
+            f"{concern.description}\n\nOfficer's note: {action.note}\n"
+        ),
+        from_email=None,
+        recipient_list=[action.email_to],
+    )
+    ConcernAction.objects.filter(pk=action.pk).update(emailed_at=timezone.now())
+    return True
 
 
 @transaction.atomic

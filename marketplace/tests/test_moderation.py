@@ -14,7 +14,7 @@ from providers.tests.factories import OfferFactory
 from residents.models import Need
 from residents.tests.factories import NeedFactory
 
-from ..models import ModerationFlag
+from ..models import ModerationFlag, ModerationScanState
 from ..services.moderation import moderation_scan, text_findings
 
 pytestmark = pytest.mark.django_db
@@ -81,12 +81,32 @@ def test_scanning_twice_flags_nothing_new(council, market):
     assert moderation_scan(council=council, now=timezone.now() + LATER) == 0
 
 
-def test_the_queue_page_scans_and_lists_flagged_needs(officer_client, market):
+def test_check_now_on_the_queue_page_scans_and_the_queue_lists_flagged_needs(officer_client, market):
     need = NeedFactory(resident=market.resident, category=market.category, description="Ring 07700 900123")
     type(need).objects.filter(pk=need.pk).update(updated_at=timezone.now() - timedelta(minutes=1))
+    response = officer_client.post(reverse("marketplace:moderation_queue"))
+    assert response.status_code == 302
     body = officer_client.get(reverse("marketplace:moderation_queue")).content.decode()
     assert need.reference in body
     assert "Phone number in the text" in body
+    assert "1 new flag(s)" in body
+
+
+def test_opening_the_queue_page_or_api_writes_nothing(officer_client, market):
+    need = NeedFactory(resident=market.resident, category=market.category, description="Ring 07700 900123")
+    type(need).objects.filter(pk=need.pk).update(updated_at=timezone.now() - timedelta(minutes=1))
+    body = officer_client.get(reverse("marketplace:moderation_queue")).content.decode()
+    officer_client.get(reverse("marketplace_api:console_moderation"))
+    assert need.reference not in body
+    assert not ModerationFlag.objects.exists()
+    assert not ModerationScanState.objects.exists()
+
+
+def test_the_api_scans_on_post_and_returns_the_queue(officer_client, market):
+    need = NeedFactory(resident=market.resident, category=market.category, description="Ring 07700 900123")
+    type(need).objects.filter(pk=need.pk).update(updated_at=timezone.now() - timedelta(minutes=1))
+    items = officer_client.post(reverse("marketplace_api:console_moderation")).json()
+    assert [(i["target_type"], i["target_id"]) for i in items] == [("need", need.pk)]
 
 
 def test_hiding_a_need_tells_the_resident_why_and_is_audited(officer_client, market):

@@ -107,7 +107,7 @@ def test_officer_pauses_the_provider_at_once_and_its_matches_are_withdrawn(offic
 
 
 def test_every_step_on_a_concern_is_logged_and_audited(
-    officer_client, raised, mailoutbox, council, django_capture_on_commit_callbacks
+    officer_client, raised, mailoutbox, council, django_capture_on_commit_callbacks, tasks_inline
 ):
     council.safeguarding_email = "safeguarding@kingston.example"
     council.save()
@@ -137,3 +137,4 @@ def test_every_step_on_a_concern_is_logged_and_audited(
         "safeguarding.close",
     } <= audited
     assert any("safeguarding@kingston.example" in m.to for m in mailoutbox)
+    assert tasks_inline.count("marketplace.tasks.concern_referral_email_send_task") == 1

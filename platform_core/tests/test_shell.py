@@ -277,3 +277,17 @@ def test_two_factor_index_renders_in_the_shell(officer_client):
     assert_shell(html)
     assert "Authenticator app" in html
     assert "govuk-summary-list" in html
+
+
+def test_opening_notifications_marks_nothing_read_and_the_button_does(client, council):
+    from platform_core.models import Notification
+
+    user = UserFactory(council=council)
+    Notification.objects.create(user=user, message="Your need has a helper", url="/matches/")
+    client.force_login(user)
+    html = client.get(reverse("notifications")).content.decode()
+    assert "Mark all as read" in html
+    assert Notification.objects.filter(user=user, read_at__isnull=True).count() == 1
+    assert client.post(reverse("notifications")).status_code == 302
+    assert not Notification.objects.filter(user=user, read_at__isnull=True).exists()
+    assert "Mark all as read" not in client.get(reverse("notifications")).content.decode()

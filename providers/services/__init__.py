@@ -6,6 +6,7 @@ Import from here: `from providers.services import offer_approve`.
 from .members import (
     invitation_accept,
     invitation_create,
+    invitation_email_send,
     member_make_owner,
     member_remove,
     provider_register,
@@ -46,6 +47,7 @@ __all__ = [
     "evidence_validate",
     "invitation_accept",
     "invitation_create",
+    "invitation_email_send",
     "member_make_owner",
     "member_remove",
     "offer_approve",

@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from platform_core.geo import locate
 from platform_core.models import User
+from platform_core.services import task_send_on_commit
 from providers.models import Provider, ProviderInvitation, ProviderMember
 from providers.permissions import require_owner
 
 INVITATION_DAYS = 14
+INVITATION_EMAIL_TASK = "providers.tasks.invitation_email_send_task"
 PROFILE_FIELDS = ("name", "description", "email", "phone", "website", "postcode")
 
 
@@ -104,15 +106,39 @@ def invitation_create(*, provider: Provider, user: User, email: str) -> Provider
     if pending.exists():
         raise ValidationError({"email": f"{email} has already been invited"})
     invitation.save()
-    link = settings.SITE_URL + reverse("providers:invitation_accept", kwargs={"token": invitation.token})
-    subject = f"Join {provider.name} on Convene"
-    body = (
-        f"{user.display_name} has invited you to join {provider.name} on Convene.\n\n"
-        f"Sign in or create an account with this e-mail address ({email}), then open this link to accept:\n"
-        f"{link}\n\nThe link works for {INVITATION_DAYS} days."
-    )
-    transaction.on_commit(lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[email]))
+    task_send_on_commit(INVITATION_EMAIL_TASK, invitation.pk)
     return invitation
+
+
+def invitation_email_send(*, invitation_id: int) -> bool:
+    """Mail an invitation that has not been mailed yet; False if there is none to send.
+
+    Called by `providers.tasks.invitation_email_send_task`. The mail goes before
+    the row is marked, so a crash between the two repeats a mail rather than
+    losing it; a redelivery after marking sends nothing.
+    """
+    invitation = (
+        ProviderInvitation.objects.select_related("provider", "invited_by")
+        .filter(pk=invitation_id, emailed_at__isnull=True, accepted_at__isnull=True)
+        .first()
+    )
+    if invitation is None:
+        return False
+    provider = invitation.provider
+    inviter = invitation.invited_by.display_name if invitation.invited_by else f"A member of {provider.name}"
+    link = settings.SITE_URL + reverse("providers:invitation_accept", kwargs={"token": invitation.token})
+    send_mail(
+        subject=f"Join {provider.name} on Convene",
+        message=(
+            f"{inviter} has invited you to join {provider.name} on Convene.\n\n"
+            f"Sign in or create an account with this e-mail address ({invitation.email}), then open this link "
+            f"to accept:\n{link}\n\nThe link works for {INVITATION_DAYS} days."
+        ),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+    ProviderInvitation.objects.filter(pk=invitation.pk).update(emailed_at=timezone.now())
+    return True
 
 
 @transaction.atomic

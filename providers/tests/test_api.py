@@ -144,7 +144,9 @@ def test_evidence_submit_and_list(owner_api, provider):
     assert owner_api.get(f"/api/v1/providers/{provider.pk}/evidence/").json()["count"] == 1
 
 
-def test_members_invite_and_remove_through_the_api(owner_api, provider, owner, django_capture_on_commit_callbacks):
+def test_members_invite_and_remove_through_the_api(
+    owner_api, provider, owner, django_capture_on_commit_callbacks, tasks_inline
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = owner_api.post(
             f"/api/v1/providers/{provider.pk}/members/", {"email": "new@example.org"}, format="json"

@@ -394,3 +394,21 @@ def test_owner_of_a_volunteer_cannot_invite(council, kingston_postcodes):
     provider = make_provider(council, Kind.VOLUNTEER)
     with pytest.raises(ValidationError):
         services.invitation_create(provider=provider, user=member(provider), email="friend@example.org")
+
+
+def test_an_invitation_is_mailed_by_a_task_after_commit_and_only_once(
+    provider, owner, django_capture_on_commit_callbacks, tasks_inline
+):
+    from django.core import mail
+
+    from providers.models import ProviderInvitation
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        invitation = services.invitation_create(provider=provider, user=owner, email="helper@example.org")
+    assert mail.outbox == []  # nothing is sent inside the request
+    for callback in callbacks:
+        callback()
+    assert [m.to for m in mail.outbox] == [["helper@example.org"]]
+    assert ProviderInvitation.objects.get(pk=invitation.pk).emailed_at is not None
+    assert services.invitation_email_send(invitation_id=invitation.pk) is False  # a redelivery sends nothing
+    assert len(mail.outbox) == 1

@@ -222,7 +222,7 @@ def test_submitting_dbs_on_the_web_shows_format_errors(owner_client, provider):
     assert VerificationEvidence.objects.get(provider=provider).reference == "001234567890"
 
 
-def test_invite_then_accept(client, provider, owner, django_capture_on_commit_callbacks):
+def test_invite_then_accept(client, provider, owner, django_capture_on_commit_callbacks, tasks_inline):
     from platform_core.tests.factories import UserFactory
 
     client.force_login(owner)
@@ -231,6 +231,7 @@ def test_invite_then_accept(client, provider, owner, django_capture_on_commit_ca
     invitation = ProviderInvitation.objects.get()
     assert invitation.email == "colleague@example.org"
     assert len(mail.outbox) == 1 and invitation.token in mail.outbox[0].body
+    assert tasks_inline == ["providers.tasks.invitation_email_send_task"]  # the mail left from a task
 
     accept_url = reverse("providers:invitation_accept", kwargs={"token": invitation.token})
     stranger = UserFactory()
