@@ -34,7 +34,7 @@ urlpatterns = [
     path("matches/", include("matching.urls")),
     path("console/", include("marketplace.urls")),
     path("concerns/", include("marketplace.public_urls")),
-    path("openreferral/", include("marketplace.openreferral_urls")),
+    path("openreferral/", include("marketplace.openreferral.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -14,7 +14,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from marketplace import openreferral as oruk
+from marketplace.openreferral import ids, serialisers
+from marketplace.openreferral import selectors as oruk_selectors
 from platform_core.availability import DayPart, slot_of
 from platform_core.models import SafeguardingTier
 from platform_core.tests.factories import ServiceCategoryFactory
@@ -111,7 +112,7 @@ def test_the_full_services_page_validates_against_the_full_service_schema(client
 
 def test_a_service_validates_and_maps_the_offer(client, feed):
     offer = feed["offer"]
-    data = get_json(client, f"/services/{oruk.oruk_id('service', offer.pk)}")
+    data = get_json(client, f"/services/{ids.oruk_id('service', offer.pk)}")
     validate(data, _load("service.json"))
     assert data["organization"]["name"] == "Kingston Good Neighbours"
     assert data["organization"]["website"] == "https://kgn.example.org"
@@ -127,7 +128,7 @@ def test_a_service_validates_and_maps_the_offer(client, feed):
     assert [lang["name"] for lang in data["languages"]] == ["English", "Polish"]
     # Personal care is REGULATED; the DBS-cleared charity is not linked to it.
     assert [a["taxonomy_term"]["name"] for a in data["attributes"]] == ["Shopping"]
-    assert data["attributes"][0]["taxonomy_term_id"] == oruk.oruk_id("taxonomy_term", feed["shopping"].pk)
+    assert data["attributes"][0]["taxonomy_term_id"] == ids.oruk_id("taxonomy_term", feed["shopping"].pk)
 
 
 def test_optional_fields_are_left_out_rather_than_null(client, feed):
@@ -139,7 +140,7 @@ def test_optional_fields_are_left_out_rather_than_null(client, feed):
 
 def test_an_offer_without_slots_is_available_any_day(client, feed):
     Offer.objects.filter(pk=feed["offer"].pk).update(weekly_slots=[], cost_type="free", price_pence=0)
-    data = get_json(client, f"/services/{oruk.oruk_id('service', feed['offer'].pk)}")
+    data = get_json(client, f"/services/{ids.oruk_id('service', feed['offer'].pk)}")
     assert data["schedules"][0]["byday"] == "MO,TU,WE,TH,FR,SA,SU"
     assert data["cost_options"][0]["amount"] == 0
 
@@ -156,7 +157,7 @@ def test_taxonomies_are_one_per_council_and_validate(client, feed, council):
     data = get_json(client, "/taxonomies")
     validate(data, page_schema(_load("taxonomy.json")))
     assert data["total_items"] == 2
-    one = get_json(client, f"/taxonomies/{oruk.oruk_id('taxonomy', council.pk)}")
+    one = get_json(client, f"/taxonomies/{ids.oruk_id('taxonomy', council.pk)}")
     validate(one, _load("taxonomy.json"))
     assert [t["name"] for t in one["taxonomy_terms"]] == ["Personal care", "Shopping"]
 
@@ -165,11 +166,11 @@ def test_taxonomy_terms_are_the_active_categories_and_validate(client, feed, cou
     data = get_json(client, "/taxonomy_terms")
     validate(data, page_schema(_load("taxonomy_term.json")))
     assert {t["name"] for t in data["contents"]} == {"Shopping", "Personal care", "Lifts"}
-    kingston = get_json(client, f"/taxonomy_terms?taxonomy_id={oruk.oruk_id('taxonomy', council.pk)}")
+    kingston = get_json(client, f"/taxonomy_terms?taxonomy_id={ids.oruk_id('taxonomy', council.pk)}")
     assert {t["name"] for t in kingston["contents"]} == {"Shopping", "Personal care"}
-    one = get_json(client, f"/taxonomy_terms/{oruk.oruk_id('taxonomy_term', feed['shopping'].pk)}")
+    one = get_json(client, f"/taxonomy_terms/{ids.oruk_id('taxonomy_term', feed['shopping'].pk)}")
     validate(one, _load("taxonomy_term.json"))
-    assert one["taxonomy_id"] == oruk.oruk_id("taxonomy", council.pk)
+    assert one["taxonomy_id"] == ids.oruk_id("taxonomy", council.pk)
 
 
 # ---------------------------------------------------------------- what is published
@@ -179,7 +180,7 @@ def test_ids_are_stable_uuids_between_requests(client, feed):
     first = get_json(client, "/services?full=1")
     second = get_json(client, "/services?full=1")
     assert first == second
-    assert oruk.oruk_id("service", feed["offer"].pk) in service_ids(client)
+    assert ids.oruk_id("service", feed["offer"].pk) in service_ids(client)
     for service in first["contents"]:
         assert uuid.UUID(service["id"]).version == 5
 
@@ -190,14 +191,14 @@ def test_an_unverified_or_suspended_providers_offer_never_appears(client, feed, 
     expired = OfferFactory(provider=ProviderFactory(council=council, verification_status="expired"))
     published = service_ids(client)
     for offer in (unverified, suspended, expired):
-        service_id = oruk.oruk_id("service", offer.pk)
+        service_id = ids.oruk_id("service", offer.pk)
         assert service_id not in published
         get_json(client, f"/services/{service_id}", status=404)
-        get_json(client, f"/service_at_locations/{oruk.oruk_id('service_at_location', offer.pk)}", status=404)
+        get_json(client, f"/service_at_locations/{ids.oruk_id('service_at_location', offer.pk)}", status=404)
 
 
 def test_a_paused_offer_disappears(client, feed):
-    service_id = oruk.oruk_id("service", feed["offer"].pk)
+    service_id = ids.oruk_id("service", feed["offer"].pk)
     assert service_id in service_ids(client)
     Offer.objects.filter(pk=feed["offer"].pk).update(status=Offer.Status.PAUSED)
     assert service_id not in service_ids(client)
@@ -211,8 +212,8 @@ def test_the_feed_across_councils_is_exactly_each_councils_market(client, feed, 
     in_market = set(offer_list_in_market(council=council).values_list("pk", flat=True)) | set(
         offer_list_in_market(council=other_council).values_list("pk", flat=True)
     )
-    assert set(oruk.offer_list_published().values_list("pk", flat=True)) == in_market
-    assert service_ids(client) == {oruk.oruk_id("service", pk) for pk in in_market}
+    assert set(oruk_selectors.offer_list_published().values_list("pk", flat=True)) == in_market
+    assert service_ids(client) == {ids.oruk_id("service", pk) for pk in in_market}
 
 
 def test_nothing_private_of_a_volunteer_appears_anywhere_in_the_feed(client, feed, council):
@@ -238,11 +239,11 @@ def test_nothing_private_of_a_volunteer_appears_anywhere_in_the_feed(client, fee
         "/",
         "/services?full=1&per_page=100",
         "/services?per_page=100",
-        f"/services/{oruk.oruk_id('service', offer.pk)}",
+        f"/services/{ids.oruk_id('service', offer.pk)}",
         "/service_at_locations?per_page=100",
-        f"/service_at_locations/{oruk.oruk_id('service_at_location', offer.pk)}",
+        f"/service_at_locations/{ids.oruk_id('service_at_location', offer.pk)}",
         "/taxonomies",
-        f"/taxonomies/{oruk.oruk_id('taxonomy', council.pk)}",
+        f"/taxonomies/{ids.oruk_id('taxonomy', council.pk)}",
         "/taxonomy_terms",
     ]:
         response = client.get(f"/openreferral{path}")
@@ -300,7 +301,7 @@ def test_pages_carry_the_paging_fields(client, feed, council):
 
 def test_per_page_is_capped_at_100(client, feed):
     assert get_json(client, "/services?per_page=1000")["total_pages"] == 1
-    assert oruk.MAX_PER_PAGE == 100
+    assert serialisers.MAX_PER_PAGE == 100
 
 
 @pytest.mark.parametrize("query", ["page=0", "page=x", "per_page=-1", "council=nowhere", "modified_after=yesterday"])
@@ -325,8 +326,8 @@ def test_a_bad_parameter_is_a_400_json_error(client, feed, query):
 def test_an_unknown_id_is_a_404_json_error(client, feed, path):
     path = path.format(
         random=uuid.uuid4(),
-        term=oruk.oruk_id("taxonomy_term", feed["shopping"].pk),
-        service=oruk.oruk_id("service", feed["offer"].pk),
+        term=ids.oruk_id("taxonomy_term", feed["shopping"].pk),
+        service=ids.oruk_id("service", feed["offer"].pk),
     )
     assert get_json(client, path, status=404)["error"]["code"] == "not_found"
 
@@ -338,15 +339,15 @@ def test_the_feed_is_read_only(client, feed):
 
 
 def test_services_can_be_filtered_by_council_text_term_and_modification(client, feed, other_council):
-    sutton_id = oruk.oruk_id("service", feed["sutton"].pk)
-    kingston_id = oruk.oruk_id("service", feed["offer"].pk)
+    sutton_id = ids.oruk_id("service", feed["sutton"].pk)
+    kingston_id = ids.oruk_id("service", feed["offer"].pk)
     assert service_ids(client, "&council=sutton") == {sutton_id}
     assert service_ids(client, "&text=GP") == {sutton_id}
     assert service_ids(client, "&search=weekly") == {kingston_id}
-    assert service_ids(client, f"&taxonomy_term_id={oruk.oruk_id('taxonomy_term', feed['shopping'].pk)}") == {
+    assert service_ids(client, f"&taxonomy_term_id={ids.oruk_id('taxonomy_term', feed['shopping'].pk)}") == {
         kingston_id
     }
-    assert service_ids(client, f"&taxonomy_id={oruk.oruk_id('taxonomy', other_council.pk)}") == {sutton_id}
+    assert service_ids(client, f"&taxonomy_id={ids.oruk_id('taxonomy', other_council.pk)}") == {sutton_id}
     assert service_ids(client, f"&taxonomy_term_id={uuid.uuid4()}") == set()
     Offer.objects.filter(pk=feed["offer"].pk).update(updated_at=timezone.now() - timedelta(days=30))
     Offer.objects.filter(pk=feed["sutton"].pk).update(updated_at=F("updated_at"))
@@ -356,11 +357,11 @@ def test_services_can_be_filtered_by_council_text_term_and_modification(client, 
 
 
 def test_ids_turn_back_into_primary_keys_only_for_their_own_kind():
-    value = oruk.oruk_id("service", 42)
-    assert oruk.pk_from_id("service", value) == 42
-    assert oruk.pk_from_id("taxonomy_term", value) is None
-    assert oruk.pk_from_id("service", str(uuid.uuid4())) is None
-    assert oruk.pk_from_id("service", "nonsense") is None
+    value = ids.oruk_id("service", 42)
+    assert ids.pk_from_id("service", value) == 42
+    assert ids.pk_from_id("taxonomy_term", value) is None
+    assert ids.pk_from_id("service", str(uuid.uuid4())) is None
+    assert ids.pk_from_id("service", "nonsense") is None
 
 
 # ---------------------------------------------------------------- cost
@@ -390,10 +391,10 @@ def test_a_page_costs_the_same_queries_for_5_or_50_offers(client, feed, council,
 
 
 def test_contact_details_typed_into_free_text_are_removed():
-    assert oruk.redact("Ring 020 7946 0000, +44 7700 900123 or a@b.org; we are in KT1 2PT") == (
+    assert serialisers.redact("Ring 020 7946 0000, +44 7700 900123 or a@b.org; we are in KT1 2PT") == (
         "Ring [removed], [removed] or [removed]; we are in [removed]"
     )
-    assert oruk.redact("2 hours, 3 days a week in KT1 since 2019, aged 65+") == (
+    assert serialisers.redact("2 hours, 3 days a week in KT1 since 2019, aged 65+") == (
         "2 hours, 3 days a week in KT1 since 2019, aged 65+"
     )
 
@@ -404,6 +405,6 @@ def test_urls_reverse_without_and_resolve_with_a_trailing_slash(client, feed):
     assert reverse("openreferral:service_list") == "/openreferral/services"
     assert reverse("openreferral:service_detail", kwargs={"id": "x"}) == "/openreferral/services/x"
     assert get_json(client, "/services/")["total_items"] == 2
-    assert get_json(client, f"/taxonomy_terms/{oruk.oruk_id('taxonomy_term', feed['shopping'].pk)}/")["name"] == (
+    assert get_json(client, f"/taxonomy_terms/{ids.oruk_id('taxonomy_term', feed['shopping'].pk)}/")["name"] == (
         "Shopping"
     )

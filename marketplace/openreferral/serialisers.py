@@ -1,46 +1,28 @@
-"""Open Referral UK (HSDS 3.0) feed of the verified offers in the market.
-
-Plain selectors and serialisers; the views in openreferral_views.py stay thin.
-See docs/decisions/0008-open-referral-feed.md for the mapping and what is left out.
-
-Privacy rules (DESIGN.md, "Privacy and safeguarding"):
-- places are the offer's postcode district (outcode) and a point coarsened to
-  about 1 km, never a full postcode or an address;
-- no phone number and no e-mail address of any provider is published (the
-  contact e-mail on a Provider is not declared public, and for an individual
-  volunteer it is personal); an individual volunteer's name is not published
-  either: the organisation reads "Individual volunteer".
-"""
+"""The HSDS 3.0 shapes of offers, providers and categories, and ORUK paging.
+Plain functions over rows the selectors loaded: no queries of their own."""
 
 from __future__ import annotations
 
 import math
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import QuerySet
 
 from platform_core.availability import DAY_PART_HOURS, DayPart
 from platform_core.geo import coarsen
 from platform_core.models import Council, ServiceCategory
 from providers.models import Offer, Provider, clearance_covers
-from providers.selectors import offer_list_in_market
 
-from .contact_patterns import EMAIL_RE, PHONE_RE, POSTCODE_RE
+from ..contact_patterns import EMAIL_RE, PHONE_RE, POSTCODE_RE
+from .ids import oruk_id
 
 HSDS_VERSION = "3.0"
 PROFILE_URL = "https://github.com/openreferral/uk-profile"
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
-
-# Never change: every published id is derived from it.
-NAMESPACE = uuid.UUID("5b0c3a4e-8f57-4d5e-9a53-0c1e2f6b7d21")
-_PK_BITS = 48
-_PK_MASK = (1 << _PK_BITS) - 1
 
 BYDAY = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 DAY_PART_WORDS = {DayPart.MORNING: "Mornings", DayPart.AFTERNOON: "Afternoons", DayPart.EVENING: "Evenings"}
@@ -61,130 +43,6 @@ def redact(text: str) -> str:
     for pattern in _REDACT:
         text = pattern.sub(REDACTED, text)
     return text
-
-
-# ---------------------------------------------------------------- identifiers
-
-
-@lru_cache(maxsize=65536)
-def oruk_id(kind: str, pk: int, *extra: object) -> str:
-    """A stable UUID for a row: uuid5 of (kind, pk, extra), with the pk in its
-    last 48 bits so an id can be turned back into a pk without a lookup table.
-    The rest of the UUID is a hash, so a guessed id does not resolve."""
-    name = ":".join([kind, str(pk), *map(str, extra)])
-    base = uuid.uuid5(NAMESPACE, name).int
-    return str(uuid.UUID(int=(base & ~_PK_MASK) | (pk & _PK_MASK)))
-
-
-def pk_from_id(kind: str, value: str) -> int | None:
-    """The pk behind an id made by oruk_id(kind, pk), or None if it is not one."""
-    try:
-        parsed = uuid.UUID(str(value))
-    except ValueError:
-        return None
-    pk = parsed.int & _PK_MASK
-    if pk == 0 or oruk_id(kind, pk) != str(parsed):
-        return None
-    return pk
-
-
-# ---------------------------------------------------------------- selectors
-
-
-def offer_list_published(*, council: Council | None = None) -> QuerySet[Offer]:
-    """The offers the feed publishes: exactly those in the market
-    (providers.selectors.offer_list_in_market: ACTIVE, capacity left, provider
-    VERIFIED and not suspended), of one council or of every council."""
-    if council is not None:
-        qs = offer_list_in_market(council=council)
-    else:
-        # Same rule as offer_list_in_market, across councils (a test keeps them equal).
-        qs = Offer.objects.filter(
-            status=Offer.Status.ACTIVE,
-            capacity_left__gt=0,
-            provider__verification_status=Provider.Verification.VERIFIED,
-            provider__is_suspended=False,
-        )
-    return (
-        qs.select_related("provider", "council")
-        .prefetch_related(None)
-        .prefetch_related(
-            Prefetch("categories", queryset=ServiceCategory.objects.filter(is_active=True).order_by("position", "pk"))
-        )
-        .order_by("pk")
-    )
-
-
-def offer_search(
-    *,
-    council: Council | None = None,
-    text: str = "",
-    taxonomy_term_id: str = "",
-    taxonomy_id: str = "",
-    modified_after: datetime | None = None,
-    with_categories: bool = True,
-) -> QuerySet[Offer] | None:
-    """Published offers narrowed by the ORUK query parameters; None when a
-    given id is not one of ours (the caller answers with an empty page).
-    with_categories=False skips the categories prefetch (one-to-one shapes)."""
-    qs = offer_list_published(council=council)
-    if not with_categories:
-        qs = qs.prefetch_related(None)
-    if text:
-        qs = qs.filter(Q(title__icontains=text) | Q(description__icontains=text))
-    if taxonomy_term_id:
-        category_pk = pk_from_id("taxonomy_term", taxonomy_term_id)
-        if category_pk is None:
-            return None
-        qs = qs.filter(categories__pk=category_pk, categories__is_active=True)
-    if taxonomy_id:
-        council_pk = pk_from_id("taxonomy", taxonomy_id)
-        if council_pk is None:
-            return None
-        qs = qs.filter(council_id=council_pk)
-    if modified_after is not None:
-        qs = qs.filter(Q(updated_at__gte=modified_after) | Q(provider__updated_at__gte=modified_after))
-    return qs
-
-
-def offer_get_published(*, service_id: str) -> Offer | None:
-    pk = pk_from_id("service", service_id)
-    if pk is None:
-        return None
-    return offer_list_published().filter(pk=pk).first()
-
-
-def council_list_for_taxonomies(*, council: Council | None = None) -> QuerySet[Council]:
-    qs = Council.objects.order_by("pk")
-    if council is not None:
-        qs = qs.filter(pk=council.pk)
-    return qs.prefetch_related(
-        Prefetch("categories", queryset=ServiceCategory.objects.filter(is_active=True).order_by("position", "pk"))
-    )
-
-
-def category_list_for_terms(*, council: Council | None = None, taxonomy_id: str = "") -> QuerySet[ServiceCategory]:
-    qs = (
-        ServiceCategory.objects.filter(is_active=True)
-        .select_related("council")
-        .order_by("council_id", "position", "pk")
-    )
-    if council is not None:
-        qs = qs.filter(council=council)
-    if taxonomy_id:
-        council_pk = pk_from_id("taxonomy", taxonomy_id)
-        qs = qs.filter(council_id=council_pk) if council_pk else qs.none()
-    return qs
-
-
-def council_get_for_taxonomy(*, taxonomy_id: str) -> Council | None:
-    pk = pk_from_id("taxonomy", taxonomy_id)
-    return council_list_for_taxonomies().filter(pk=pk).first() if pk else None
-
-
-def category_get_for_term(*, term_id: str) -> ServiceCategory | None:
-    pk = pk_from_id("taxonomy_term", term_id)
-    return category_list_for_terms().filter(pk=pk).first() if pk else None
 
 
 # ---------------------------------------------------------------- paging

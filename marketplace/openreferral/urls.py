@@ -6,7 +6,7 @@ since directory clients differ.
 
 from django.urls import re_path
 
-from . import openreferral_views as views
+from . import views
 
 app_name = "openreferral"
 urlpatterns = [

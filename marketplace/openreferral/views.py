@@ -17,7 +17,9 @@ from django.views.decorators.cache import cache_control
 
 from platform_core.models import Council
 
-from . import openreferral as oruk
+from . import selectors
+from . import serialisers as oruk
+from .ids import pk_from_id
 
 
 class BadParameter(Exception):
@@ -106,7 +108,7 @@ def _flag(request: HttpRequest, name: str) -> bool:
 
 
 def _offers(request: HttpRequest, *, full: bool = False):
-    return oruk.offer_search(
+    return selectors.offer_search(
         with_categories=full,
         council=_council(request),
         text=(request.GET.get("search") or request.GET.get("text") or "").strip()[:100],
@@ -132,7 +134,7 @@ def service_list(request: HttpRequest) -> JsonResponse:
 
 @oruk_endpoint
 def service_detail(request: HttpRequest, id: str) -> JsonResponse:
-    offer = oruk.offer_get_published(service_id=id)
+    offer = selectors.offer_get_published(service_id=id)
     if offer is None:
         return _not_found("No published service has that id")
     return JsonResponse(oruk.serialise_service(offer))
@@ -150,8 +152,8 @@ def service_at_location_list(request: HttpRequest) -> JsonResponse:
 
 @oruk_endpoint
 def service_at_location_detail(request: HttpRequest, id: str) -> JsonResponse:
-    pk = oruk.pk_from_id("service_at_location", id)
-    offer = oruk.offer_list_published().filter(pk=pk).first() if pk else None
+    pk = pk_from_id("service_at_location", id)
+    offer = selectors.offer_list_published().filter(pk=pk).first() if pk else None
     if offer is None:
         return _not_found("No published service at location has that id")
     return JsonResponse(oruk.serialise_service_at_location(offer, with_service=True))
@@ -160,7 +162,7 @@ def service_at_location_detail(request: HttpRequest, id: str) -> JsonResponse:
 @oruk_endpoint
 def taxonomy_list(request: HttpRequest) -> JsonResponse:
     page = oruk.page_of(
-        oruk.council_list_for_taxonomies(council=_council(request)),
+        selectors.council_list_for_taxonomies(council=_council(request)),
         _page_request(request),
         oruk.serialise_taxonomy,
     )
@@ -169,7 +171,7 @@ def taxonomy_list(request: HttpRequest) -> JsonResponse:
 
 @oruk_endpoint
 def taxonomy_detail(request: HttpRequest, id: str) -> JsonResponse:
-    council = oruk.council_get_for_taxonomy(taxonomy_id=id)
+    council = selectors.council_get_for_taxonomy(taxonomy_id=id)
     if council is None:
         return _not_found("No taxonomy has that id")
     return JsonResponse(oruk.serialise_taxonomy(council, with_terms=True))
@@ -177,7 +179,7 @@ def taxonomy_detail(request: HttpRequest, id: str) -> JsonResponse:
 
 @oruk_endpoint
 def taxonomy_term_list(request: HttpRequest) -> JsonResponse:
-    terms = oruk.category_list_for_terms(
+    terms = selectors.category_list_for_terms(
         council=_council(request), taxonomy_id=request.GET.get("taxonomy_id", "").strip()
     )
     page = oruk.page_of(terms, _page_request(request), oruk.serialise_taxonomy_term)
@@ -186,7 +188,7 @@ def taxonomy_term_list(request: HttpRequest) -> JsonResponse:
 
 @oruk_endpoint
 def taxonomy_term_detail(request: HttpRequest, id: str) -> JsonResponse:
-    category = oruk.category_get_for_term(term_id=id)
+    category = selectors.category_get_for_term(term_id=id)
     if category is None:
         return _not_found("No taxonomy term has that id")
     return JsonResponse(oruk.serialise_taxonomy_term(category))
