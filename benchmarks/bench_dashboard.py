@@ -171,7 +171,7 @@ def load(n_needs: int, n_matches: int) -> None:
 
 
 def refresh() -> None:
-    from marketplace.analytics import market_stats_refresh
+    from marketplace.services.analytics import market_stats_refresh
 
     started = time.perf_counter()
     rows = market_stats_refresh()

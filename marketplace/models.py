@@ -240,8 +240,8 @@ class DailyMarketStat(models.Model):
 
     Only *settled* days are stored: days whose needs are all past their 7 days,
     so both numbers are final. The dashboard reads settled days from here and
-    computes later days live (see `marketplace.analytics` and ADR 0006).
-    Written only by `analytics.market_stats_refresh`.
+    computes later days live (see `marketplace.selectors.analytics` and ADR 0006).
+    Written only by `marketplace.services.analytics.market_stats_refresh`.
     """
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+", db_index=False)

@@ -3,11 +3,11 @@ raise a safeguarding concern, see the concerns you raised, report something."""
 
 from django.urls import path
 
-from . import views
+from .views import moderation, safeguarding
 
 app_name = "concerns"
 urlpatterns = [
-    path("", views.my_concerns, name="mine"),
-    path("raise/<int:match_id>/", views.concern_raise, name="raise"),
-    path("report/<str:target_type>/<int:target_id>/", views.report_create, name="report"),
+    path("", safeguarding.my_concerns, name="mine"),
+    path("raise/<int:match_id>/", safeguarding.concern_raise, name="raise"),
+    path("report/<str:target_type>/<int:target_id>/", moderation.report_create, name="report"),
 ]

@@ -35,6 +35,6 @@ def market_stats_refresh_task(full: bool = False) -> int:
     """Roll up the days whose needs are past their 7 days, and recompute days of
     needs edited since the last run, for the officer dashboard (once a day, or
     with full=True, everything is rebuilt)."""
-    from .analytics import market_stats_refresh
+    from .services.analytics import market_stats_refresh
 
     return market_stats_refresh(full=full)

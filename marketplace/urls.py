@@ -5,27 +5,27 @@ for cross-council access without anyone having to remember to."""
 
 from django.urls import path
 
-from . import views
+from .views import analytics, console, moderation, people, regulation, safeguarding, verification
 
 app_name = "marketplace"
 urlpatterns = [
-    path("", views.console, name="console"),
-    path("verification/", views.verification_queue, name="verification_queue"),
-    path("verification/<int:pk>/", views.evidence_detail, name="evidence_detail"),
-    path("moderation/", views.moderation_queue, name="moderation_queue"),
-    path("moderation/words/", views.blocked_words, name="blocked_words"),
-    path("moderation/words/<int:pk>/delete/", views.blocked_word_delete, name="blocked_word_delete"),
-    path("moderation/<str:target_type>/<int:pk>/", views.moderation_detail, name="moderation_detail"),
-    path("safeguarding/", views.concern_queue, name="concern_queue"),
-    path("safeguarding/<int:pk>/", views.concern_detail, name="concern_detail"),
-    path("providers/", views.provider_search, name="provider_search"),
-    path("providers/<int:pk>/", views.provider_detail, name="provider_detail"),
-    path("residents/", views.resident_search, name="resident_search"),
-    path("residents/<int:pk>/", views.resident_detail, name="resident_detail"),
-    path("rules/", views.regulation, name="regulation"),
-    path("rules/categories/new/", views.category_create, name="category_create"),
-    path("rules/categories/<int:pk>/", views.category_edit, name="category_edit"),
-    path("rules/market/", views.market_rule_edit, name="market_rule_edit"),
-    path("analytics/", views.analytics_dashboard, name="analytics"),
-    path("audit/", views.audit_log, name="audit_log"),
+    path("", console.console, name="console"),
+    path("verification/", verification.verification_queue, name="verification_queue"),
+    path("verification/<int:pk>/", verification.evidence_detail, name="evidence_detail"),
+    path("moderation/", moderation.moderation_queue, name="moderation_queue"),
+    path("moderation/words/", moderation.blocked_words, name="blocked_words"),
+    path("moderation/words/<int:pk>/delete/", moderation.blocked_word_delete, name="blocked_word_delete"),
+    path("moderation/<str:target_type>/<int:pk>/", moderation.moderation_detail, name="moderation_detail"),
+    path("safeguarding/", safeguarding.concern_queue, name="concern_queue"),
+    path("safeguarding/<int:pk>/", safeguarding.concern_detail, name="concern_detail"),
+    path("providers/", people.provider_search, name="provider_search"),
+    path("providers/<int:pk>/", people.provider_detail, name="provider_detail"),
+    path("residents/", people.resident_search, name="resident_search"),
+    path("residents/<int:pk>/", people.resident_detail, name="resident_detail"),
+    path("rules/", regulation.regulation, name="regulation"),
+    path("rules/categories/new/", regulation.category_create, name="category_create"),
+    path("rules/categories/<int:pk>/", regulation.category_edit, name="category_edit"),
+    path("rules/market/", regulation.market_rule_edit, name="market_rule_edit"),
+    path("analytics/", analytics.analytics_dashboard, name="analytics"),
+    path("audit/", console.audit_log, name="audit_log"),
 ]

@@ -1,6 +1,7 @@
 """Writes of the council's market. One module per queue or screen; import
 from the module (`marketplace.services.moderation`), or from here."""
 
+from .analytics import market_stats_refresh  # noqa: F401
 from .moderation import (  # noqa: F401
     blocked_word_add,
     blocked_word_remove,

@@ -17,7 +17,8 @@ from providers.tests.factories import OfferFactory, ProviderFactory
 from residents.models import Need
 from residents.tests.factories import NeedFactory, ResidentFactory
 
-from ..analytics import Filters, dashboard
+from ..presentation import dashboard
+from ..selectors.analytics import Filters
 
 pytestmark = pytest.mark.django_db
 

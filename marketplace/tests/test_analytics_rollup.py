@@ -13,8 +13,10 @@ from matching.models import Match
 from platform_core.tests.factories import ServiceCategoryFactory
 from residents.models import Need
 
-from ..analytics import Filters, dashboard, market_stats_refresh, settled_through
 from ..models import DailyMarketStat, DailyMarketStatState
+from ..presentation import dashboard
+from ..selectors.analytics import Filters, settled_through
+from ..services.analytics import market_stats_refresh
 from ..tasks import market_stats_refresh_task
 from . import test_analytics
 from .test_analytics import NOW, D, _match, _need

@@ -1,8 +1,16 @@
 """Build a demo of the Royal Borough of Kingston upon Thames.
 
-It lives in marketplace because it is the one app allowed to import every other.
-
     manage.py seed_demo
+
+Why here: the demo is of the whole deployment, not of the council's market.
+It writes rows for every app (councils, residents and needs, providers and
+offers, matches and reviews), so it belongs to the composition root, the part
+of platform_core that wires the apps together (`platform_core/urls.py`, the
+Celery app's task discovery): the one place DESIGN.md lets platform_core
+import the apps above it, and the exception the import contracts name
+(`.importlinter`). It sits beside `load_postcodes`, which `make demo` runs
+first. It used to live in marketplace only because marketplace may import
+every other app; that made the console's app a catch-all.
 
 Its postcode districts, 18 categories with safeguarding tiers, market rules,
 40 providers of every kind (some not yet verified) with offers, 200 residents

@@ -1,0 +1,93 @@
+"""Providers and residents of the council: search, a provider's page (suspend,
+reinstate), and a resident's details behind a recorded reason."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from platform_core.forms import apply_service_errors
+from platform_core.http import found_or_404
+from platform_core.permissions import officer_required
+from providers import services as provider_services
+
+from ..forms import (
+    ReasonForm,
+)
+from ..selectors import people as selectors
+from ..services import people
+
+
+@officer_required
+def provider_search(request: HttpRequest) -> HttpResponse:
+    q, status = request.GET.get("q", ""), request.GET.get("status", "")
+    page = Paginator(selectors.provider_search(officer=request.user, q=q, status=status), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "marketplace/provider_search.html", {"page": page, "q": q, "status": status})
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    provider = found_or_404(selectors.provider_get(officer=request.user, pk=pk))
+    form = ReasonForm(label="Reason for suspending", help_text="The provider will see this.")
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "reinstate":
+                provider_services.provider_reinstate(provider=provider, officer=request.user, request=request)
+                messages.success(request, f"{provider} is back in the market.")
+                return redirect("marketplace:provider_detail", pk=provider.pk)
+            form = ReasonForm(request.POST, label="Reason for suspending", help_text="The provider will see this.")
+            if form.is_valid():
+                n = people.provider_pause(
+                    provider=provider, officer=request.user, reason=form.cleaned_data["reason"], request=request
+                )
+                messages.success(request, f"{provider} is suspended; {n} open proposal(s) withdrawn.")
+                return redirect("marketplace:provider_detail", pk=provider.pk)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+    return render(
+        request,
+        "marketplace/provider_detail.html",
+        {"provider": provider, "form": form, **selectors.provider_detail(officer=request.user, provider=provider)},
+    )
+
+
+@officer_required
+def resident_search(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")
+    residents = list(selectors.resident_search(officer=request.user, q=q)[:50])
+    return render(request, "marketplace/resident_search.html", {"residents": residents, "q": q})
+
+
+@officer_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Personal data is shown only in the response to a POST giving a reason,
+    and every such response writes an AuditEvent first."""
+    resident = found_or_404(selectors.resident_get(officer=request.user, pk=pk))
+    form = ReasonForm(
+        label="Why do you need to see this resident's details?",
+        help_text="Your reason is recorded in the audit log with your name.",
+    )
+    if request.method == "POST":
+        form = ReasonForm(request.POST, label=form.fields["reason"].label, help_text=form.fields["reason"].help_text)
+        if form.is_valid():
+            try:
+                people.resident_personal_data_view(
+                    resident=resident, officer=request.user, reason=form.cleaned_data["reason"], request=request
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                needs = selectors.resident_needs(officer=request.user, resident=resident)
+                return render(request, "marketplace/resident_detail.html", {"resident": resident, "needs": needs})
+    form.fields["reason"].page_heading = True  # one question: its label is the page's h1
+    return render(request, "marketplace/resident_reason.html", {"resident": resident, "form": form})
