@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from matching.models import LIVE_STATUSES, Match, MatchRun, Message
+from matching.models import Match, Message
 from matching.permissions import is_provider_side, is_resident_side, party_of
 from platform_core.models import Council
 from providers.models import Offer, Provider
@@ -113,10 +113,6 @@ def message_list_for_match(*, match: Match, user) -> QuerySet[Message]:
     return match.messages.select_related("sender").order_by("created_at", "id")
 
 
-def match_run_list_for_council(*, council_id: int) -> QuerySet[MatchRun]:
-    return MatchRun.objects.filter(council_id=council_id).order_by("-started_at", "-id")
-
-
 # --- What the runner loads -------------------------------------------------------------------------
 
 
@@ -152,10 +148,6 @@ def open_proposals_by_volunteer(*, council_id: int) -> dict[int, int]:
         .annotate(n=Count("id"))
     )
     return {r["offer__provider_id"]: r["n"] for r in rows}
-
-
-def live_match_count_for_offer(*, offer_id: int) -> int:
-    return Match.objects.filter(offer_id=offer_id, status__in=LIVE_STATUSES).count()
 
 
 def provider_ids_for_user(*, user) -> set[int]:

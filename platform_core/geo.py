@@ -132,13 +132,6 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
-def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
-    """(min_lat, max_lat, min_lon, max_lon) enclosing a circle: a cheap index pre-filter."""
-    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
-    dlon = math.degrees(radius_km / (EARTH_RADIUS_KM * max(math.cos(math.radians(lat)), 1e-6)))
-    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
-
-
 def coarsen(lat: float, lon: float, places: int = 2) -> tuple[float, float]:
     """Round a point (2 places is about 1 km) for display before a match is confirmed."""
     return round(lat, places), round(lon, places)

@@ -46,10 +46,6 @@ def register(*, section: str, export: Callable[[User], dict | list], erase: Call
     _registry[section] = _Section(export=export, erase=erase)
 
 
-def registered_sections() -> list[str]:
-    return list(_registry)
-
-
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from platform_core.models import Council, ServiceCategory, User
+from platform_core.models import Council, ServiceCategory
 from providers.models import (
     EVIDENCE_ALLOWED,
     EVIDENCE_REQUIRED,
@@ -111,11 +111,6 @@ def offer_get_for_user(*, user, pk: int) -> Offer | None:
     return offer_list_for_user(user=user).filter(pk=pk).first()
 
 
-def category_list_for_offer(*, provider: Provider) -> QuerySet[ServiceCategory]:
-    """The active categories of the provider's council, for the offer form."""
-    return ServiceCategory.objects.filter(council_id=provider.council_id, is_active=True)
-
-
 def offer_list_in_market(*, council: Council | int) -> QuerySet[Offer]:
     """Offers the matching engine may propose: ACTIVE, with capacity left, of a
     provider that is VERIFIED and not suspended.
@@ -136,13 +131,3 @@ def offer_list_in_market(*, council: Council | int) -> QuerySet[Offer]:
         .select_related("provider")
         .prefetch_related("categories")
     )
-
-
-def offer_is_in_market(offer: Offer) -> bool:
-    return offer_list_in_market(council=offer.council_id).filter(pk=offer.pk).exists()
-
-
-def offer_counts_for_user(*, user: User) -> dict[str, int]:
-    """How many of the user's offers are in each status (the dashboard summary)."""
-    rows = offer_list_for_user(user=user).order_by().values("status").annotate(n=Count("id"))
-    return {r["status"]: r["n"] for r in rows}
