@@ -46,8 +46,11 @@ def invitation_list_pending(*, provider: Provider) -> QuerySet[ProviderInvitatio
     return ProviderInvitation.objects.filter(provider=provider, accepted_at__isnull=True).order_by("-created_at")
 
 
-def invitation_get_by_token(*, token: str) -> ProviderInvitation | None:
-    return ProviderInvitation.objects.select_related("provider").filter(token=token).first()
+def invitation_get_for_user(*, user, token: str) -> ProviderInvitation | None:
+    """The invitation with this token if it was sent to the user's address, else None."""
+    if not user.is_authenticated:
+        return None
+    return ProviderInvitation.objects.select_related("provider").filter(token=token, email__iexact=user.email).first()
 
 
 def evidence_list_for_provider(*, provider: Provider) -> QuerySet[VerificationEvidence]:

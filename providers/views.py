@@ -174,9 +174,10 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
 
 @login_required
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = selectors.invitation_get_by_token(token=token)
+    invitation = selectors.invitation_get_for_user(user=request.user, token=token)
     if invitation is None:
-        raise Http404("No such invitation.")
+        # Someone else's invitation is not found either: the page names neither the provider nor the address.
+        return render(request, "providers/invitation_not_found.html", status=404)
     error = ""
     if request.method == "POST":
         try:
@@ -186,14 +187,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, f"You are now a member of {invitation.provider.name}.")
             return redirect("providers:provider_detail", pk=invitation.provider_id)
-    matches = invitation.email.lower() == request.user.email.lower()
-    status = 200 if matches else 403
-    return render(
-        request,
-        "providers/invitation_accept.html",
-        {"invitation": invitation, "matches": matches, "error": error},
-        status=status,
-    )
+    return render(request, "providers/invitation_accept.html", {"invitation": invitation, "error": error})
 
 
 @login_required

@@ -33,6 +33,9 @@ class IsResident(BasePermission):
 
 
 PERMISSIONS = [IsAuthenticated, IsResident]
+# Endpoints about one need: someone else's need is 404 whoever asks (the selector
+# finds only the caller's own needs), so a reference leaks nothing.
+NEED_PERMISSIONS = [IsAuthenticated]
 
 
 class NeedCategorySerializer(serializers.Serializer):
@@ -153,7 +156,7 @@ class NeedListCreateApi(generics.GenericAPIView):
 class NeedDetailApi(APIView):
     """One of your needs; change it while it is a draft or waiting for a match."""
 
-    permission_classes = PERMISSIONS
+    permission_classes = NEED_PERMISSIONS
 
     class NeedUpdateInputSerializer(NeedInputSerializer):
         pass
@@ -176,7 +179,7 @@ class NeedDetailApi(APIView):
 class NeedPostApi(APIView):
     """Send a draft need (for example one started on the web): draft -> open."""
 
-    permission_classes = PERMISSIONS
+    permission_classes = NEED_PERMISSIONS
 
     @extend_schema(operation_id="needs_post", request=None, responses=NeedOutputSerializer)
     def post(self, request: Request, reference: str) -> Response:
@@ -187,7 +190,7 @@ class NeedPostApi(APIView):
 class NeedCancelApi(APIView):
     """Cancel a need that is a draft, waiting for a match or has a proposed provider."""
 
-    permission_classes = PERMISSIONS
+    permission_classes = NEED_PERMISSIONS
 
     class NeedCancelInputSerializer(serializers.Serializer):
         reason = serializers.CharField(allow_blank=True, required=False, default="")

@@ -31,25 +31,27 @@ from .services import need_cancel, need_draft_create, need_post, need_update, re
 CHANGE_RETURNS_TO_CHECK = "check"
 
 
-def resident_required(view: Callable) -> Callable:
-    """Signed in as a resident: anonymous users go to sign in, other roles get 403."""
-
+def _residents_only(view: Callable, *, refuse: type[Exception]) -> Callable:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if request.user.role != User.Role.RESIDENT:
-            raise PermissionDenied("These pages are for residents.")
+            raise refuse("These pages are for residents.")
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def profile_required(view: Callable) -> Callable:
+def resident_required(view: Callable) -> Callable:
+    """Signed in as a resident: anonymous users go to sign in, other roles get 403."""
+    return _residents_only(view, refuse=PermissionDenied)
+
+
+def _with_profile(view: Callable) -> Callable:
     """A resident without a profile is sent to create one, then brought back here."""
 
     @wraps(view)
-    @resident_required
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         resident = resident_for_user(user=request.user)
         if resident is None:
@@ -58,6 +60,17 @@ def profile_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def profile_required(view: Callable) -> Callable:
+    """A resident's own page (not about one need): other roles get 403."""
+    return _residents_only(_with_profile(view), refuse=PermissionDenied)
+
+
+def need_page(view: Callable) -> Callable:
+    """A page about one need: someone else's need is not found, whoever asks
+    (another resident, a provider, an officer), so its reference leaks nothing."""
+    return _residents_only(_with_profile(view), refuse=Http404)
 
 
 def _own_need(request: HttpRequest, reference: str) -> Need:
@@ -242,7 +255,7 @@ def _step_view(step: str, *, new: bool = False) -> Callable:
 
     else:
 
-        @profile_required
+        @need_page
         @require_http_methods(["GET", "POST"])
         def view(request: HttpRequest, reference: str) -> HttpResponse:
             return _step(request, step, reference)
@@ -260,7 +273,7 @@ need_where = _step_view("where")
 need_preferences = _step_view("preferences")
 
 
-@profile_required
+@need_page
 @require_http_methods(["GET", "POST"])
 def need_check(request: HttpRequest, reference: str) -> HttpResponse:
     need = _own_need(request, reference)
@@ -289,7 +302,7 @@ def need_check(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-@profile_required
+@need_page
 def need_confirmation(request: HttpRequest, reference: str) -> HttpResponse:
     need = _own_need(request, reference)
     if need.status == Need.Status.DRAFT:
@@ -300,7 +313,7 @@ def need_confirmation(request: HttpRequest, reference: str) -> HttpResponse:
 # --- My needs ----------------------------------------------------------------------
 
 
-@profile_required
+@need_page
 def need_detail(request: HttpRequest, reference: str) -> HttpResponse:
     need = _own_need(request, reference)
     change_urls = {step: _step_url(need, step) for step in STEPS} if need.status == Need.Status.OPEN else {}
@@ -311,7 +324,7 @@ def need_detail(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-@profile_required
+@need_page
 @require_http_methods(["GET", "POST"])
 def need_cancel_view(request: HttpRequest, reference: str) -> HttpResponse:
     need = _own_need(request, reference)

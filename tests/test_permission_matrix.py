@@ -226,8 +226,9 @@ def test_permission_matrix(client, world, name, actor):
     client.force_login(world["users"][actor])
     status, location, body = _request(client, name, row, world)
     if row.kwargs:
-        # Someone else's object: not found or forbidden, whatever the method.
-        assert status in (403, 404), f"{name}: {actor} got {status}"
+        # Someone else's object is not found, whatever the method and whoever asks: a 403
+        # would tell them it exists (ADR 0006, ADR 0009).
+        assert status == 404, f"{name}: {actor} got {status}"
     else:
         # A page of one's own (a list, a form): it works or sends you somewhere
         # of your own, and never shows the owner's things.

@@ -236,7 +236,10 @@ def test_invite_then_accept(client, provider, owner, django_capture_on_commit_ca
     accept_url = reverse("providers:invitation_accept", kwargs={"token": invitation.token})
     stranger = UserFactory()
     client.force_login(stranger)
-    assert client.post(accept_url).status_code == 403
+    refused = client.post(accept_url)
+    assert refused.status_code == 404  # not theirs: not found, and neither the provider nor the address shown
+    assert provider.name not in refused.content.decode() and invitation.email not in refused.content.decode()
+    assert not ProviderMember.objects.filter(user=stranger).exists()
     colleague = UserFactory(email="colleague@example.org")
     client.force_login(colleague)
     assert client.get(accept_url).status_code == 200

@@ -76,10 +76,13 @@ def test_another_resident_cannot_post_to_someone_elses_need(client, resident, ot
 
 @pytest.mark.parametrize("name", PAGES)
 def test_providers_and_officers_are_refused_every_residents_page(client, resident, request, name):
+    """Refused outright (403) on a resident's own pages; on a page about a need, the
+    need is not found (404), as it is for another resident: a 403 would say it exists."""
     url = page_url(name, resident)
+    expected = 403 if PAGES[name] is None else 404
     for actor in NOT_RESIDENTS:
         client.force_login(request.getfixturevalue(actor))
-        assert client.get(url).status_code == 403, actor
+        assert client.get(url).status_code == expected, actor
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -119,11 +122,12 @@ def test_another_residents_list_and_profile_show_only_their_own(client, resident
 @pytest.mark.parametrize(("method", "name"), ENDPOINTS)
 def test_providers_and_officers_are_refused_every_residents_endpoint(client, resident, request, method, name):
     need = NeedFactory(resident=resident)
+    about_a_need = (method, name) in OBJECT_ENDPOINTS
     for actor in NOT_RESIDENTS:
         client.force_login(request.getfixturevalue(actor))
         response = getattr(client, method)(api_url(name, need), {}, content_type="application/json")
-        assert response.status_code == 403, actor
-        assert response.json()["error"]["code"] == "permission_denied"
+        assert response.status_code == (404 if about_a_need else 403), actor
+        assert response.json()["error"]["code"] == ("not_found" if about_a_need else "permission_denied")
     need.refresh_from_db()
     assert need.status == Need.Status.OPEN
 
