@@ -1,5 +1,5 @@
-"""Shared fixtures (actors and a council) and the rule for tests that need
-real services: outside CI they skip with a reason, in CI (CI=true) they fail."""
+"""Shared fixtures (a council, its postcodes, the actors) and the rule for tests
+that need real services: outside CI they skip with a reason, in CI (CI=true) they fail."""
 
 from __future__ import annotations
 
@@ -137,16 +137,63 @@ def kingston_postcodes(db):
     return [r[0] for r in rows]
 
 
+# --- The actors ------------------------------------------------------------------------------------
+# Defined here once, for every package. Each is the row that makes a person that
+# actor, in the council `council` (Kingston):
+#   resident         a Resident (their profile); `resident.user` signs in
+#   provider_member  a ProviderMember, the owner of `provider`; `provider_member.user` signs in
+#   officer          an officer's User (the role is the user's own), with two-factor set up
+# `resident_user` and `provider_user` are the people behind the first two. A
+# package may extend an actor (residents' tests also give the council its
+# categories) but never gives the name another meaning.
+
+
+@pytest.fixture
+def resident(council, kingston_postcodes):
+    """A resident of Kingston with a profile: an address, a phone and notes only a confirmed provider sees."""
+    from residents.tests.factories import ResidentFactory
+
+    return ResidentFactory(
+        council=council,
+        address_line_1="12 Secret Lane",
+        phone="07700 900999",
+        vulnerability_notes="Hard of hearing; knock loudly.",
+    )
+
+
+@pytest.fixture
+def resident_user(resident):
+    return resident.user
+
+
+@pytest.fixture
+def provider(council, kingston_postcodes):
+    """A verified charity in Kingston, cleared for ID-checked work (not for DBS-checked work)."""
+    from platform_core.models import SafeguardingTier
+    from providers.tests.factories import ProviderFactory
+
+    return ProviderFactory(council=council, name="Kingston Helpers", clearance=SafeguardingTier.ID_CHECKED)
+
+
+@pytest.fixture
+def provider_member(provider):
+    """The owner of `provider`."""
+    from providers.tests.factories import ProviderMemberFactory
+
+    return ProviderMemberFactory(provider=provider)
+
+
+@pytest.fixture
+def provider_user(provider_member):
+    return provider_member.user
+
+
 @pytest.fixture
 def officer(council):
     """A council officer with two-factor (TOTP) set up."""
-    from allauth.mfa.models import Authenticator
-
     from platform_core.tests.factories import OfficerFactory
 
-    user = OfficerFactory(council=council)
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
-    return user
+    return OfficerFactory(council=council, two_factor=True)
 
 
 @pytest.fixture
@@ -154,6 +201,22 @@ def officer_client(client, officer):
     """A test client logged in as an officer who has passed two-factor."""
     client.force_login(officer)
     return client
+
+
+@pytest.fixture
+def other_officer(other_council):
+    """An officer of another council (Sutton), with two-factor: must see nothing of Kingston's."""
+    from platform_core.tests.factories import OfficerFactory
+
+    return OfficerFactory(council=other_council, two_factor=True)
+
+
+@pytest.fixture
+def officer_without_two_factor(council):
+    """A Kingston officer who has not set up two-factor yet: every officer door sends them to set it up."""
+    from platform_core.tests.factories import OfficerFactory
+
+    return OfficerFactory(council=council)
 
 
 @pytest.fixture

@@ -11,15 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.urls import URLResolver, get_resolver, reverse
-from django.utils import timezone
 
-from matching.models import Match
+from matching.tests.factories import MatchFactory
 from platform_core.models import User
 from platform_core.tests.factories import OfficerFactory, ServiceCategoryFactory, UserFactory
-from providers.models import ProviderInvitation, ProviderMember
-from providers.tests.factories import EvidenceFactory, OfferFactory, ProviderFactory, ProviderMemberFactory
+from providers.models import ProviderMember
+from providers.tests.factories import (
+    EvidenceFactory,
+    OfferFactory,
+    ProviderFactory,
+    ProviderInvitationFactory,
+    ProviderMemberFactory,
+)
 from residents.tests.factories import NeedFactory, ResidentFactory
 
 NAMESPACES = ["residents", "providers", "matching", "residents_api", "providers_api", "matching_api"]
@@ -144,21 +148,12 @@ def world(council, other_council, kingston_postcodes):
     EvidenceFactory(provider=provider)
     offer = OfferFactory(provider=provider, title=f"Offer {MARKER}", categories=[category])
     invitee = UserFactory(role=User.Role.PROVIDER)
-    invitation = ProviderInvitation.objects.create(provider=provider, email=invitee.email)
+    invitation = ProviderInvitationFactory(provider=provider, email=invitee.email)
     matched_need = NeedFactory(resident=resident, category=category, title=f"Matched {MARKER}", status="proposed")
-    match = Match.objects.create(
-        need=matched_need,
-        offer=offer,
-        council=council,
-        respond_by=timezone.now() + timezone.timedelta(hours=24),
-        explanation=f"Close by {MARKER}",
-    )
+    match = MatchFactory(need=matched_need, offer=offer, explanation=f"Close by {MARKER}")
     other_resident = ResidentFactory(council=council).user
     other_provider = ProviderMemberFactory(provider=ProviderFactory(council=council)).user
-    foreign_officer = OfficerFactory(council=other_council)
-    Authenticator.objects.create(
-        user=foreign_officer, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
-    )
+    foreign_officer = OfficerFactory(council=other_council, two_factor=True)
     return {
         "users": {
             "resident": resident.user,

@@ -4,6 +4,8 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 
 from platform_core.models import Council, ServiceCategory, User
@@ -15,12 +17,20 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "convene-demo-2026"
 
 
-@pytest.fixture
-def demo():
-    call_command("load_postcodes", areas="KT", stdout=io.StringIO())
-    out = io.StringIO()
-    call_command("seed_demo", stdout=out)
-    return out.getvalue()
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo, seeded once for this module (it takes seconds), inside a
+    transaction rolled back after the module's last test, as Django's
+    setUpTestData does; each test runs in a savepoint of it, so what a test
+    writes goes when the test ends."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        # The tests' fast hasher, already for the demo's accounts (function-scoped fixtures run later).
+        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            call_command("load_postcodes", areas="KT", stdout=io.StringIO())
+            out = io.StringIO()
+            call_command("seed_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
 def _counts():

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from matching.models import Match
+from matching.tests.factories import MatchFactory
 from platform_core.tests.factories import ServiceCategoryFactory
 from providers.models import Offer, Provider
 from providers.tests.factories import OfferFactory, ProviderFactory
@@ -38,10 +39,10 @@ def _need(council, category, district, posted_days_ago, status=Need.Status.OPEN)
 
 
 def _match(need, offer, *, status=Match.Status.COMPLETED, confirmed_after=None, closed_days_ago=None, reason=""):
-    return Match.objects.create(
+    return MatchFactory(
         need=need,
         offer=offer,
-        council=need.council,
+        consistent=False,  # the fixture sets each need's status and each offer's capacity by hand
         status=status,
         respond_by=NOW,
         confirmed_at=need.posted_at + confirmed_after if confirmed_after is not None else None,

@@ -67,8 +67,8 @@ def test_provider_member_gets_403(client, name, market):
 
 
 @pytest.mark.parametrize("name", CONSOLE_NAMES)
-def test_officer_without_two_factor_is_sent_to_set_it_up(client, name, market, officer_without_totp):
-    client.force_login(officer_without_totp)
+def test_officer_without_two_factor_is_sent_to_set_it_up(client, name, market, officer_without_two_factor):
+    client.force_login(officer_without_two_factor)
     response = client.get(_url(name, market))
     assert response.status_code == 302
     assert response.url.startswith(reverse("mfa_activate_totp"))

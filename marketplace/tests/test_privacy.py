@@ -4,6 +4,7 @@ import pytest
 
 from marketplace.models import ModerationFlag, Report, SafeguardingConcern, TargetType
 from marketplace.services.moderation import report_create
+from marketplace.tests.factories import ModerationFlagFactory
 from platform_core.privacy import account_erase, personal_data_export
 
 pytestmark = pytest.mark.django_db
@@ -16,13 +17,7 @@ def reported(market):
     report = report_create(
         reporter=market.resident.user, target_type=TargetType.OFFER, target_id=market.offer.pk, reason=REASON
     )
-    flag = ModerationFlag.objects.create(
-        council=market.council,
-        target_type=TargetType.NEED,
-        target_id=market.need.pk,
-        cause=ModerationFlag.Cause.PHONE,
-        detail="07700 900123",
-    )
+    flag = ModerationFlagFactory(need=market.need, cause=ModerationFlag.Cause.PHONE, detail="07700 900123")
     return report, flag
 
 

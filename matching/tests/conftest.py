@@ -1,20 +1,17 @@
-"""Fixtures for the match lifecycle: a category, a verified provider with a
-member and an offer, a resident with an open need, and proposals."""
+"""Fixtures for the match lifecycle, on the root actors (`resident`, `provider`,
+`provider_user`): a category, the provider's offer, the resident's open need, a
+proposal between them, and more providers on demand."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
-from matching.models import Match
+from matching.tests.factories import MatchFactory
 from platform_core.models import SafeguardingTier
 from platform_core.tests.factories import ServiceCategoryFactory, UserFactory
 from providers.models import Provider
 from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMemberFactory
-from residents.models import Need
-from residents.tests.factories import NeedFactory, ResidentFactory
+from residents.tests.factories import NeedFactory
 
 
 @pytest.fixture
@@ -25,33 +22,8 @@ def category(council):
 
 
 @pytest.fixture
-def provider(council):
-    return ProviderFactory(council=council, name="Kingston Helpers")
-
-
-@pytest.fixture
-def provider_user(provider):
-    return ProviderMemberFactory(provider=provider).user
-
-
-@pytest.fixture
 def offer(provider, category):
     return OfferFactory(provider=provider, categories=[category], capacity=1)
-
-
-@pytest.fixture
-def resident(council):
-    return ResidentFactory(
-        council=council,
-        address_line_1="12 Secret Lane",
-        phone="07700 900999",
-        vulnerability_notes="Hard of hearing; knock loudly.",
-    )
-
-
-@pytest.fixture
-def resident_user(resident):
-    return resident.user
 
 
 @pytest.fixture
@@ -59,25 +31,10 @@ def need(resident, category):
     return NeedFactory(resident=resident, category=category)
 
 
-def propose(need: Need, offer, *, hours: int = 24) -> Match:
-    """A proposal as the runner writes it."""
-    Need.objects.filter(pk=need.pk).update(status=Need.Status.PROPOSED)
-    need.refresh_from_db()
-    return Match.objects.create(
-        need=need,
-        offer=offer,
-        council=need.council,
-        status=Match.Status.PROPOSED,
-        score=5.0,
-        distance_km=1.2,
-        explanation="1.2 km away · rated 4.8",
-        respond_by=timezone.now() + timedelta(hours=hours),
-    )
-
-
 @pytest.fixture
 def proposal(need, offer):
-    return propose(need, offer)
+    """A proposal as the runner writes it."""
+    return MatchFactory(need=need, offer=offer)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from matching.models import Match
 from residents.tests.factories import NeedFactory
 
-from .conftest import propose
+from .factories import MatchFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +119,7 @@ def test_the_list_costs_the_same_queries_for_5_or_50_matches(api, resident, cate
     for n in (5, 50):
         offer, user = make_provider(capacity=n)
         for _ in range(n):
-            propose(NeedFactory(resident=resident, category=category), offer)
+            MatchFactory(need=NeedFactory(resident=resident, category=category), offer=offer)
         as_user(api, user)
         with CaptureQueriesContext(connection) as ctx:
             r = api.get("/api/v1/matches/?page_size=100")

@@ -18,7 +18,7 @@ from providers.models import Provider
 from residents.models import Need
 from residents.tests.factories import NeedFactory
 
-from .conftest import propose
+from .factories import MatchFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +119,7 @@ def test_the_councils_maximum_distance_caps_a_generous_radius(council, need, mak
 
 def test_open_proposals_hold_capacity_until_answered(council, resident, category, offer):
     first = NeedFactory(resident=resident, category=category)
-    propose(first, offer)
+    MatchFactory(need=first, offer=offer)
     second = NeedFactory(resident=resident, category=category)
     run(council)
     assert proposals(second) == []
@@ -129,7 +129,7 @@ def test_open_proposals_hold_capacity_until_answered(council, resident, category
 
 def test_an_offer_with_room_left_takes_another_proposal(council, resident, category, make_provider):
     offer, _ = make_provider(capacity=2)
-    propose(NeedFactory(resident=resident, category=category), offer)
+    MatchFactory(need=NeedFactory(resident=resident, category=category), offer=offer)
     second = NeedFactory(resident=resident, category=category)
     run(council)
     assert [m.offer_id for m in proposals(second)] == [offer.pk]

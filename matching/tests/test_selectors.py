@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matching import selectors, services
-from matching.models import Message
+from matching.tests.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def test_the_conversation_shows_to_the_parties_only_while_confirmed(proposal, pr
     match = services.match_accept(match=proposal, user=provider_user)
     assert not selectors.message_list_for_match(match=match, user=resident_user).exists()
     match = services.match_confirm(match=match, user=resident_user)
-    Message.objects.create(match=match, sender=resident_user, body="See you on Tuesday")
+    MessageFactory(match=match, sender=resident_user, body="See you on Tuesday")
     assert [m.body for m in selectors.message_list_for_match(match=match, user=provider_user)] == ["See you on Tuesday"]
     assert not selectors.message_list_for_match(match=match, user=stranger).exists()
     match = services.match_mark_done(match=match, user=provider_user)

@@ -13,7 +13,7 @@ from matching.models import Match, Message
 from platform_core.models import AuditEvent, Notification
 from residents.models import Need
 
-from .conftest import propose
+from .factories import MatchFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_accept_on_a_full_offer_is_refused_as_no_longer_available(proposal, prov
 
 
 def test_accept_after_the_deadline_is_refused(need, offer, provider_user):
-    match = propose(need, offer, hours=-1)
+    match = MatchFactory(need=need, offer=offer, respond_by=timezone.now() - timedelta(hours=1))
     with pytest.raises(ValidationError, match="deadline"):
         services.match_accept(match=match, user=provider_user)
 
@@ -192,7 +192,7 @@ def test_a_stranger_cannot_send_a_message(proposal, provider_user, resident_user
 
 
 def test_overdue_proposals_expire_and_the_need_returns_to_the_pool(need, offer):
-    match = propose(need, offer, hours=-1)
+    match = MatchFactory(need=need, offer=offer, respond_by=timezone.now() - timedelta(hours=1))
     assert services.match_expire_overdue() == 1
     match.refresh_from_db()
     assert match.status == Match.Status.EXPIRED

@@ -10,7 +10,7 @@ from matching.models import Match
 from residents.models import Need
 from residents.tests.factories import NeedFactory
 
-from .conftest import propose
+from .factories import MatchFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +169,7 @@ def test_the_dashboard_lists_proposals_to_answer_with_their_deadline(client, pro
 def _many_proposals(count, resident, category, make_provider):
     offer, user = make_provider(capacity=count)
     for _ in range(count):
-        propose(NeedFactory(resident=resident, category=category), offer)
+        MatchFactory(need=NeedFactory(resident=resident, category=category), offer=offer)
     return user
 
 

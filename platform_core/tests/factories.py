@@ -2,10 +2,23 @@
 
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
-from platform_core.models import Council, CouncilDistrict, MarketRule, SafeguardingTier, ServiceCategory, User
+from platform_core.models import (
+    AuditEvent,
+    Council,
+    CouncilDistrict,
+    MarketRule,
+    Notification,
+    OutcodeCentroid,
+    Postcode,
+    SafeguardingTier,
+    ServiceCategory,
+    User,
+)
 
 PASSWORD = "correct-horse-battery-staple"
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # the officers' authenticator secret in tests
 
 
 class CouncilFactory(factory.django.DjangoModelFactory):
@@ -63,5 +76,78 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class OfficerFactory(UserFactory):
+    """A council officer; `two_factor=True` also sets up TOTP, which every officer page needs."""
+
     role = User.Role.OFFICER
     council = factory.SubFactory(CouncilFactory)
+
+    @factory.post_generation
+    def two_factor(self, create, extracted, **kwargs):
+        if create and extracted:
+            from allauth.mfa.models import Authenticator
+
+            Authenticator.objects.create(user=self, type=Authenticator.Type.TOTP, data={"secret": TOTP_SECRET})
+
+
+class MarketRuleFactory(factory.django.DjangoModelFactory):
+    """A council's market rules (CouncilFactory already makes one with the defaults)."""
+
+    class Meta:
+        model = MarketRule
+        django_get_or_create = ("council",)
+
+    council = factory.SubFactory(CouncilFactory)
+
+
+class PostcodeFactory(factory.django.DjangoModelFactory):
+    """A unit postcode with its point (Code-Point Open's shape); central Kingston by default."""
+
+    class Meta:
+        model = Postcode
+        django_get_or_create = ("postcode",)
+
+    postcode = "KT1 1EU"
+    outcode = factory.LazyAttribute(lambda o: o.postcode.split()[0])
+    latitude = 51.40772
+    longitude = -0.305939
+
+
+class OutcodeCentroidFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutcodeCentroid
+        django_get_or_create = ("outcode",)
+
+    outcode = "KT1"
+    latitude = 51.407566
+    longitude = -0.298182
+    postcode_count = 1
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory):
+    """An audit event as `platform_core.services.audit_record` writes it (rows are never changed)."""
+
+    class Meta:
+        model = AuditEvent
+
+    actor = factory.SubFactory(OfficerFactory)
+    actor_email = factory.SelfAttribute("actor.email")
+    council = factory.SelfAttribute("actor.council")
+    action = "resident.personal_data_viewed"
+    object_type = "residents.Resident"
+    object_id = "1"
+    reason = "Checking the address for a visit"
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """An unread notification, not yet e-mailed."""
+
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(UserFactory)
+    message = "You have a new proposal."
+    url = "/matches/"
+
+    class Params:
+        read = factory.Trait(read_at=factory.LazyFunction(timezone.now))
+        emailed = factory.Trait(emailed_at=factory.LazyFunction(timezone.now))

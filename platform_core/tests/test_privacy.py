@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 from django.apps import apps
@@ -13,10 +12,11 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from matching.models import Match, Message, Review
+from matching.models import Match, Message
+from matching.tests.factories import MatchFactory, MessageFactory, ReviewFactory
 from platform_core.models import AuditEvent, Notification, SafeguardingTier, User
 from platform_core.privacy import account_erase, personal_data_export
-from platform_core.tests.factories import PASSWORD, ServiceCategoryFactory
+from platform_core.tests.factories import PASSWORD, NotificationFactory, ServiceCategoryFactory
 from providers.models import Offer, Provider, ProviderMember
 from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMemberFactory
 from residents.models import Need
@@ -75,22 +75,7 @@ def offer(provider, category):
 
 
 def _match(need: Need, offer: Offer, status: str) -> Match:
-    now = timezone.now()
-    held = status in (Match.Status.ACCEPTED, Match.Status.CONFIRMED)
-    if held:
-        Offer.objects.filter(pk=offer.pk).update(capacity_left=offer.capacity_left - 1)
-    Need.objects.filter(pk=need.pk).update(
-        status=Need.Status.MATCHED if status == Match.Status.CONFIRMED else Need.Status.PROPOSED
-    )
-    return Match.objects.create(
-        need=need,
-        offer=offer,
-        council=need.council,
-        status=status,
-        respond_by=now + timedelta(hours=24),
-        accepted_at=now if held else None,
-        confirmed_at=now if status == Match.Status.CONFIRMED else None,
-    )
+    return MatchFactory(need=need, offer=offer, **({} if status == Match.Status.PROPOSED else {status: True}))
 
 
 @pytest.fixture
@@ -98,8 +83,8 @@ def confirmed(resident, offer, category, provider_user):
     """A confirmed match with a message each way."""
     need = NeedFactory(resident=resident, category=category, description=DESCRIPTION)
     match = _match(need, offer, Match.Status.CONFIRMED)
-    Message.objects.create(match=match, sender=resident.user, body=MESSAGE)
-    Message.objects.create(match=match, sender=provider_user, body="See you at ten by the geranium")
+    MessageFactory(match=match, sender=resident.user, body=MESSAGE)
+    MessageFactory(match=match, sender=provider_user, body="See you at ten by the geranium")
     return match
 
 
@@ -110,7 +95,7 @@ def completed(resident, category, provider):
     match = _match(need, other_offer, Match.Status.PROPOSED)
     Match.objects.filter(pk=match.pk).update(status=Match.Status.COMPLETED, completed_at=timezone.now())
     Need.objects.filter(pk=need.pk).update(status=Need.Status.COMPLETED)
-    Review.objects.create(match=match, rating=5, comment=REVIEW)
+    ReviewFactory(match=match, rating=5, comment=REVIEW)
     return match
 
 
@@ -192,7 +177,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 
 @pytest.mark.django_db
 def test_erase_leaves_no_personal_string_of_the_resident_in_the_database(user, confirmed, completed):
-    Notification.objects.create(user=user, message=f"Hello {NAME}")
+    NotificationFactory(user=user, message=f"Hello {NAME}")
     secrets = (ADDRESS, PHONE, EMAIL, NAME, NOTES, DESCRIPTION, MESSAGE, REVIEW, "Wheelchair user", "geranium")
     before = _all_text_in_database()
     assert all(secret in before for secret in secrets)  # the dump does see them
@@ -404,7 +389,7 @@ def test_export_query_count_does_not_grow_with_the_number_of_matches(
     for _ in range(8):
         need = NeedFactory(resident=resident, category=category)
         match = _match(need, OfferFactory(provider=provider, categories=[category]), Match.Status.PROPOSED)
-        Message.objects.create(match=match, sender=user, body="hello")
+        MessageFactory(match=match, sender=user, body="hello")
     with django_assert_max_num_queries(12):
         data = personal_data_export(user=user)
     assert len(data["matching"]["matches"]) == 8

@@ -15,7 +15,7 @@ from django.views.defaults import server_error
 
 from platform_core.fields import GovukDateField
 from platform_core.models import User
-from platform_core.tests.factories import PASSWORD, OfficerFactory, UserFactory
+from platform_core.tests.factories import PASSWORD, NotificationFactory, OfficerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -257,11 +257,10 @@ def test_error_summary_is_empty_for_a_valid_or_unbound_form():
 
 
 def test_notifications_link_only_to_paths_on_this_site(client, council):
-    from platform_core.models import Notification
 
     user = UserFactory(council=council)
-    Notification.objects.create(user=user, message="Your need has a helper", url="/matches/")
-    Notification.objects.create(user=user, message="<b>Odd</b>", url="javascript:alert(1)")
+    NotificationFactory(user=user, message="Your need has a helper", url="/matches/")
+    NotificationFactory(user=user, message="<b>Odd</b>", url="javascript:alert(1)")
     client.force_login(user)
     html = client.get(reverse("notifications")).content.decode()
     assert '<a href="/matches/" class="govuk-link">Your need has a helper</a>' in html
@@ -283,7 +282,7 @@ def test_opening_notifications_marks_nothing_read_and_the_button_does(client, co
     from platform_core.models import Notification
 
     user = UserFactory(council=council)
-    Notification.objects.create(user=user, message="Your need has a helper", url="/matches/")
+    NotificationFactory(user=user, message="Your need has a helper", url="/matches/")
     client.force_login(user)
     html = client.get(reverse("notifications")).content.decode()
     assert "Mark all as read" in html

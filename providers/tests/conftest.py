@@ -41,14 +41,9 @@ def categories(council):
 
 
 @pytest.fixture
-def provider(council, kingston_postcodes):
-    """A verified charity in Kingston cleared for ID-checked work only (no DBS)."""
-    return ProviderFactory(council=council, clearance=SafeguardingTier.ID_CHECKED)
-
-
-@pytest.fixture
-def owner(provider):
-    return ProviderMemberFactory(provider=provider).user
+def owner(provider_user):
+    """The root actor `provider_member`'s person: the owner of `provider`."""
+    return provider_user
 
 
 @pytest.fixture
@@ -64,19 +59,9 @@ def other_member(council):
 
 
 @pytest.fixture
-def resident(council):
+def newcomer(council):
+    """Someone who has just signed up (as a resident, no profile yet) and may register a provider."""
     return UserFactory(role=User.Role.RESIDENT, council=council)
-
-
-@pytest.fixture
-def other_officer(other_council):
-    from allauth.mfa.models import Authenticator
-
-    from platform_core.tests.factories import OfficerFactory
-
-    user = OfficerFactory(council=other_council)
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
-    return user
 
 
 def make_provider(council, kind: str, **kwargs) -> Provider:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from platform_core.models import SafeguardingTier, User
 from platform_core.tests.factories import CouncilFactory, UserFactory
-from providers.models import Offer, Provider, ProviderMember, VerificationEvidence
+from providers.models import Offer, Provider, ProviderInvitation, ProviderMember, VerificationEvidence
 
 
 class ProviderFactory(factory.django.DjangoModelFactory):
@@ -72,3 +72,15 @@ class OfferFactory(factory.django.DjangoModelFactory):
     def categories(self, create, extracted, **kwargs):
         if create and extracted:
             self.categories.set(extracted)
+
+
+class ProviderInvitationFactory(factory.django.DjangoModelFactory):
+    """An invitation an owner sent, not yet accepted (and already e-mailed)."""
+
+    class Meta:
+        model = ProviderInvitation
+
+    provider = factory.SubFactory(ProviderFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    invited_by = factory.SubFactory(UserFactory, role=User.Role.PROVIDER)
+    emailed_at = factory.LazyFunction(timezone.now)

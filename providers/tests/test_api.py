@@ -35,8 +35,8 @@ def offer(provider, categories):
     return OfferFactory(provider=provider, categories=[categories["shopping"]])
 
 
-def test_register_a_provider_through_the_api(api, council, kingston_postcodes, resident):
-    api.force_authenticate(resident)
+def test_register_a_provider_through_the_api(api, council, kingston_postcodes, newcomer):
+    api.force_authenticate(newcomer)
     response = api.post(
         "/api/v1/providers/",
         {"kind": "volunteer", "name": "Sam", "email": "sam@example.org", "postcode": "kt2 5au"},
@@ -46,12 +46,12 @@ def test_register_a_provider_through_the_api(api, council, kingston_postcodes, r
     body = response.json()
     assert body["council"] == council.pk and body["verification_status"] == "unverified"
     assert api.get("/api/v1/providers/").json()["count"] == 1
-    resident.refresh_from_db()
-    assert resident.role == User.Role.PROVIDER
+    newcomer.refresh_from_db()
+    assert newcomer.role == User.Role.PROVIDER
 
 
-def test_register_with_unknown_postcode_is_a_400_in_the_common_format(api, council, resident):
-    api.force_authenticate(resident)
+def test_register_with_unknown_postcode_is_a_400_in_the_common_format(api, council, newcomer):
+    api.force_authenticate(newcomer)
     response = api.post(
         "/api/v1/providers/",
         {"kind": "charity", "name": "X", "email": "x@example.org", "postcode": "NOPE"},
@@ -199,7 +199,7 @@ def test_owner_reaches_every_object_endpoint(owner_api, provider, offer, owner):
             assert owner_api.get(url).status_code == 200, url
 
 
-@pytest.mark.parametrize("who", ["other_member", "resident", "other_officer", "officer"])
+@pytest.mark.parametrize("who", ["other_member", "newcomer", "other_officer", "officer"])
 def test_outsiders_get_404_on_every_object_endpoint(request, api, provider, offer, owner, who):
     api.force_authenticate(request.getfixturevalue(who))
     member = ProviderMember.objects.get(user=owner)

@@ -117,10 +117,10 @@ def test_evidence_a_kind_cannot_send_is_refused(council):
     assert "cannot send" in exc.value.message_dict["kind"][0]
 
 
-def test_someone_outside_the_provider_cannot_submit_evidence(council, resident):
+def test_someone_outside_the_provider_cannot_submit_evidence(council, newcomer):
     provider = make_provider(council, Kind.CHARITY)
     with pytest.raises(PermissionDenied):
-        submit(provider, resident, EK.CHARITY_NUMBER, "1123456")
+        submit(provider, newcomer, EK.CHARITY_NUMBER, "1123456")
 
 
 def test_submitting_keeps_an_expired_provider_expired(council):
@@ -390,10 +390,10 @@ def test_every_offer_change_announces_a_market_change_after_commit(
     send.assert_called_with("matching.tasks.match_council_task", provider.council_id)  # debounced to one publish
 
 
-def test_invitation_for_another_address_cannot_be_accepted(provider, owner, resident):
+def test_invitation_for_another_address_cannot_be_accepted(provider, owner, newcomer):
     invitation = services.invitation_create(provider=provider, user=owner, email="someone@example.org")
     with pytest.raises(PermissionDenied):
-        services.invitation_accept(invitation=invitation, user=resident)
+        services.invitation_accept(invitation=invitation, user=newcomer)
 
 
 def test_owner_of_a_volunteer_cannot_invite(council, kingston_postcodes):

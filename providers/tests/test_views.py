@@ -48,7 +48,7 @@ def test_owner_sees_every_provider_page(client, provider, offer, owner):
         assert client.get(url).status_code == 200, url
 
 
-@pytest.mark.parametrize("who", ["other_member", "resident", "other_officer", "officer"])
+@pytest.mark.parametrize("who", ["other_member", "newcomer", "other_officer", "officer"])
 def test_outsiders_get_not_found_on_every_provider_page_and_action(request, client, provider, offer, owner, who):
     client.force_login(request.getfixturevalue(who))
     member = ProviderMember.objects.get(user=owner)
@@ -101,8 +101,8 @@ def test_registering_makes_the_user_an_owner_in_the_council_of_the_postcode(clie
     assert user.role == User.Role.PROVIDER
 
 
-def test_registering_outside_every_council_is_refused(client, council, resident):
-    client.force_login(resident)
+def test_registering_outside_every_council_is_refused(client, council, newcomer):
+    client.force_login(newcomer)
     response = client.post(
         reverse("providers:register"),
         {"kind": "charity", "name": "Far away", "email": "a@example.org", "postcode": "EH1 1YZ"},

@@ -1,18 +1,12 @@
-"""Fixtures for the residents app: a Kingston resident with categories, and the other actors."""
+"""Fixtures for the residents app, on the root actors: Kingston's categories,
+another resident, and a client signed in as the resident."""
 
 from __future__ import annotations
 
 import pytest
 
-from platform_core.models import User
-from platform_core.tests.factories import OfficerFactory, ServiceCategoryFactory, UserFactory
+from platform_core.tests.factories import ServiceCategoryFactory
 from residents.tests.factories import ResidentFactory
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """PBKDF2 costs ~0.3 s per user made by UserFactory; these tests are not about hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -24,8 +18,9 @@ def categories(council):
 
 
 @pytest.fixture
-def resident(council, kingston_postcodes, categories):
-    return ResidentFactory(council=council, user__council=council)
+def resident(resident, categories):
+    """The root actor, in a council that has its categories (the question pages list them)."""
+    return resident
 
 
 @pytest.fixture
@@ -37,18 +32,3 @@ def resident_client(client, resident):
 @pytest.fixture
 def other_resident(council):
     return ResidentFactory(council=council, user__council=council, postcode="KT2 5AU")
-
-
-@pytest.fixture
-def provider_user(council):
-    return UserFactory(role=User.Role.PROVIDER, council=council)
-
-
-@pytest.fixture
-def foreign_officer(other_council):
-    """An officer of another council (two-factor set up)."""
-    from allauth.mfa.models import Authenticator
-
-    user = OfficerFactory(council=other_council)
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
-    return user

@@ -47,3 +47,7 @@ class NeedFactory(factory.django.DjangoModelFactory):
     longitude = factory.SelfAttribute("resident.longitude")
     status = Need.Status.OPEN
     posted_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        # A need still being written: not posted, so nobody but its resident sees it.
+        draft = factory.Trait(status=Need.Status.DRAFT, posted_at=None)

@@ -35,7 +35,7 @@ OBJECT_ENDPOINTS = [
 ]
 # A provider member, an officer of another council and an officer of the resident's own council
 # (officers see residents' data through the audited console, not these pages).
-NOT_RESIDENTS = ["provider_user", "foreign_officer", "officer"]
+NOT_RESIDENTS = ["provider_user", "other_officer", "officer"]
 ENDPOINTS = [
     ("get", "residents_api:need_list"),
     ("post", "residents_api:need_list"),

@@ -348,6 +348,7 @@ def test_the_provider_accepts_and_the_resident_confirms_then_sees_contact_detail
     site, new_page, axe, council, shopping
 ):
     from matching.models import Match
+    from matching.tests.factories import MatchFactory
     from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMemberFactory
     from residents.models import Need
     from residents.tests.factories import NeedFactory, ResidentFactory
@@ -357,16 +358,7 @@ def test_the_provider_accepts_and_the_resident_confirms_then_sees_contact_detail
     offer = OfferFactory(provider=provider, categories=[shopping])
     resident = ResidentFactory(council=council, address_line_1="12 Secret Lane")
     need = NeedFactory(resident=resident, category=shopping, status=Need.Status.PROPOSED)
-    match = Match.objects.create(
-        need=need,
-        offer=offer,
-        council=council,
-        status=Match.Status.PROPOSED,
-        score=5.0,
-        distance_km=1.2,
-        explanation="1.2 km away · rated 4.8",
-        respond_by=timezone.now() + timedelta(hours=24),
-    )
+    match = MatchFactory(need=need, offer=offer, explanation="1.2 km away · rated 4.8")
     url = f"{site}/matches/{match.pk}/"
 
     helper = new_page()
