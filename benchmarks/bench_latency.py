@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platform_core.settings")
+os.environ.setdefault("DEBUG", "true")  # local defaults (the worker it starts inherits them)
 
 
 def _start_worker(sweep_seconds: int) -> subprocess.Popen:

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from matching.models import Match, Message
 from matching.permissions import is_provider_side, is_resident_side, party_of
-from platform_core.models import Council
+from platform_core.models import AnyUser, Council
 from providers.models import Offer, Provider
 from providers.selectors import offer_list_in_market, provider_list_for_user
 from residents.models import Need
@@ -28,28 +28,28 @@ def _base() -> QuerySet[Match]:
     return Match.objects.select_related(*_MATCH_RELATED).select_related("review")
 
 
-def match_list_for_provider_user(*, user) -> QuerySet[Match]:
+def match_list_for_provider_user(*, user: AnyUser) -> QuerySet[Match]:
     """Matches on offers of every provider the user is a member of."""
     if not user.is_authenticated:
         return Match.objects.none()
     return _base().filter(offer__provider__members__user=user).distinct()
 
 
-def match_list_for_resident_user(*, user) -> QuerySet[Match]:
+def match_list_for_resident_user(*, user: AnyUser) -> QuerySet[Match]:
     """Matches on the user's own needs, whatever their status."""
     if not user.is_authenticated:
         return Match.objects.none()
     return _base().filter(need__resident__user=user)
 
 
-def match_list_for_user(*, user) -> QuerySet[Match]:
+def match_list_for_user(*, user: AnyUser) -> QuerySet[Match]:
     """Every match the user is a party to, either side."""
     if not user.is_authenticated:
         return Match.objects.none()
     return _base().filter(Q(offer__provider__members__user=user) | Q(need__resident__user=user)).distinct()
 
 
-def match_get_for_user(*, user, pk: int) -> Match | None:
+def match_get_for_user(*, user: AnyUser, pk: int) -> Match | None:
     """One match the user is a party to, or None for anyone else (shown as 404: no hint it exists)."""
     return match_list_for_user(user=user).filter(pk=pk).first()
 
@@ -73,7 +73,7 @@ def contact_details_visible(*, match: Match) -> bool:
     return match.status == Match.Status.CONFIRMED and match.consent_recorded_at is not None
 
 
-def match_contact_details_for(*, match: Match, user) -> ContactDetails | None:
+def match_contact_details_for(*, match: Match, user: AnyUser) -> ContactDetails | None:
     """The other party's contact details, or None when the user may not see them."""
     if not contact_details_visible(match=match):
         return None
@@ -105,7 +105,7 @@ def match_contact_details_for(*, match: Match, user) -> ContactDetails | None:
     return None
 
 
-def message_list_for_match(*, match: Match, user) -> QuerySet[Message]:
+def message_list_for_match(*, match: Match, user: AnyUser) -> QuerySet[Message]:
     """The conversation of a match, for its parties while it is confirmed; empty
     for anyone else and once the match has ended."""
     if match.status != Match.Status.CONFIRMED or party_of(match=match, user=user) is None:
@@ -150,6 +150,6 @@ def open_proposals_by_volunteer(*, council_id: int) -> dict[int, int]:
     return {r["offer__provider_id"]: r["n"] for r in rows}
 
 
-def provider_ids_for_user(*, user) -> set[int]:
+def provider_ids_for_user(*, user: AnyUser) -> set[int]:
     """Ids of the providers the user is a member of (one query, for list pages)."""
     return set(provider_list_for_user(user=user).values_list("pk", flat=True))

@@ -10,6 +10,7 @@ the last line (see docs/decisions/0005-matching-triggering-and-locks.md).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,7 +32,7 @@ Party = Match.Party
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def _transition(match: Match, *, from_statuses: tuple[str, ...], message: str, **changes) -> Match:
+def _transition(match: Match, *, from_statuses: tuple[str, ...], message: str, **changes: Any) -> Match:
     """Move a match on only if it is still in one of `from_statuses` (one UPDATE).
 
     Raises ValidationError(message) when another request moved it first.
@@ -75,7 +76,8 @@ def _notify_resident(match: Match, message: str) -> None:
 
 
 def _category(match: Match) -> str:
-    return match.need.category.name if match.need.category_id else "help"
+    category = match.need.category
+    return category.name if category is not None else "help"
 
 
 def _clean_reason(reason: str) -> str:

@@ -3,7 +3,9 @@ vocabulary, offline postcodes, the audit log and notifications."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from typing import TypeAlias
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -85,6 +87,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.full_name or self.email.split("@")[0]
+
+
+# Whoever makes a request: a signed-in user or an anonymous visitor. Selectors and
+# permission checks take this and answer "nothing" for the anonymous.
+AnyUser: TypeAlias = User | AnonymousUser
 
 
 class Council(models.Model):

@@ -41,6 +41,15 @@ def require_officer_of(*, user, council_id: int | None) -> None:
         raise PermissionDenied(OFFICER_OF_COUNCIL_ONLY)
 
 
+def require_officer(*, user) -> int:
+    """For writes in the officer's own council (a new category, a word for the
+    list): the user must be an officer; returns their council's id."""
+    if not (user.is_authenticated and user.is_officer and user.council_id is not None):
+        raise PermissionDenied(OFFICER_OF_COUNCIL_ONLY)
+    council_id: int = user.council_id
+    return council_id
+
+
 def officer_required(view):
     """Only a council officer (with two-factor set up, see the middleware) may pass."""
 

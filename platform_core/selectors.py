@@ -7,21 +7,24 @@ from django.http import HttpRequest
 
 from .models import Council, Notification, ServiceCategory, User
 
+_COUNCIL_ON_REQUEST = "_convene_council"
+
 
 def council_for_request(request: HttpRequest) -> Council | None:
     """The signed-in user's council, else the only (or first) council hosted here.
 
     Cached on the request so the header costs one query per page at most.
     """
-    if hasattr(request, "_convene_council"):
-        return request._convene_council
+    if hasattr(request, _COUNCIL_ON_REQUEST):
+        cached: Council | None = getattr(request, _COUNCIL_ON_REQUEST)
+        return cached
     user = getattr(request, "user", None)
     council = None
     if user is not None and user.is_authenticated and user.council_id:
         council = Council.objects.filter(pk=user.council_id).first()
     if council is None:
         council = Council.objects.order_by("pk").first()
-    request._convene_council = council
+    setattr(request, _COUNCIL_ON_REQUEST, council)
     return council
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
-from platform_core.models import Council, ServiceCategory
+from platform_core.models import AnyUser, Council, ServiceCategory
 from providers.models import (
     EVIDENCE_ALLOWED,
     EVIDENCE_REQUIRED,
@@ -19,14 +19,14 @@ from providers.models import (
 from providers.permissions import is_member
 
 
-def provider_list_for_user(*, user) -> QuerySet[Provider]:
+def provider_list_for_user(*, user: AnyUser) -> QuerySet[Provider]:
     """The providers a user is a member of (usually one)."""
     if not user.is_authenticated:
         return Provider.objects.none()
     return Provider.objects.filter(members__user=user)
 
 
-def provider_get_for_user(*, user, pk: int) -> Provider | None:
+def provider_get_for_user(*, user: AnyUser, pk: int) -> Provider | None:
     """A provider the user is a member of, or None (shown as 404)."""
     return provider_list_for_user(user=user).select_related("council").filter(pk=pk).first()
 
@@ -35,7 +35,7 @@ def member_list_for_provider(*, provider: Provider) -> QuerySet[ProviderMember]:
     return ProviderMember.objects.filter(provider=provider).select_related("user").order_by("role", "joined_at", "id")
 
 
-def member_get_for_user(*, user, provider: Provider, pk: int) -> ProviderMember | None:
+def member_get_for_user(*, user: AnyUser, provider: Provider, pk: int) -> ProviderMember | None:
     """A member of a provider the user belongs to."""
     if not is_member(user=user, provider_id=provider.pk):
         return None
@@ -46,7 +46,7 @@ def invitation_list_pending(*, provider: Provider) -> QuerySet[ProviderInvitatio
     return ProviderInvitation.objects.filter(provider=provider, accepted_at__isnull=True).order_by("-created_at")
 
 
-def invitation_get_for_user(*, user, token: str) -> ProviderInvitation | None:
+def invitation_get_for_user(*, user: AnyUser, token: str) -> ProviderInvitation | None:
     """The invitation with this token if it was sent to the user's address, else None."""
     if not user.is_authenticated:
         return None
@@ -68,7 +68,7 @@ class EvidenceRow:
     latest: VerificationEvidence | None
 
 
-EVIDENCE_WHY = {
+EVIDENCE_WHY: dict[str, str] = {
     VerificationEvidence.Kind.CQC: "Care firms must be registered with the Care Quality Commission to give personal "
     "care.",
     VerificationEvidence.Kind.CHARITY_NUMBER: "Your number on the Charity Commission register for England and Wales.",
@@ -99,7 +99,7 @@ def verification_requirements(*, provider: Provider) -> list[EvidenceRow]:
     return rows
 
 
-def offer_list_for_user(*, user) -> QuerySet[Offer]:
+def offer_list_for_user(*, user: AnyUser) -> QuerySet[Offer]:
     """Offers of every provider the user is a member of."""
     if not user.is_authenticated:
         return Offer.objects.none()
@@ -110,7 +110,7 @@ def offer_list_for_user(*, user) -> QuerySet[Offer]:
     )
 
 
-def offer_get_for_user(*, user, pk: int) -> Offer | None:
+def offer_get_for_user(*, user: AnyUser, pk: int) -> Offer | None:
     return offer_list_for_user(user=user).filter(pk=pk).first()
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from platform_core.models import Council, ServiceCategory, User
+from platform_core.models import AnyUser, Council, ServiceCategory, User
 
 from .models import Need, Resident
 
 
-def resident_for_user(*, user) -> Resident | None:
+def resident_for_user(*, user: AnyUser) -> Resident | None:
     """The resident profile of a signed-in user, or None."""
     if not user.is_authenticated:
         return None

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from platform_core.availability import SLOT_COUNT
@@ -17,6 +18,14 @@ from platform_core.services import market_changed
 
 from .models import EDITABLE_STATUSES, ContactPreference, Need, Resident
 from .validators import uk_phone_normalise
+
+
+def _max_length(model: type[Model], field: str) -> int:
+    """A text field's limit, for messages that say it."""
+    limit = getattr(model._meta.get_field(field), "max_length", None)
+    assert isinstance(limit, int), f"{model.__name__}.{field} has no max_length"
+    return limit
+
 
 # --- Profile -------------------------------------------------------------------
 
@@ -45,7 +54,7 @@ def resident_save(
         raise ValidationError("Only residents have a resident profile.", code="not_resident")
     if not (full_name or "").strip():
         errors.setdefault("full_name", []).append("Enter your full name")
-    elif len(full_name) > User._meta.get_field("full_name").max_length:
+    elif len(full_name) > _max_length(User, "full_name"):
         errors.setdefault("full_name", []).append("Your full name must be 150 characters or fewer")
     try:
         phone = uk_phone_normalise(phone)
@@ -127,8 +136,8 @@ def _need_rule_errors(need: Need, *, complete: bool, now: datetime | None = None
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    if need.category_id is not None:
-        category = need.category
+    category = need.category
+    if category is not None:
         if category.council_id != need.council_id or not category.is_active:
             add("category", "Select a kind of help from the list")
     elif complete:
@@ -271,7 +280,7 @@ def need_cancel(*, need: Need, reason: str) -> Need:
     or is refused; matching checks the need's status before acting on a proposal.
     """
     reason = (reason or "").strip()
-    max_length = Need._meta.get_field("status_reason").max_length
+    max_length = _max_length(Need, "status_reason")
     if not reason:
         raise ValidationError({"reason": "Tell us why you are cancelling"}, code="required")
     if len(reason) > max_length:

@@ -25,8 +25,10 @@ Definitions (also shown on the page):
 from __future__ import annotations
 
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -108,7 +110,7 @@ class MarketFigures:
     filters: Filters
     categories: dict[int, str]
     # Needs of the period by district, category and week posted: posted, judged, unmet.
-    period_rows: list[dict]
+    period_rows: list[Mapping[str, Any]]
     open_by_category: dict[int | None, int]
     # Category -> (free capacity, active offers).
     capacity_by_category: dict[int, tuple[int, int]]
@@ -117,8 +119,8 @@ class MarketFigures:
     # Matches in each of MATCH_BUCKETS, in order.
     wait_buckets: list[int]
     matched_by_week: dict[date, int]
-    declines: list[dict]
-    provider_mix: list[dict]
+    declines: list[Mapping[str, Any]]
+    provider_mix: list[Mapping[str, Any]]
 
 
 def district_expr() -> Case:
@@ -155,7 +157,7 @@ def district_list(*, officer: User) -> list[str]:
     return list(qs.order_by("outcode").values_list("outcode", flat=True))
 
 
-def _as_date(value) -> date:
+def _as_date(value: date | datetime) -> date:
     return timezone.localtime(value).date() if isinstance(value, datetime) else value
 
 
@@ -205,7 +207,7 @@ def market_figures(*, council: Council, filters: Filters | None = None, now: dat
         )
 
 
-def needs_by_district_category_week(*, council: Council, filters: Filters, now: datetime) -> list[dict]:
+def needs_by_district_category_week(*, council: Council, filters: Filters, now: datetime) -> list[Mapping[str, Any]]:
     """Needs of the period by district, category and week posted: posted, old
     enough to judge, unmet after 7 days (three queries, whatever the dates).
 
@@ -221,7 +223,7 @@ def needs_by_district_category_week(*, council: Council, filters: Filters, now: 
         rolled = rolled.filter(category_id=filters.category_id)
     if filters.district:
         rolled = rolled.filter(district=filters.district)
-    rows = [
+    rows: list[Mapping[str, Any]] = [
         {
             "district_code": r["district"],
             "category_id": r["category_id"],
@@ -237,7 +239,7 @@ def needs_by_district_category_week(*, council: Council, filters: Filters, now: 
     ]
     live_from = max(filters.start, day_start(rolled_to + timedelta(days=1)))
     judged = Q(posted_at__lte=now - UNMET_AFTER)
-    rows += list(
+    rows.extend(
         _needs(council, filters)
         .filter(posted_at__gte=live_from)
         .annotate(district_code=district_expr(), week=TruncWeek("posted_at"), met=Exists(met_in_time()))
@@ -337,7 +339,7 @@ def matched_by_week(*, council: Council, filters: Filters) -> dict[date, int]:
     }
 
 
-def decline_reasons(*, council: Council, filters: Filters) -> list[dict]:
+def decline_reasons(*, council: Council, filters: Filters) -> list[Mapping[str, Any]]:
     """Why providers declined proposals in the period: the ten commonest reasons."""
     return list(
         _matches(council, filters)
@@ -348,7 +350,7 @@ def decline_reasons(*, council: Council, filters: Filters) -> list[dict]:
     )
 
 
-def provider_mix(*, council: Council) -> list[dict]:
+def provider_mix(*, council: Council) -> list[Mapping[str, Any]]:
     """Providers of each kind: how many, how many verified and not suspended, their active offers."""
     return list(
         Provider.objects.filter(council=council)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +25,7 @@ from .scope import council_id_of, in_council
 @dataclass
 class QueueItem:
     target_type: str
-    target: Need | Offer | None
+    target: Need | Offer | Provider | None
     flags: list[ModerationFlag]
     pending_review: bool = False
 
@@ -60,7 +61,11 @@ def moderation_queue(*, officer: User, limit: int = 100) -> list[QueueItem]:
     needs = Need.objects.filter(council_id=council_id, pk__in=need_ids).select_related("category").in_bulk()
     offers = Offer.objects.filter(council_id=council_id, pk__in=offer_ids).select_related("provider").in_bulk()
     providers = Provider.objects.filter(council_id=council_id, pk__in=provider_ids).in_bulk()
-    lookup = {TargetType.NEED: needs, TargetType.OFFER: offers, TargetType.PROVIDER: providers}
+    lookup: dict[str, Mapping[int, Need | Offer | Provider]] = {
+        TargetType.NEED: needs,
+        TargetType.OFFER: offers,
+        TargetType.PROVIDER: providers,
+    }
     pending_set = set(pending)
     items = []
     for (target_type, pk), item_flags in by_target.items():

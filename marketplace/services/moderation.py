@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from platform_core.models import Council, User
 from platform_core.money import pounds
-from platform_core.permissions import require_officer_of
+from platform_core.permissions import require_officer, require_officer_of
 from platform_core.services import audit_record, market_changed, notification_create
 from providers.models import Offer, Provider, ProviderMember
 from residents.models import Need
@@ -186,7 +186,12 @@ def moderation_scan(
 
 
 def _target_council_id(target_type: str, target_id: int) -> int:
-    model = {TargetType.NEED: Need, TargetType.OFFER: Offer, TargetType.PROVIDER: Provider}.get(target_type)
+    models: dict[str, type[Need] | type[Offer] | type[Provider]] = {
+        TargetType.NEED: Need,
+        TargetType.OFFER: Offer,
+        TargetType.PROVIDER: Provider,
+    }
+    model = models.get(target_type)
     if model is None:
         raise ValidationError({"target_type": "You can report a need, an offer or a provider"})
     council_id = model.objects.filter(pk=target_id).values_list("council_id", flat=True).first()
@@ -382,19 +387,17 @@ def moderation_dismiss(
 @transaction.atomic
 def blocked_word_add(*, officer: User, word: str, request: HttpRequest | None = None) -> BlockedWord:
     """Add a word to the officer's council's list (ADR 0006: every console write re-checks the officer)."""
-    require_officer_of(user=officer, council_id=officer.council_id)
+    council_id = require_officer(user=officer)
     word = " ".join((word or "").split()).lower()
     if not word:
         raise ValidationError({"word": "Enter a word or phrase"})
-    if BlockedWord.objects.filter(council_id=officer.council_id, word=word).exists():
+    if BlockedWord.objects.filter(council_id=council_id, word=word).exists():
         raise ValidationError({"word": "That word is already on the list"})
-    blocked = BlockedWord(council_id=officer.council_id, word=word, created_by=officer)
+    blocked = BlockedWord(council_id=council_id, word=word, created_by=officer)
     blocked.full_clean()
     blocked.save()
     # Text already scanned is scanned again against the longer list.
-    ModerationScanState.objects.filter(council_id=officer.council_id).update(
-        needs_scanned_to=None, offers_scanned_to=None
-    )
+    ModerationScanState.objects.filter(council_id=council_id).update(needs_scanned_to=None, offers_scanned_to=None)
     audit_record(actor=officer, action="moderation.blocked_word_add", obj=blocked, data={"word": word}, request=request)
     return blocked
 

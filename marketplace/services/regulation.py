@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import slugify
 
@@ -19,14 +20,14 @@ from matching.models import Match
 from matching.selectors import open_proposals_by_volunteer
 from platform_core.models import MarketRule, ServiceCategory, User, default_weights, tier_rank
 from platform_core.money import pounds
-from platform_core.permissions import require_officer_of
+from platform_core.permissions import require_officer, require_officer_of
 from platform_core.services import audit_record, market_changed
 from providers.models import Offer, clearances_short_of
 
 LIVE_OFFER = (Offer.Status.ACTIVE, Offer.Status.PAUSED, Offer.Status.PENDING_REVIEW)
 
 
-def _offers_over_cap(category: ServiceCategory, cap: int | None):
+def _offers_over_cap(category: ServiceCategory, cap: int | None) -> QuerySet[Offer]:
     if cap is None:
         return Offer.objects.none()
     return (
@@ -130,14 +131,14 @@ def category_create(
     request: HttpRequest | None = None,
 ) -> ServiceCategory:
     """Add a category to the officer's council (ADR 0006: every console write re-checks the officer)."""
-    require_officer_of(user=officer, council_id=officer.council_id)
+    council_id = require_officer(user=officer)
     base = slugify(name)[:90] or "category"
     slug, n = base, 1
-    while ServiceCategory.objects.filter(council_id=officer.council_id, slug=slug).exists():
+    while ServiceCategory.objects.filter(council_id=council_id, slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     category = ServiceCategory(
-        council_id=officer.council_id,
+        council_id=council_id,
         name=name,
         slug=slug,
         description=description,

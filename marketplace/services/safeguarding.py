@@ -76,7 +76,15 @@ def concern_raise(
     return concern
 
 
-def _log(*, concern: SafeguardingConcern, officer: User, kind: str, note: str, request, data=None) -> ConcernAction:
+def _log(
+    *,
+    concern: SafeguardingConcern,
+    officer: User,
+    kind: str,
+    note: str,
+    request: HttpRequest | None,
+    data: dict | None = None,
+) -> ConcernAction:
     action = ConcernAction.objects.create(concern=concern, officer=officer, kind=kind, note=note)
     audit_record(
         actor=officer,

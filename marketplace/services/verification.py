@@ -101,7 +101,7 @@ def evidence_expiry_reminders_send(*, today: date | None = None) -> int:
                 action="provider.evidence_reminder_sent",
                 obj=evidence,
                 council=evidence.provider.council,
-                data={"expires_on": evidence.expires_on.isoformat()},
+                data={"expires_on": evidence.expires_on.isoformat() if evidence.expires_on else None},
             )
             sent += 1
     return sent

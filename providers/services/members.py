@@ -65,7 +65,7 @@ def provider_register(
 
 
 @transaction.atomic
-def provider_update(*, provider: Provider, user: User, **changes) -> Provider:
+def provider_update(*, provider: Provider, user: User, **changes: str) -> Provider:
     """An owner edits the profile. The base postcode must stay in the same council."""
     require_owner(user=user, provider_id=provider.pk)
     unknown = set(changes) - set(PROFILE_FIELDS)

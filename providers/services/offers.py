@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -207,7 +208,7 @@ EDITABLE_FIELDS = (
 
 
 @transaction.atomic
-def offer_update(*, offer: Offer, user: User, **changes) -> Offer:
+def offer_update(*, offer: Offer, user: User, **changes: Any) -> Offer:
     """A member edits an offer. Every rule of `offer_create` applies again.
 
     Capacity in use is kept: capacity_left = new capacity - in use, and the
