@@ -230,6 +230,7 @@ def tasks_inline(monkeypatch):
     from platform_core import services
     from platform_core.celery import app
 
+    app.autodiscover_tasks(force=True)  # as a worker does when it starts
     ran: list[str] = []
 
     def run(name, *args, **kwargs):

@@ -303,6 +303,30 @@ class AuditEvent(models.Model):
         raise ValidationError("Audit events cannot be deleted.")
 
 
+class OutgoingEmail(models.Model):
+    """An e-mail waiting to leave, or gone: the outbox for mail that is rendered
+    in a request (allauth's address confirmations and password resets). A task
+    sends it after commit and a beat sweep catches what a lost message left
+    behind, so a broker outage delays a mail and never loses it. The body may
+    hold a secret link, so it is emptied once sent."""
+
+    to = models.JSONField(default=list)
+    from_email = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True, help_text="A sender holds it until then.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["sent_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
 class Notification(models.Model):
     """An in-app notice that something needs the user's attention."""
 

@@ -4,19 +4,27 @@ announcement that the market changed (which wakes the matching engine)."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import AuditEvent, Council, Notification, User
+from .models import AuditEvent, Council, Notification, OutgoingEmail, User
 
 logger = logging.getLogger(__name__)
 
 MATCH_COUNCIL_TASK = "matching.tasks.match_council_task"
 NOTIFICATION_EMAIL_TASK = "platform_core.tasks.notification_email_send_task"
+EMAIL_SEND_TASK = "platform_core.tasks.email_send_task"
+# A sender holds a mail this long; a sender that died lets the sweep try again after it.
+EMAIL_CLAIM = timedelta(minutes=5)
+# The sweep leaves a fresh mail to the task queued for it.
+EMAIL_SWEEP_AFTER = timedelta(minutes=1)
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -65,6 +73,47 @@ def notification_create(*, user: User, message: str, url: str = "", email: bool 
 
 def notification_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def email_queue(*, to: list[str], subject: str, body: str, html_body: str = "", from_email: str = "") -> OutgoingEmail:
+    """Put a rendered e-mail in the outbox; a task sends it after commit."""
+    email = OutgoingEmail.objects.create(
+        to=list(to), subject=subject[:300], body=body, html_body=html_body, from_email=from_email
+    )
+    task_send_on_commit(EMAIL_SEND_TASK, email.pk)
+    return email
+
+
+def email_send(*, email_id: int, now: datetime | None = None) -> bool:
+    """Send one mail of the outbox unless it has gone or another sender holds it.
+
+    Claimed first (a conditional update), so the task and the sweep never both
+    send it; marked sent, and its body emptied, after sending.
+    """
+    now = now or timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    claimed = OutgoingEmail.objects.filter(free, pk=email_id, sent_at__isnull=True).update(
+        claimed_until=now + EMAIL_CLAIM
+    )
+    if not claimed:
+        return False
+    email = OutgoingEmail.objects.get(pk=email_id)
+    message = EmailMultiAlternatives(
+        subject=email.subject, body=email.body, from_email=email.from_email or None, to=email.to
+    )
+    if email.html_body:
+        message.attach_alternative(email.html_body, "text/html")
+    message.send()
+    OutgoingEmail.objects.filter(pk=email_id).update(sent_at=timezone.now(), body="", html_body="")
+    return True
+
+
+def email_send_pending(*, now: datetime | None = None) -> int:
+    """Send what the outbox still holds a minute after it was queued (its task
+    was lost, or its sender died): the beat's safety net."""
+    now = now or timezone.now()
+    pending = OutgoingEmail.objects.filter(sent_at__isnull=True, created_at__lt=now - EMAIL_SWEEP_AFTER)
+    return sum(email_send(email_id=pk, now=now) for pk in pending.values_list("pk", flat=True)[:500])
 
 
 def task_send_on_commit(name: str, *args: Any) -> None:

@@ -148,6 +148,8 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "platform_core.forms.SignupExtraForm"
+# Its e-mails go to the outbox and leave from a task (platform_core/adapters.py).
+ACCOUNT_ADAPTER = "platform_core.adapters.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Convene: "
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, written out so the policy is visible in one place.
@@ -209,6 +211,7 @@ CELERY_BEAT_SCHEDULE = {
     "evidence-reminders": {"task": "marketplace.tasks.evidence_expiry_reminders_task", "schedule": 24 * 60 * 60},
     "moderation-scan": {"task": "marketplace.tasks.moderation_scan_task", "schedule": 5 * 60},
     "market-stats-refresh": {"task": "marketplace.tasks.market_stats_refresh_task", "schedule": 15 * 60},
+    "emails-pending": {"task": "platform_core.tasks.email_send_pending_task", "schedule": 60},
 }
 
 # --- Internationalisation --------------------------------------------------

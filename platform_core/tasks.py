@@ -6,6 +6,7 @@ from django.core.mail import send_mail
 from django.utils import timezone
 
 from .models import Notification
+from .services import email_send, email_send_pending
 
 
 @shared_task(name="platform_core.tasks.notification_email_send_task")
@@ -25,3 +26,15 @@ def notification_email_send_task(notification_id: int) -> None:
         recipient_list=[notification.user.email],
     )
     Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
+
+
+@shared_task(name="platform_core.tasks.email_send_task")
+def email_send_task(email_id: int) -> bool:
+    """Send one mail of the outbox (queued after the request that wrote it commits). Safe to run twice."""
+    return email_send(email_id=email_id)
+
+
+@shared_task(name="platform_core.tasks.email_send_pending_task")
+def email_send_pending_task() -> int:
+    """Beat: send what the outbox still holds after a minute (a task lost to a broker outage)."""
+    return email_send_pending()

@@ -11,6 +11,7 @@ from platform_core.models import (
     MarketRule,
     Notification,
     OutcodeCentroid,
+    OutgoingEmail,
     Postcode,
     SafeguardingTier,
     ServiceCategory,
@@ -151,3 +152,14 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     class Params:
         read = factory.Trait(read_at=factory.LazyFunction(timezone.now))
         emailed = factory.Trait(emailed_at=factory.LazyFunction(timezone.now))
+
+
+class OutgoingEmailFactory(factory.django.DjangoModelFactory):
+    """A mail waiting in the outbox (queued by allauth's adapter or email_queue)."""
+
+    class Meta:
+        model = OutgoingEmail
+
+    to = factory.LazyFunction(lambda: ["person@example.org"])
+    subject = "Convene: Confirm your e-mail address"
+    body = "Open this link to confirm your address."

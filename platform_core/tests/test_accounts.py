@@ -29,10 +29,14 @@ def _login(client, email, password=PASSWORD, **extra):
     return client.post(reverse("account_login"), {"login": email, "password": password}, **extra)
 
 
-def test_sign_up_sends_a_verification_email_and_verified_user_can_log_in(client):
-    response = _sign_up(client)
+def test_sign_up_sends_a_verification_email_and_verified_user_can_log_in(
+    client, django_capture_on_commit_callbacks, tasks_inline
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _sign_up(client)
     assert response.status_code == 302
     assert len(mail.outbox) == 1
+    assert tasks_inline == ["platform_core.tasks.email_send_task"]  # sent by a task, not inside the request
     user = User.objects.get(email="new.resident@example.org")
     assert user.full_name == "Nora Newcomer"
     assert user.role == User.Role.RESIDENT
