@@ -308,7 +308,7 @@ class OutgoingEmail(models.Model):
     in a request (allauth's address confirmations and password resets). A task
     sends it after commit and a beat sweep catches what a lost message left
     behind, so a broker outage delays a mail and never loses it. The body may
-    hold a secret link, so it is emptied once sent."""
+    hold a secret link, so a sent mail keeps neither its address nor its body."""
 
     to = models.JSONField(default=list)
     from_email = models.CharField(max_length=254, blank=True)

@@ -88,7 +88,7 @@ def email_send(*, email_id: int, now: datetime | None = None) -> bool:
     """Send one mail of the outbox unless it has gone or another sender holds it.
 
     Claimed first (a conditional update), so the task and the sweep never both
-    send it; marked sent, and its body emptied, after sending.
+    send it; marked sent, and emptied of its address and body, after sending.
     """
     now = now or timezone.now()
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
@@ -104,7 +104,8 @@ def email_send(*, email_id: int, now: datetime | None = None) -> bool:
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")
     message.send()
-    OutgoingEmail.objects.filter(pk=email_id).update(sent_at=timezone.now(), body="", html_body="")
+    # Gone: keep that it was sent, not to whom or what it said (a secret link, an address).
+    OutgoingEmail.objects.filter(pk=email_id).update(sent_at=timezone.now(), to=[], body="", html_body="")
     return True
 
 
