@@ -65,7 +65,7 @@ def _fast_password_hashing(settings):
 def _isolated_cache(request, settings):
     """Rate limits, locks and debounce keys live in the cache: each test gets its own.
 
-    A private in-memory cache, or for tests marked `redis` the real Redis cache
+    A private in-memory cache, or for tests marked `redis` the production Redis cache
     under a key prefix of their own (never FLUSHDB: the broker may share the server).
     """
     import uuid
@@ -73,7 +73,7 @@ def _isolated_cache(request, settings):
     if request.node.get_closest_marker("redis") and settings.REDIS_URL:
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "platform_core.cache.FailSoftRedisCache",
                 "LOCATION": settings.REDIS_URL,
                 "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
             }

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from .cache import cache_is_shared
 from .models import AuditEvent, Council, Notification, OutgoingEmail, User
 
 logger = logging.getLogger(__name__)
@@ -164,7 +165,9 @@ def market_changed(*, council_id: int) -> None:
     def publish() -> None:
         key = _match_queued_key(council_id)
         try:
-            first = cache.add(key, 1, timeout=MATCH_QUEUED_TTL_SECONDS)
+            # While the cache is this process's memory (Redis down) the worker can
+            # never clear the flag: every change sends its nudge, a rerun is a no-op.
+            first = cache.add(key, 1, timeout=MATCH_QUEUED_TTL_SECONDS) if cache_is_shared() else True
         except Exception:  # noqa: BLE001 - a cache outage must not block posting
             first = True
         if first and not send_task_safely(MATCH_COUNCIL_TASK, council_id):

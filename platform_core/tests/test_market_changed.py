@@ -60,3 +60,14 @@ def test_a_broker_outage_neither_fails_the_post_nor_blocks_the_next_try(
     with django_capture_on_commit_callbacks(execute=True):
         services.market_changed(council_id=7)
     assert calls == [(7,)]
+
+
+def test_while_the_cache_is_only_this_processs_memory_every_change_sends_its_nudge(
+    sent, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The worker can never clear a flag kept in the web's memory: coalescing would starve it."""
+    monkeypatch.setattr(services, "cache_is_shared", lambda: False)
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.market_changed(council_id=7)
+    assert len(sent) == 3
