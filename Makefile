@@ -42,13 +42,17 @@ demo: db
 	$(MANAGE) seed_demo
 
 # Web server and a Celery worker with beat, on the embedded defaults (SQLite,
-# filesystem broker). Ctrl-C stops both.
+# filesystem broker). Ctrl-C stops both. A worker that dies is started again
+# (a backstop: the worker is built not to exit on a broker outage, ADR 0010).
 run: assets demo
 	@echo ""
 	@echo "Convene is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A platform_core worker --beat --loglevel=warning --concurrency=1 & \
+	while true; do \
+		$(BIN)/celery -A platform_core worker --beat --loglevel=warning --concurrency=1 --without-gossip --without-mingle; \
+		echo "The Celery worker exited (status $$?); starting it again in 2 s." >&2; sleep 2; \
+	done & \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 # The whole suite under coverage; prints the figures and fails below the floor.

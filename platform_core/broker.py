@@ -14,7 +14,7 @@ Here the first close treats a dead socket as "no reply to drain" and finishes
 (pools released, unacknowledged messages restored or left to the visibility
 timeout), and a channel whose connection is gone raises a connection error
 instead of an AttributeError, which Celery already knows how to survive.
-Evidence and the reproduction: docs/decisions/0009-outages-degrade.md;
+Evidence and the reproduction: docs/decisions/0010-outages-degrade.md;
 proved by matching/tests/test_worker_outage.py and platform_core/tests/test_broker.py.
 """
 

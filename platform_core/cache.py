@@ -6,7 +6,7 @@ loudly once, and tries Redis again after `RETRY_SECONDS`. Rate limits (allauth's
 sign-in, sign-up and reset limits, DRF throttles), two-factor replay guards,
 locks and "run queued" flags therefore keep working during an outage, counted
 per process instead of across the service. Why this and not django-redis'
-`IGNORE_EXCEPTIONS`: docs/decisions/0009-outages-degrade.md.
+`IGNORE_EXCEPTIONS`: docs/decisions/0010-outages-degrade.md.
 """
 
 from __future__ import annotations

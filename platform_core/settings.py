@@ -109,7 +109,7 @@ USING_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.p
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     # Django's RedisCache that falls back to this process's memory while Redis
-    # is down, so an outage never becomes an error page (ADR 0009).
+    # is down, so an outage never becomes an error page (ADR 0010).
     CACHES = {
         "default": {
             "BACKEND": "platform_core.cache.FailSoftRedisCache",
@@ -163,7 +163,7 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Convene"
 # Sessions live in the database, never only in the cache: a Redis outage must
-# not sign anyone out (ADR 0009).
+# not sign anyone out (ADR 0010).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 8
 
@@ -197,17 +197,17 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # kombu's Redis transport with the fix that keeps a worker alive when Redis
-    # goes away while it holds unacknowledged messages (ADR 0009).
+    # goes away while it holds unacknowledged messages (ADR 0010).
     CELERY_BROKER_TRANSPORT = "platform_core.broker:Transport"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A worker never gives up on the broker: the default (100 retries, about 47
-# minutes) makes every worker exit during a long outage (ADR 0009).
+# A worker never gives up on the broker: the default (100 retries, about three
+# quarters of an hour) makes every worker exit during a long outage (ADR 0010).
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A batch is one PostgreSQL transaction that needs no broker to finish: let it
 # commit rather than kill it; its message comes back after the visibility
-# timeout and the rerun proposes nothing twice (ADR 0005, 0009).
+# timeout and the rerun proposes nothing twice (ADR 0005, 0010).
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

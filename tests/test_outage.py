@@ -2,7 +2,7 @@
 their pages and post a need; nobody is signed out; /healthz names the broker.
 
 Each test points the cache and the Celery broker at a redis-server it owns and
-stops it (ADR 0009). The cache is the production backend
+stops it (ADR 0010). The cache is the production backend
 (platform_core.cache.FailSoftRedisCache), so rate limits count in memory.
 """
 

@@ -7,7 +7,7 @@ the council's matching lock, so the batch a posted need queues waits in the
 worker with its message unacknowledged (tasks are acknowledged late) while the
 other process's BRPOP is in flight: the state in which Celery 5.7.0 and kombu
 5.7.0 died with `AttributeError: 'NoneType' object has no attribute 'hostname'`
-(ADR 0009). Redis is stopped, a need is posted into the outage, Redis comes
+(ADR 0010). Redis is stopped, a need is posted into the outage, Redis comes
 back, the lock is released. Ten rounds in one worker's life.
 """
 

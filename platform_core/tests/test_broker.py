@@ -51,7 +51,7 @@ def _consumer_holding_a_message(url: str, transport: str) -> Connection:
 
 
 def test_upstream_kombu_still_crashes_closing_a_collected_connection(redis_server):
-    """If this fails, kombu or Celery fixed it upstream: drop platform_core/broker.py (ADR 0009)."""
+    """If this fails, kombu or Celery fixed it upstream: drop platform_core/broker.py (ADR 0010)."""
     connection = _consumer_holding_a_message(redis_server.url, "redis")
     redis_server.stop()
     connection.collect()
