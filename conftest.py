@@ -89,6 +89,15 @@ def _isolated_cache(request, settings):
 
 
 @pytest.fixture
+def redis_server(tmp_path):
+    """A redis-server of the test's own, on a free port, which it may stop and start."""
+    from platform_core.tests.live_services import running_redis
+
+    with running_redis(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
 def council(db):
     from platform_core.tests.factories import CouncilDistrictFactory, CouncilFactory
 

@@ -22,32 +22,22 @@ from django.utils import timezone
 
 from platform_core.models import User
 from platform_core.tests.factories import PASSWORD, OfficerFactory, ServiceCategoryFactory, UserFactory
-from platform_core.tests.live_services import RedisServer, fail_soft_cache
+from platform_core.tests.live_services import (
+    celery_publishing_to,
+    fail_soft_cache,
+)
 from residents.models import Need
 from residents.tests.factories import ResidentFactory
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db]
 
 
-@pytest.fixture
-def redis_server(settings, tmp_path):
+@pytest.fixture(autouse=True)
+def _cache_and_broker_on_the_tests_redis(settings, redis_server):
     """Cache and broker on a redis-server this test owns; the test stops it."""
-    from platform_core.celery import app
-
-    def reset_pools():
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    server = RedisServer(tmp_path)
-    server.start()
-    settings.CACHES = fail_soft_cache(server.url, f"outage-{uuid.uuid4().hex}")
-    old = app.conf.broker_url
-    app.conf.broker_url = server.url
-    reset_pools()
-    yield server
-    server.stop()
-    app.conf.broker_url = old
-    reset_pools()
+    settings.CACHES = fail_soft_cache(redis_server.url, f"outage-{uuid.uuid4().hex}")
+    with celery_publishing_to(redis_server.url):
+        yield
 
 
 def _login(client, email, password=PASSWORD, **extra):

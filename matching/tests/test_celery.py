@@ -9,9 +9,6 @@ once Redis is back the beat's sweep proposes for every need posted meanwhile.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,8 +17,14 @@ from django.conf import settings
 
 from matching.models import Match
 from platform_core.tests.factories import ServiceCategoryFactory
-from platform_core.tests.live_services import RedisServer, fail_soft_cache
-from platform_core.tests.live_services import database_url as _database_url
+from platform_core.tests.live_services import (
+    celery_publishing_to,
+    fail_soft_cache,
+    running_redis,
+    start_worker,
+    stop_process_group,
+)
+from platform_core.tests.live_services import database_url as _database_url  # noqa: F401 - other modules import it
 from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMemberFactory
 from residents.models import Need
 from residents.services import need_post
@@ -39,27 +42,16 @@ ROOT = Path(settings.BASE_DIR)
 
 @pytest.fixture
 def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+    """As the root conftest's; defined here too because other Celery test modules import it."""
+    with running_redis(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture
 def publish_to(redis_server):
     """Point this process's Celery producer at the test's Redis, and back afterwards."""
-    from platform_core.celery import app
-
-    def reset_pools():
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    old = app.conf.broker_url
-    app.conf.broker_url = redis_server.url
-    reset_pools()
-    yield app
-    app.conf.broker_url = old
-    reset_pools()
+    with celery_publishing_to(redis_server.url) as app:
+        yield app
 
 
 @pytest.fixture
@@ -73,54 +65,19 @@ def shared_cache(settings, redis_server):
 @pytest.fixture
 def celery_worker(transactional_db, redis_server, publish_to, shared_cache, tmp_path):
     """`celery -A platform_core worker -B` on the test database and the test's Redis."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": redis_server.url,
-        "REDIS_URL": redis_server.url,
-        "CACHE_KEY_PREFIX": shared_cache,
-        "MATCHING_SWEEP_SECONDS": "1",
-        "CONN_MAX_AGE": "0",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    }
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed in teardown
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "platform_core",
-            "worker",
-            "-B",
-            "--schedule",
-            str(tmp_path / "beat-schedule"),
-            "--concurrency",
-            "1",
-            "--pool",
-            "solo",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel",
-            "INFO",
-            "--hostname",
-            f"matching-test-{os.getpid()}@%h",
+    process = start_worker(
+        redis_url=redis_server.url,
+        cache_prefix=shared_cache,
+        log=log,
+        args=[
+            *("-B", "--schedule", str(tmp_path / "beat-schedule"), "--concurrency", "1", "--pool", "solo"),
+            *("--without-mingle", "--without-gossip", "--loglevel", "INFO"),
+            *("--hostname", f"matching-test-{os.getpid()}@%h"),
         ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
     )
     yield process
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    stop_process_group(process)
     log.close()
     if os.environ.get("MATCHING_TEST_SHOW_WORKER_LOG"):
         print((tmp_path / "worker.log").read_text())

@@ -1,13 +1,20 @@
-"""Real services a test owns: a throwaway redis-server it may stop and start, and
-the database URL a worker subprocess needs to reach the test database."""
+"""Real services a test owns: a throwaway redis-server it may stop and start
+(the root conftest's `redis_server` fixture), this process's Celery producer
+pointed at it, and a Celery worker subprocess on the test database."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 
@@ -69,6 +76,35 @@ class RedisServer:
         self.process = None
 
 
+@contextmanager
+def running_redis(directory: Path) -> Iterator[RedisServer]:
+    server = RedisServer(directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def celery_publishing_to(url: str) -> Iterator:
+    """Point this process's Celery producer at `url`, and back afterwards."""
+    from platform_core.celery import app
+
+    def reset_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    old = app.conf.broker_url
+    app.conf.broker_url = url
+    reset_pools()
+    try:
+        yield app
+    finally:
+        app.conf.broker_url = old
+        reset_pools()
+
+
 def database_url() -> str:
     """The test database as a URL for a subprocess (a Celery worker)."""
     db = settings.DATABASES["default"]
@@ -86,3 +122,36 @@ def fail_soft_cache(url: str, prefix: str) -> dict:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
+
+
+def start_worker(*, redis_url: str, cache_prefix: str, log: IO, args: list[str]) -> subprocess.Popen:
+    """`celery -A platform_core worker *args` on the test database, the given Redis and cache prefix."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": redis_url,
+        "REDIS_URL": redis_url,
+        "CACHE_KEY_PREFIX": cache_prefix,
+        "MATCHING_SWEEP_SECONDS": "1",
+        "CONN_MAX_AGE": "0",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "platform_core", "worker", *args],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop_process_group(process: subprocess.Popen, timeout: float = 15) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

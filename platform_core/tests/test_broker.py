@@ -13,19 +13,9 @@ import pytest
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from platform_core.tests.live_services import RedisServer
-
 pytestmark = pytest.mark.redis
 
 OURS = "platform_core.broker:Transport"
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def _consumer_holding_a_message(url: str, transport: str) -> Connection:

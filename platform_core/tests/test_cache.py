@@ -9,19 +9,15 @@ import uuid
 import pytest
 
 from platform_core.cache import FailSoftRedisCache, cache_is_shared
-from platform_core.tests.live_services import RedisServer, fail_soft_cache
+from platform_core.tests.live_services import fail_soft_cache
 
 pytestmark = pytest.mark.redis
 
 
-@pytest.fixture
-def redis_server(settings, tmp_path, monkeypatch):
+@pytest.fixture(autouse=True)
+def _cache_on_the_tests_redis(settings, redis_server, monkeypatch):
     monkeypatch.setattr(FailSoftRedisCache, "RETRY_SECONDS", 0.2)
-    server = RedisServer(tmp_path)
-    server.start()
-    settings.CACHES = fail_soft_cache(server.url, f"cache-test-{uuid.uuid4().hex}")
-    yield server
-    server.stop()
+    settings.CACHES = fail_soft_cache(redis_server.url, f"cache-test-{uuid.uuid4().hex}")
 
 
 def test_the_cache_serves_from_memory_while_redis_is_down_then_from_redis_again(redis_server, caplog):
