@@ -88,6 +88,14 @@ def _isolated_cache(request, settings):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _notification_files(settings, tmp_path_factory):
+    """Texts (and e-mails sent through the file backend) land in a folder of the test's own."""
+    settings.NOTIFICATIONS_FILE_PATH = str(tmp_path_factory.mktemp("notifications"))
+    settings.NOTIFICATIONS_SMS_BACKEND = "platform_core.notifications.backends.FileBackend"
+    settings.NOTIFICATIONS_EMAIL_BACKEND = "platform_core.notifications.backends.DjangoMailBackend"
+
+
 @pytest.fixture
 def redis_server(tmp_path):
     """A redis-server of the test's own, on a free port, which it may stop and start."""

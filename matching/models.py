@@ -84,6 +84,9 @@ class Match(models.Model):
     closed_by = models.CharField(max_length=10, choices=Party.choices, blank=True)
     close_reason = models.CharField(max_length=500, blank=True)
     consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the day-before reminder of a one-off visit was sent (once)."
+    )
 
     class Meta:
         ordering = ["-proposed_at", "-id"]

@@ -16,6 +16,7 @@ from platform_core.services import market_changed
 from providers.privacy import provider_list_closing_on_erase
 from residents.models import Need
 
+from . import notifications as kinds
 from .models import LIVE_STATUSES, Match, Message, Review
 from .services import _give_capacity_back, _notify_provider, _notify_resident, _set_need_status
 
@@ -86,15 +87,14 @@ def _cancel_live(match: Match, *, party: str) -> bool:
     if held_capacity:
         _give_capacity_back(offer_id=match.offer_id)
     live_need = (Need.Status.PROPOSED, Need.Status.MATCHED)
-    category = match.need.category.name if match.need.category_id else "help"
     if party == Party.RESIDENT:
         _set_need_status(need_id=match.need_id, to=Need.Status.CANCELLED, from_statuses=live_need, reason=ERASE_REASON)
         if match.accepted_at:
-            _notify_provider(match, f"A {category} request you accepted was withdrawn: the resident left Convene.")
+            _notify_provider(match, kinds.MATCH_WITHDRAWN_RESIDENT_LEFT)
     else:
         _set_need_status(need_id=match.need_id, to=Need.Status.OPEN, from_statuses=live_need)
         if match.accepted_at:
-            _notify_resident(match, "Your helper is no longer available. We will look for someone else.")
+            _notify_resident(match, kinds.MATCH_WITHDRAWN_HELPER_LEFT)
     return True
 
 

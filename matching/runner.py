@@ -26,9 +26,10 @@ from django.utils import timezone
 
 from matching import selectors
 from matching.models import Match, MatchRun
+from matching.notifications import MATCH_PROPOSED
 from platform_core.availability import slot_label, slots_for_window
 from platform_core.models import Council, MarketRule, tier_rank
-from platform_core.services import notification_create
+from platform_core.notifications import notify_each
 from providers.models import Provider, ProviderMember, clearance_covers
 from residents.models import Need
 
@@ -326,10 +327,10 @@ def _notify(matches: list[Match], needs: list[Need], offer_by_id: dict, respond_
     provider_ids = {offer_by_id[m.offer_id].provider_id for m in matches}
     for member in ProviderMember.objects.filter(provider_id__in=provider_ids).select_related("user"):
         members[member.provider_id].append(member.user)
-    deadline = timezone.localtime(respond_by).strftime("%-d %B at %-I:%M%p").replace("AM", "am").replace("PM", "pm")
     for match in matches:
-        need = need_by_id[match.need_id]
-        message = f"New request: {need.category.name} in {need.district or 'your area'}. Please answer by {deadline}."
+        # The kind reads the need, its category and the deadline from the match: give it the loaded rows.
+        match.need = need_by_id[match.need_id]
+        match.offer = offer_by_id[match.offer_id]
+        match.respond_by = respond_by
         url = reverse("matching:detail", args=[match.pk])
-        for user in members[offer_by_id[match.offer_id].provider_id]:
-            notification_create(user=user, message=message, url=url)
+        notify_each(kind=MATCH_PROPOSED, users=members[match.offer.provider_id], url=url, match=match)

@@ -9,19 +9,22 @@ the last line (see docs/decisions/0005-matching-triggering-and-locks.md).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, Count, F
 from django.urls import reverse
 from django.utils import timezone
 
+from matching import notifications as kinds
 from matching.models import LIVE_STATUSES, Match, Message, Review
 from matching.permissions import require_party, require_provider_side, require_resident_side
 from platform_core.models import User
-from platform_core.services import audit_record, market_changed, notification_create
+from platform_core.notifications import Kind, notify, notify_each
+from platform_core.services import audit_record, market_changed
 from providers.models import Offer, Provider
 from residents.models import Need
 
@@ -66,18 +69,13 @@ def _match_url(match: Match) -> str:
     return reverse("matching:detail", args=[match.pk])
 
 
-def _notify_provider(match: Match, message: str) -> None:
-    for member in match.offer.provider.members.select_related("user"):
-        notification_create(user=member.user, message=message, url=_match_url(match))
+def _notify_provider(match: Match, kind: Kind, **objects) -> None:
+    users = [member.user for member in match.offer.provider.members.select_related("user")]
+    notify_each(kind=kind, users=users, url=_match_url(match), match=match, **objects)
 
 
-def _notify_resident(match: Match, message: str) -> None:
-    notification_create(user=match.need.resident.user, message=message, url=_match_url(match))
-
-
-def _category(match: Match) -> str:
-    category = match.need.category
-    return category.name if category is not None else "help"
+def _notify_resident(match: Match, kind: Kind, **objects) -> None:
+    notify(kind=kind, user=match.need.resident.user, url=_match_url(match), match=match, **objects)
 
 
 def _clean_reason(reason: str) -> str:
@@ -124,7 +122,7 @@ def match_accept(*, match: Match, user: User, now: datetime | None = None) -> Ma
         accepted_at=now,
         respond_by=now + timedelta(hours=rule.response_deadline_hours),
     )
-    _notify_resident(match, f"{provider.name} can help with your request for {_category(match)}. Please confirm.")
+    _notify_resident(match, kinds.MATCH_ACCEPTED)
     return match
 
 
@@ -151,7 +149,7 @@ def match_decline(*, match: Match, user: User, reason: str) -> Match:
         _give_capacity_back(offer_id=match.offer_id)
     _set_need_status(need_id=match.need_id, to=Need.Status.OPEN, from_statuses=(Need.Status.PROPOSED,))
     if party == Party.RESIDENT and was_accepted:
-        _notify_provider(match, f"The resident decided not to go ahead with the {_category(match)} request.")
+        _notify_provider(match, kinds.MATCH_DECLINED_BY_RESIDENT)
     market_changed(council_id=match.council_id)
     return match
 
@@ -176,8 +174,8 @@ def match_confirm(*, match: Match, user: User) -> Match:
         consent_recorded_at=now,
     )
     _set_need_status(need_id=match.need_id, to=Need.Status.MATCHED, from_statuses=(Need.Status.PROPOSED,))
-    _notify_provider(match, f"The resident confirmed the {_category(match)} request. You can now see their details.")
-    _notify_resident(match, f"You confirmed {match.offer.provider.name}. You can now message them.")
+    _notify_provider(match, kinds.MATCH_CONFIRMED_TO_PROVIDER)
+    _notify_resident(match, kinds.MATCH_CONFIRMED_TO_RESIDENT)
     return match
 
 
@@ -211,10 +209,10 @@ def match_cancel(*, match: Match, user: User, reason: str, need_still_wanted: bo
         market_changed(council_id=match.council_id)
     if party == Party.RESIDENT:
         if match.accepted_at:
-            _notify_provider(match, f"The resident cancelled the {_category(match)} request.")
+            _notify_provider(match, kinds.MATCH_CANCELLED_BY_RESIDENT)
     else:
         if match.accepted_at:
-            _notify_resident(match, f"{match.offer.provider.name} cancelled. We will look for someone else.")
+            _notify_resident(match, kinds.MATCH_CANCELLED_BY_PROVIDER)
     return match
 
 
@@ -230,9 +228,7 @@ def match_mark_done(*, match: Match, user: User) -> Match:
         message="Only a confirmed match can be marked as done, once",
         provider_done_at=timezone.now(),
     )
-    _notify_resident(
-        match, f"{match.offer.provider.name} says your {_category(match)} request is done. Please confirm."
-    )
+    _notify_resident(match, kinds.MATCH_DONE)
     return match
 
 
@@ -257,7 +253,7 @@ def match_complete(*, match: Match, user: User) -> Match:
     )
     _give_capacity_back(offer_id=match.offer_id)
     _set_need_status(need_id=match.need_id, to=Need.Status.COMPLETED, from_statuses=(Need.Status.MATCHED,))
-    _notify_provider(match, f"The resident confirmed the {_category(match)} request is complete. Thank you.")
+    _notify_provider(match, kinds.MATCH_COMPLETED)
     market_changed(council_id=match.council_id)
     return match
 
@@ -302,9 +298,9 @@ def message_send(*, match: Match, user: User, body: str) -> Message:
     message.save()
     # The notification says a message arrived, not what it says: mails stay free of personal data.
     if party == Party.PROVIDER:
-        _notify_resident(match, f"New message from {match.offer.provider.name}.")
+        _notify_resident(match, kinds.MESSAGE_TO_RESIDENT)
     else:
-        _notify_provider(match, f"New message about the {_category(match)} request.")
+        _notify_provider(match, kinds.MESSAGE_TO_PROVIDER)
     return message
 
 
@@ -384,7 +380,7 @@ def match_withdraw_for_provider(
             need_id=match.need_id, to=Need.Status.OPEN, from_statuses=(Need.Status.PROPOSED, Need.Status.MATCHED)
         )
         if match.accepted_at:
-            _notify_resident(match, "Your match was cancelled by the council. We will look for someone else.")
+            _notify_resident(match, kinds.MATCH_CANCELLED_BY_COUNCIL)
         count += 1
     if officer is not None:
         audit_record(
@@ -398,3 +394,58 @@ def match_withdraw_for_provider(
     if count:
         market_changed(council_id=provider.council_id)
     return count
+
+
+# --- reminders ------------------------------------------------------------------------------------------
+
+
+def visit_remind(*, match: Match, starts_at: datetime, ends_at: datetime | None = None) -> None:
+    """Remind the resident and the provider's members of one occurrence of a
+    confirmed match, due tomorrow: "remind about this occurrence".
+
+    This sends; it keeps no record. The caller owns the "sent once" marker and
+    claims it first, with a conditional UPDATE in the same transaction, so two
+    beats (or a redelivered task) remind once:
+
+        with transaction.atomic():
+            if Visit.objects.filter(pk=visit.pk, reminder_sent_at__isnull=True).update(reminder_sent_at=now):
+                visit_remind(match=visit.match, starts_at=visit.starts_at, ends_at=visit.ends_at)
+
+    One-off needs use `Match.reminder_sent_at` (`visit_reminders_send`); weekly
+    visits keep their own marker on their own row.
+    """
+    _notify_resident(match, kinds.VISIT_REMINDER_TO_RESIDENT, starts_at=starts_at, ends_at=ends_at)
+    _notify_provider(match, kinds.VISIT_REMINDER_TO_PROVIDER, starts_at=starts_at, ends_at=ends_at)
+
+
+def visit_reminders_send(*, now: datetime | None = None) -> int:
+    """The day before a confirmed one-off visit, from VISIT_REMINDER_HOUR local
+    time, remind both sides once. Run by the beat; safe to run twice and from
+    two workers at once (`Match.reminder_sent_at` is claimed before sending).
+    Returns how many matches were reminded."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    if local.hour < settings.VISIT_REMINDER_HOUR:
+        return 0
+    tomorrow = local.date() + timedelta(days=1)
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(tomorrow, time.min, tzinfo=zone)
+    end = datetime.combine(tomorrow + timedelta(days=1), time.min, tzinfo=zone)
+    due = Match.objects.filter(
+        status=Match.Status.CONFIRMED,
+        reminder_sent_at__isnull=True,
+        need__timing=Need.Timing.ONE_OFF,
+        need__window_start__gte=start,
+        need__window_start__lt=end,
+    ).select_related("need", "need__category", "need__resident__user", "offer__provider")
+    sent = 0
+    for match in due:
+        with transaction.atomic():
+            claimed = Match.objects.filter(
+                pk=match.pk, status=Match.Status.CONFIRMED, reminder_sent_at__isnull=True
+            ).update(reminder_sent_at=now)
+            if not claimed:
+                continue
+            visit_remind(match=match, starts_at=match.need.window_start, ends_at=match.need.window_end)
+            sent += 1
+    return sent

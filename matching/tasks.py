@@ -60,3 +60,9 @@ def match_sweep_task() -> int:
 def match_expire_overdue_task() -> int:
     """Expire unanswered proposals; the needs go back to the pool (cascade)."""
     return services.match_expire_overdue()
+
+
+@shared_task(name="matching.tasks.visit_reminders_send_task")
+def visit_reminders_send_task() -> int:
+    """The beat's reminder of tomorrow's confirmed visits (each sent once)."""
+    return services.visit_reminders_send()

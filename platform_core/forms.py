@@ -98,3 +98,22 @@ class AccountEraseForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("Your password is not right")
         return password
+
+
+class AccountContactForm(forms.Form):
+    """How a provider member or an officer gets notifications (a resident's profile asks the same)."""
+
+    notify_by = forms.ChoiceField(
+        label="How should we send you notifications?",
+        choices=User._meta.get_field("notify_by").choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how we should send you notifications"},
+    )
+    phone = forms.CharField(
+        label="Mobile phone number (for text messages)",
+        help_text="For example, 07700 900 982.",
+        max_length=30,
+        required=False,
+        error_messages={"max_length": "Enter a telephone number, like 07700 900 982"},
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )

@@ -33,6 +33,18 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
 
+class NotifyBy(models.TextChoices):
+    """How a provider member or an officer wants notifications beyond the in-app list.
+
+    Residents choose on their profile (`residents.models.ContactPreference`),
+    which also offers a letter; see platform_core/notifications/contacts.py.
+    """
+
+    EMAIL = "email", "Email"
+    TEXT = "text", "Text message"
+    BOTH = "both", "Email and text message"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in. E-mail is the login; the role decides what they see."""
 
@@ -53,6 +65,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="users",
         help_text="The council an officer works for, or a resident lives in.",
     )
+    phone = models.CharField(
+        max_length=16, blank=True, help_text="E.164. For texts to provider members and officers (residents: profile)."
+    )
+    notify_by = models.CharField(max_length=8, choices=NotifyBy.choices, default=NotifyBy.EMAIL)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -328,14 +344,17 @@ class OutgoingEmail(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notice that something needs the user's attention."""
+    """An in-app notice that something needs the user's attention: one kind from
+    the registry (platform_core/notifications/kinds.py), rendered in the
+    recipient's language. Its e-mail, text or letter are its deliveries."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=64, blank=True)
     message = models.CharField(max_length=300)
     url = models.CharField(max_length=300, blank=True)
+    language = models.CharField(max_length=16, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -343,3 +362,54 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class Delivery(models.Model):
+    """One notification on one channel (e-mail, text, letter): where it went,
+    how it went, and how many tries it took. One per channel per notification,
+    so a task run twice, or a fallback tried twice, sends once."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+        LETTER = "letter", "Letter"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Undeliverable"
+        TO_POST = "to_post", "Letter to post"
+        POSTED = "posted", "Letter posted"
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    to = models.CharField(max_length=254, blank=True, help_text="The e-mail address or E.164 number used.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    provider_reference = models.CharField(max_length=64, blank=True, help_text="GOV.UK Notify's id, or a file name.")
+    error = models.CharField(max_length=300, blank=True)
+    fallback_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="The failed delivery."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True, help_text="A letter posted, or a failure followed up.")
+    handled_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["status", "handled_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} for notification {self.notification_id}: {self.status}"

@@ -1,5 +1,6 @@
-"""Writes that every app shares: the audit log, notifications, and the
-announcement that the market changed (which wakes the matching engine)."""
+"""Writes that every app shares: the audit log, marking notifications read, and
+the announcement that the market changed (which wakes the matching engine).
+Sending a notification is `platform_core.notifications.notify`."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from .models import AuditEvent, Council, Notification, OutgoingEmail, User
 logger = logging.getLogger(__name__)
 
 MATCH_COUNCIL_TASK = "matching.tasks.match_council_task"
-NOTIFICATION_EMAIL_TASK = "platform_core.tasks.notification_email_send_task"
 EMAIL_SEND_TASK = "platform_core.tasks.email_send_task"
 # A sender holds a mail this long; a sender that died lets the sweep try again after it.
 EMAIL_CLAIM = timedelta(minutes=5)
@@ -59,17 +59,6 @@ def audit_record(
         ip_address=_client_ip(request),
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
     )
-
-
-def notification_create(*, user: User, message: str, url: str = "", email: bool = True) -> Notification:
-    """An in-app notification, and (after commit, through Celery) the same as an e-mail.
-
-    The message must hold nothing the recipient may not see: it is the mail body too.
-    """
-    notification = Notification.objects.create(user=user, message=message, url=url)
-    if email:
-        task_send_on_commit(NOTIFICATION_EMAIL_TASK, notification.pk)
-    return notification
 
 
 def notification_mark_all_read(*, user: User) -> int:
@@ -121,8 +110,8 @@ def email_send_pending(*, now: datetime | None = None) -> int:
 def task_send_on_commit(name: str, *args: Any) -> None:
     """Publish a Celery task by name once the current transaction commits.
 
-    How every e-mail leaves: the request only writes rows, and a worker sends
-    the mail from them, so a slow or broken mail server never holds up a page.
+    How every e-mail and text leaves: the request only writes rows, and a
+    worker sends from them, so a slow or broken mail server never holds up a page.
     """
     transaction.on_commit(lambda: send_task_safely(name, *args))
 

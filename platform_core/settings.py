@@ -178,6 +178,31 @@ EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Convene <no-reply@convene.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Notifications: e-mail and text (GOV.UK Notify) ---------------------------
+# See docs/council-setup.md ("GOV.UK Notify") and docs/decisions/0010-notification-channels.md.
+# The key is "name-{service id}-{secret}"; without one, texts are written to files.
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_SMS_TEMPLATE_ID = env.str("NOTIFY_SMS_TEMPLATE_ID", default="")
+NOTIFY_EMAIL_TEMPLATE_ID = env.str("NOTIFY_EMAIL_TEMPLATE_ID", default="")
+NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=10)
+_BACKENDS = "platform_core.notifications.backends."
+# An empty value (as copied from .env.example) means the default.
+NOTIFICATIONS_SMS_BACKEND = env.str("NOTIFICATIONS_SMS_BACKEND", default="") or (
+    _BACKENDS + ("NotifyBackend" if NOTIFY_API_KEY else "FileBackend")
+)
+NOTIFICATIONS_EMAIL_BACKEND = env.str("NOTIFICATIONS_EMAIL_BACKEND", default="") or (
+    _BACKENDS + ("NotifyBackend" if NOTIFY_API_KEY and NOTIFY_EMAIL_TEMPLATE_ID else "DjangoMailBackend")
+)
+NOTIFICATIONS_FILE_PATH = env.str("NOTIFICATIONS_FILE_PATH", default=str(VAR_DIR / "notifications"))
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.int("NOTIFICATIONS_RETRY_MAX_SECONDS", default=30 * 60)
+NOTIFICATIONS_STALE_SECONDS = 10 * 60
+NOTIFICATIONS_SWEEP_GRACE_SECONDS = 5 * 60
+# Reminders of tomorrow's visits go from this hour (local time) on the day before.
+VISIT_REMINDER_HOUR = env.int("VISIT_REMINDER_HOUR", default=10)
+
 # --- Celery ----------------------------------------------------------------
 # Default: kombu's filesystem transport, so a real worker runs with no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
@@ -229,6 +254,8 @@ CELERY_BEAT_SCHEDULE = {
     "moderation-scan": {"task": "marketplace.tasks.moderation_scan_task", "schedule": 5 * 60},
     "market-stats-refresh": {"task": "marketplace.tasks.market_stats_refresh_task", "schedule": 15 * 60},
     "emails-pending": {"task": "platform_core.tasks.email_send_pending_task", "schedule": 60},
+    "notifications-sweep": {"task": "platform_core.tasks.delivery_sweep_task", "schedule": 5 * 60},
+    "visit-reminders": {"task": "matching.tasks.visit_reminders_send_task", "schedule": 15 * 60},
 }
 
 # --- Internationalisation --------------------------------------------------

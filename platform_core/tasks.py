@@ -1,31 +1,9 @@
 """Thin Celery entry points for platform_core."""
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
-from django.utils import timezone
 
-from .models import Notification
+from .notifications.services import delivery_send, delivery_sweep
 from .services import email_send, email_send_pending
-
-
-@shared_task(name="platform_core.tasks.notification_email_send_task")
-def notification_email_send_task(notification_id: int) -> None:
-    """Mail one notification. Sent before it is marked, so a crash means a
-    repeat rather than a lost mail; a redelivery after marking does nothing."""
-    notification = (
-        Notification.objects.select_related("user").filter(pk=notification_id, emailed_at__isnull=True).first()
-    )
-    if notification is None:
-        return
-    link = f"\n\n{settings.SITE_URL}{notification.url}" if notification.url else ""
-    send_mail(
-        subject=f"Convene: {notification.message[:80]}",
-        message=f"{notification.message}{link}\n\nSign in to Convene to see the details.",
-        from_email=None,
-        recipient_list=[notification.user.email],
-    )
-    Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
 
 
 @shared_task(name="platform_core.tasks.email_send_task")
@@ -38,3 +16,18 @@ def email_send_task(email_id: int) -> bool:
 def email_send_pending_task() -> int:
     """Beat: send what the outbox still holds after a minute (a task lost to a broker outage)."""
     return email_send_pending()
+
+
+@shared_task(bind=True, name="platform_core.tasks.delivery_send_task", max_retries=None)
+def delivery_send_task(self, delivery_id: int) -> None:
+    """Send one e-mail or text. Safe to run twice: the row is claimed first.
+    A temporary failure retries with exponential backoff (the count of tries,
+    and the limit, are kept on the row: NOTIFICATIONS_MAX_ATTEMPTS)."""
+    wait = delivery_send(delivery_id=delivery_id)
+    if wait is not None:
+        raise self.retry(countdown=wait)
+
+
+@shared_task(name="platform_core.tasks.delivery_sweep_task")
+def delivery_sweep_task() -> int:
+    return delivery_sweep()

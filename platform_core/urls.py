@@ -20,6 +20,7 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("notifications/", views.notifications, name="notifications"),
     path("healthz", views.healthz, name="healthz"),
+    path("account/contact/", views.account_contact, name="account_contact"),
     path("account/data/", views.account_data, name="account_data"),
     path("account/erase/", views.account_erase, name="account_erase"),
     path("account/erased/", views.account_erased, name="account_erased"),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,8 +16,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from .forms import AccountEraseForm
+from .forms import AccountContactForm, AccountEraseForm, apply_service_errors
 from .models import User
+from .notifications.services import account_contact_update
+from .phones import phone_display
 from .privacy import account_erase as account_erase_service
 from .privacy import account_erase_check, personal_data_export
 from .selectors import notification_list_for
@@ -51,6 +54,28 @@ def notifications(request: HttpRequest) -> HttpResponse:
     items = list(notification_list_for(user=request.user)[:50])
     unread = any(n.read_at is None for n in items)
     return render(request, "platform_core/notifications.html", {"notifications": items, "unread": unread})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_contact(request: HttpRequest) -> HttpResponse:
+    """How notices reach a provider member or an officer: e-mail, text or both.
+    A resident answers this on their profile, where their phone number is."""
+    user = request.user
+    if user.role == User.Role.RESIDENT:
+        return redirect("residents:profile")
+    form = AccountContactForm(
+        request.POST or None, initial={"notify_by": user.notify_by, "phone": phone_display(user.phone)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_contact_update(user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Your contact preferences are saved.")
+            return redirect("notifications")
+    return render(request, "platform_core/account_contact.html", {"form": form})
 
 
 def _database_ok() -> bool:

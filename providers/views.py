@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from platform_core.availability import slots_describe
 from platform_core.forms import apply_service_errors
+from platform_core.phones import phone_display
 from providers import selectors, services
 from providers.forms import (
     EvidenceForm,
@@ -76,6 +77,7 @@ def provider_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_owner(user=request.user, provider_id=provider.pk):
         return render(request, "providers/forbidden.html", {"provider": provider}, status=403)
     initial = {f: getattr(provider, f) for f in ("name", "description", "email", "phone", "website", "postcode")}
+    initial["phone"] = phone_display(provider.phone)
     form = ProviderProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -11,3 +11,10 @@ class ResidentsConfig(AppConfig):
         from .privacy import resident_data_erase, resident_data_export
 
         privacy.register(section="residents", export=resident_data_export, erase=resident_data_erase)
+
+        from platform_core.notifications.contacts import register_contact_resolver
+        from platform_core.notifications.kinds import Audience
+
+        from .notifications import resident_contact_route
+
+        register_contact_resolver(audience=Audience.RESIDENT, resolver=resident_contact_route)

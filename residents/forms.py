@@ -12,6 +12,7 @@ from django.utils import timezone
 from platform_core.availability import slot_choices
 from platform_core.fields import GovukDateField
 from platform_core.models import Council, Preference
+from platform_core.phones import phone_display
 from platform_core.selectors import category_list_active
 
 from .models import ContactPreference, Need, Resident
@@ -118,6 +119,7 @@ class ProfileForm(forms.Form):
             for name in cls.base_fields:
                 if name != "full_name":
                     initial[name] = getattr(resident, name)
+            initial["phone"] = phone_display(resident.phone)
         return initial
 
 

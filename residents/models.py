@@ -12,9 +12,15 @@ from platform_core.models import Council, Preference, ServiceCategory
 
 
 class ContactPreference(models.TextChoices):
+    """How the resident wants to hear from us. Notifications follow it
+    (residents/notifications.py): e-mail, text, both, or a letter the council
+    posts; "phone call" is how a helper gets in touch, and notices then go by e-mail."""
+
     EMAIL = "email", "Email"
-    PHONE = "phone", "Phone call"
     TEXT = "text", "Text message"
+    BOTH = "both", "Email and text message"
+    PHONE = "phone", "Phone call"
+    LETTER = "letter", "Letter"
 
 
 class Resident(models.Model):
@@ -30,7 +36,7 @@ class Resident(models.Model):
     postcode = models.CharField(max_length=8)
     latitude = models.FloatField()
     longitude = models.FloatField()
-    phone = models.CharField(max_length=20, blank=True)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +447700900982.")
     contact_preference = models.CharField(
         max_length=8, choices=ContactPreference.choices, default=ContactPreference.EMAIL
     )

@@ -14,10 +14,10 @@ from django.utils import timezone
 from platform_core.availability import SLOT_COUNT
 from platform_core.geo import locate
 from platform_core.models import Preference, User
+from platform_core.phones import MOBILE_MESSAGE, phone_is_mobile, phone_normalise
 from platform_core.services import market_changed
 
 from .models import EDITABLE_STATUSES, ContactPreference, Need, Resident
-from .validators import uk_phone_normalise
 
 
 def _max_length(model: type[Model], field: str) -> int:
@@ -57,13 +57,16 @@ def resident_save(
     elif len(full_name) > _max_length(User, "full_name"):
         errors.setdefault("full_name", []).append("Your full name must be 150 characters or fewer")
     try:
-        phone = uk_phone_normalise(phone)
+        phone = phone_normalise(phone)
     except ValidationError as exc:
         errors.setdefault("phone", []).extend(exc.messages)
         phone = ""
     else:
-        if not phone and contact_preference in {ContactPreference.PHONE, ContactPreference.TEXT}:
+        texts = contact_preference in {ContactPreference.TEXT, ContactPreference.BOTH}
+        if not phone and (texts or contact_preference == ContactPreference.PHONE):
             errors.setdefault("phone", []).append("Enter a phone number so we can call or text you")
+        elif texts and not phone_is_mobile(phone):
+            errors.setdefault("phone", []).append(str(MOBILE_MESSAGE))
     place = None
     try:
         place = locate(postcode)

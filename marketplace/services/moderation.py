@@ -22,11 +22,13 @@ from django.utils import timezone
 
 from platform_core.models import Council, User
 from platform_core.money import pounds
+from platform_core.notifications import notify_each
 from platform_core.permissions import require_officer, require_officer_of
-from platform_core.services import audit_record, market_changed, notification_create
+from platform_core.services import audit_record, market_changed
 from providers.models import Offer, Provider, ProviderMember
 from residents.models import Need
 
+from .. import notifications as kinds
 from ..contact_patterns import EMAIL_RE, PHONE_RE, PRICE_RE, URL_RE
 from ..models import (
     BlockedWord,
@@ -289,8 +291,12 @@ def _require_reason(reason: str) -> str:
     return reason[:300]
 
 
-def _label(target: Need | Offer) -> str:
-    return f"your request {target.reference}" if isinstance(target, Need) else f"your offer “{target.title}”"
+def _tell_authors(target: Need | Offer, *, need_kind, offer_kind, reason: str = "") -> None:
+    """The author of a need (its resident) or of an offer (its provider's members)."""
+    if isinstance(target, Need):
+        notify_each(kind=need_kind, users=_authors(target), need=target, reason=reason)
+    else:
+        notify_each(kind=offer_kind, users=_authors(target), offer=target, reason=reason)
 
 
 @transaction.atomic
@@ -315,8 +321,7 @@ def moderation_hide(
         target.save(update_fields=["status", "status_reason", "updated_at"])
         market_changed(council_id=target.council_id)
     _resolve_flags(target=target, officer=officer, upheld=True)
-    for user in _authors(target):
-        notification_create(user=user, message=f"The council has hidden {_label(target)}: {reason}")
+    _tell_authors(target, need_kind=kinds.NEED_HIDDEN, offer_kind=kinds.OFFER_HIDDEN, reason=reason)
     return _decide(
         target=target, officer=officer, action=ModerationDecision.Action.HIDE, reason=reason, request=request
     )
@@ -342,8 +347,7 @@ def moderation_restore(
         target.save(update_fields=["status", "status_reason", "updated_at"])
         market_changed(council_id=target.council_id)
     _resolve_flags(target=target, officer=officer, upheld=False)
-    for user in _authors(target):
-        notification_create(user=user, message=f"The council has published {_label(target)} again.")
+    _tell_authors(target, need_kind=kinds.NEED_RESTORED, offer_kind=kinds.OFFER_RESTORED)
     return _decide(
         target=target, officer=officer, action=ModerationDecision.Action.RESTORE, reason=reason, request=request
     )
@@ -358,8 +362,9 @@ def moderation_request_changes(
     require_officer_of(user=officer, council_id=target.council_id)
     reason = _require_reason(reason)
     _resolve_flags(target=target, officer=officer, upheld=True)
-    for user in _authors(target):
-        notification_create(user=user, message=f"The council asks you to change {_label(target)}: {reason}")
+    _tell_authors(
+        target, need_kind=kinds.NEED_CHANGES_REQUESTED, offer_kind=kinds.OFFER_CHANGES_REQUESTED, reason=reason
+    )
     return _decide(
         target=target,
         officer=officer,

@@ -16,10 +16,12 @@ from django.utils import timezone
 from matching.models import Match
 from matching.permissions import party_of
 from platform_core.models import User
+from platform_core.notifications import notify_each
 from platform_core.permissions import require_officer_of
-from platform_core.services import audit_record, notification_create, task_send_on_commit
+from platform_core.services import audit_record, task_send_on_commit
 
 from ..models import ConcernAction, SafeguardingConcern
+from ..notifications import CONCERN_RAISED
 from .people import provider_pause
 
 Status = SafeguardingConcern.Status
@@ -71,8 +73,8 @@ def concern_raise(
         request=request,
     )
     # Officers hear of it in the console; the message says nothing of whom it is about.
-    for officer in User.objects.filter(council_id=match.council_id, role=User.Role.OFFICER, is_active=True):
-        notification_create(user=officer, message="A new safeguarding concern was raised.", url=_console_url(concern))
+    officers = User.objects.filter(council_id=match.council_id, role=User.Role.OFFICER, is_active=True)
+    notify_each(kind=CONCERN_RAISED, users=officers, url=_console_url(concern))
     return concern
 
 

@@ -13,8 +13,10 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from platform_core.services import audit_record, notification_create
+from platform_core.notifications import notify_each
+from platform_core.services import audit_record
 from providers.models import ProviderMember, VerificationEvidence
+from providers.notifications import EVIDENCE_EXPIRING
 
 REMINDER_DAYS = 30
 
@@ -89,13 +91,13 @@ def evidence_expiry_reminders_send(*, today: date | None = None) -> int:
             )
             if not claimed:
                 continue
-            message = (
-                f"Your {evidence.get_kind_display()} expires on {evidence.expires_on:%-d %B %Y}. "
-                "Send the council up-to-date evidence before then so your offers stay in the market."
+            members = ProviderMember.objects.filter(provider_id=evidence.provider_id).select_related("user")
+            notify_each(
+                kind=EVIDENCE_EXPIRING,
+                users=[m.user for m in members],
+                url=_verification_url(evidence.provider_id),
+                evidence=evidence,
             )
-            url = _verification_url(evidence.provider_id)
-            for member in ProviderMember.objects.filter(provider_id=evidence.provider_id).select_related("user"):
-                notification_create(user=member.user, message=message, url=url)
             audit_record(
                 actor=None,
                 action="provider.evidence_reminder_sent",

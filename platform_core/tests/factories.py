@@ -8,6 +8,7 @@ from platform_core.models import (
     AuditEvent,
     Council,
     CouncilDistrict,
+    Delivery,
     MarketRule,
     Notification,
     OutcodeCentroid,
@@ -140,18 +141,41 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
 
 
 class NotificationFactory(factory.django.DjangoModelFactory):
-    """An unread notification, not yet e-mailed."""
+    """An unread notification (its e-mail or text, if any, are DeliveryFactory rows)."""
 
     class Meta:
         model = Notification
 
     user = factory.SubFactory(UserFactory)
+    kind = "match.accepted"
     message = "You have a new proposal."
     url = "/matches/"
+    language = "en-gb"
 
     class Params:
         read = factory.Trait(read_at=factory.LazyFunction(timezone.now))
-        emailed = factory.Trait(emailed_at=factory.LazyFunction(timezone.now))
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    """A text waiting to be sent; traits for the states the services leave it in."""
+
+    class Meta:
+        model = Delivery
+
+    notification = factory.SubFactory(NotificationFactory)
+    channel = Delivery.Channel.SMS
+    to = "+447700900123"
+    status = Delivery.Status.PENDING
+
+    class Params:
+        sent = factory.Trait(status=Delivery.Status.SENT, attempts=1, to="", sent_at=factory.LazyFunction(timezone.now))
+        failed = factory.Trait(
+            status=Delivery.Status.FAILED,
+            attempts=1,
+            error="GOV.UK Notify 400: phone_number Not a UK mobile number",
+            failed_at=factory.LazyFunction(timezone.now),
+        )
+        letter = factory.Trait(channel=Delivery.Channel.LETTER, to="", status=Delivery.Status.TO_POST)
 
 
 class OutgoingEmailFactory(factory.django.DjangoModelFactory):

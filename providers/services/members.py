@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from platform_core.geo import locate
 from platform_core.models import User
+from platform_core.phones import phone_normalise
 from platform_core.services import task_send_on_commit
 from providers.models import Provider, ProviderInvitation, ProviderMember
 from providers.permissions import require_owner
@@ -41,12 +42,16 @@ def provider_register(
     if user.role in (User.Role.OFFICER, User.Role.ADMIN):
         raise PermissionDenied("Council officers and admins cannot register as a provider.")
     place = locate(postcode)
+    try:
+        phone = phone_normalise(phone)
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.messages}) from exc
     provider = Provider(
         kind=kind,
         name=(name or "").strip(),
         description=(description or "").strip(),
         email=(email or "").strip(),
-        phone=(phone or "").strip(),
+        phone=phone,
         website=(website or "").strip(),
         verification_status=Provider.Verification.UNVERIFIED,
         clearance="",
@@ -79,6 +84,11 @@ def provider_update(*, provider: Provider, user: User, **changes: str) -> Provid
             place.point.longitude,
         )
     changes.pop("postcode", None)
+    if "phone" in changes:
+        try:
+            changes["phone"] = phone_normalise(changes["phone"])
+        except ValidationError as exc:
+            raise ValidationError({"phone": exc.messages}) from exc
     for field, value in changes.items():
         setattr(provider, field, (value or "").strip())
     provider.full_clean()

@@ -16,9 +16,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from platform_core.models import SafeguardingTier, User
+from platform_core.notifications import Kind as NotificationKind
+from platform_core.notifications import notify_each
 from platform_core.permissions import require_officer_of
-from platform_core.services import audit_record, market_changed, notification_create
+from platform_core.services import audit_record, market_changed
 from providers.models import EVIDENCE_ALLOWED, EVIDENCE_REQUIRED, Provider, ProviderMember, VerificationEvidence
+from providers.notifications import EVIDENCE_ACCEPTED, EVIDENCE_REJECTED
 from providers.permissions import require_member
 
 Kind = Provider.Kind
@@ -221,9 +224,9 @@ def evidence_submit(
     return evidence
 
 
-def _notify_members(provider: Provider, message: str, url: str = "") -> None:
-    for member in ProviderMember.objects.filter(provider=provider).select_related("user"):
-        notification_create(user=member.user, message=message, url=url)
+def _notify_members(provider: Provider, kind: NotificationKind, url: str = "", **objects) -> None:
+    users = [member.user for member in ProviderMember.objects.filter(provider=provider).select_related("user")]
+    notify_each(kind=kind, users=users, url=url, **objects)
 
 
 def _verification_url(provider: Provider) -> str:
@@ -257,7 +260,7 @@ def evidence_accept(
         data={"provider_id": provider.pk, "kind": evidence.kind, "clearance": provider.clearance},
         request=request,
     )
-    _notify_members(provider, f"The council accepted your {evidence.get_kind_display()}.", _verification_url(provider))
+    _notify_members(provider, EVIDENCE_ACCEPTED, _verification_url(provider), evidence=evidence)
     return evidence
 
 
@@ -288,9 +291,7 @@ def evidence_reject(
         data={"provider_id": provider.pk, "kind": evidence.kind},
         request=request,
     )
-    _notify_members(
-        provider, f"The council could not accept your {evidence.get_kind_display()}.", _verification_url(provider)
-    )
+    _notify_members(provider, EVIDENCE_REJECTED, _verification_url(provider), evidence=evidence)
     return evidence
 
 

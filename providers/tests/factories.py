@@ -21,7 +21,7 @@ class ProviderFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Kingston Helpers {n}")
     description = "Volunteers who help older neighbours."
     email = factory.Sequence(lambda n: f"helpers{n}@example.org")
-    phone = "020 7946 0000"
+    phone = "+442079460000"
     postcode = "KT1 2PT"
     latitude = 51.405436
     longitude = -0.295395

@@ -21,7 +21,7 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     postcode = "KT1 1EU"
     latitude = 51.40772
     longitude = -0.305939
-    phone = "07700 900123"
+    phone = "+447700900123"
     consent_share_details = True
 
 

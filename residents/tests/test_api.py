@@ -168,7 +168,7 @@ def test_the_profile_can_be_read_and_replaced(api, resident, council):
     body = {"full_name": "New Name", "address_line_1": "3 High St", "postcode": "KT2 5AU", "phone": "07700 900 982"}
     response = api.put(reverse("residents_api:resident_me"), body, content_type="application/json")
     assert response.status_code == 200, response.json()
-    assert (response.json()["postcode"], response.json()["phone"]) == ("KT2 5AU", "07700900982")
+    assert (response.json()["postcode"], response.json()["phone"]) == ("KT2 5AU", "+447700900982")
     response = api.put(
         reverse("residents_api:resident_me"), {**body, "postcode": "EH1 1AA"}, content_type="application/json"
     )

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from platform_core.models import User
+from platform_core.phones import phone_normalise
 from platform_core.tests.factories import UserFactory
 from residents.models import Need
 from residents.selectors import need_list_open_for_matching
@@ -24,7 +25,6 @@ from residents.services import (
 )
 from residents.tasks import need_expire_overdue_task
 from residents.tests.factories import NeedFactory
-from residents.validators import uk_phone_normalise
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def test_saving_a_profile_geocodes_the_postcode_and_sets_the_users_council(counc
     resident = resident_save(user=user, **PROFILE, phone="+44 (0)7700 900 123", consent_share_details=True)
     user.refresh_from_db()
     assert (resident.postcode, resident.latitude, resident.longitude) == ("KT1 1EU", 51.40772, -0.305939)
-    assert resident.phone == "07700900123"
+    assert resident.phone == "+447700900123"
     assert resident.consent_given_at is not None
     assert user.council == council
     assert user.full_name == "Grace Hopper"
@@ -104,16 +104,29 @@ def test_a_provider_cannot_have_a_resident_profile(council, kingston_postcodes):
 
 @pytest.mark.parametrize(
     ("typed", "stored"),
-    [("07700 900123", "07700900123"), ("+447700900123", "07700900123"), ("0044 20 7946 0000", "02079460000"), ("", "")],
+    [
+        ("07700 900123", "+447700900123"),
+        ("+447700900123", "+447700900123"),
+        ("+44 (0)7700 900 123", "+447700900123"),
+        ("0044 20 7946 0000", "+442079460000"),
+        ("+33 6 12 34 56 78", "+33612345678"),
+        ("", ""),
+    ],
 )
-def test_uk_phone_numbers_are_normalised(typed, stored):
-    assert uk_phone_normalise(typed) == stored
+def test_phone_numbers_are_stored_in_e164(typed, stored):
+    assert phone_normalise(typed) == stored
 
 
-@pytest.mark.parametrize("typed", ["12", "+1 202 555 0100", "0770090012345", "call me"])
+@pytest.mark.parametrize("typed", ["12", "12345", "0770090012345", "call me", "+33 1"])
 def test_other_phone_numbers_are_refused(typed):
     with pytest.raises(ValidationError):
-        uk_phone_normalise(typed)
+        phone_normalise(typed)
+
+
+def test_asking_for_texts_needs_a_mobile_number(council, kingston_postcodes):
+    with pytest.raises(ValidationError) as excinfo:
+        resident_save(user=UserFactory(), **PROFILE, phone="020 7946 0000", contact_preference="text")
+    assert "Enter a mobile phone number to get text messages" in errors_of(excinfo)["phone"][0]
 
 
 # --- needs ---------------------------------------------------------------------------

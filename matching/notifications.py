@@ -1,0 +1,172 @@
+"""What the match lifecycle tells residents and providers: the kinds it sends.
+
+Registered in platform_core's one registry of kinds (MatchingConfig.ready).
+The words name the provider, the kind of help, the need's reference, its
+postcode district and dates; never an address, a postcode, a phone number or
+an e-mail address, whether the match is confirmed or not: a text is read on a
+locked phone. The details are on the match's page, behind sign-in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from platform_core.notifications import Audience, Kind, register
+
+RESIDENT, PROVIDER = Audience.RESIDENT, Audience.PROVIDER
+
+
+def when(moment: datetime) -> str:
+    """A date and time in words, in the active language: "3 March at 10:30am"."""
+    local = timezone.localtime(moment)
+    return gettext("%(day)s at %(time)s") % {
+        "day": date_format(local, "j F"),
+        "time": date_format(local, "g:i").replace(":00", "") + date_format(local, "a").replace(".", ""),
+    }
+
+
+def _category(match) -> str:
+    return match.need.category.name if match.need.category_id else gettext("help")
+
+
+def _provider(match) -> str:
+    return match.offer.provider.name
+
+
+def _about(*, match) -> dict:
+    return {"category": _category(match), "provider": _provider(match), "reference": match.need.reference}
+
+
+def _proposed(*, match) -> dict:
+    return {
+        "category": _category(match),
+        "district": match.need.district or gettext("your area"),
+        "deadline": when(match.respond_by),
+    }
+
+
+def _visit(*, match, starts_at: datetime, ends_at: datetime | None = None) -> dict:
+    local_start = timezone.localtime(starts_at)
+    span = date_format(local_start, "g:i").replace(":00", "") + date_format(local_start, "a").replace(".", "")
+    if ends_at is not None:
+        local_end = timezone.localtime(ends_at)
+        if local_end.date() == local_start.date():
+            end = date_format(local_end, "g:i").replace(":00", "") + date_format(local_end, "a").replace(".", "")
+            span = gettext("%(start)s to %(end)s") % {"start": span, "end": end}
+    return {**_about(match=match), "day": date_format(local_start, "l j F"), "time": span}
+
+
+MATCH_PROPOSED = register(
+    Kind(
+        "match.proposed",
+        PROVIDER,
+        _("New request: %(category)s in %(district)s. Please answer by %(deadline)s."),
+        _proposed,
+    )
+)
+MATCH_ACCEPTED = register(
+    Kind(
+        "match.accepted",
+        RESIDENT,
+        _("%(provider)s can help with your request for %(category)s. Please confirm."),
+        _about,
+    )
+)
+MATCH_DECLINED_BY_RESIDENT = register(
+    Kind(
+        "match.declined_by_resident",
+        PROVIDER,
+        _("The resident decided not to go ahead with the %(category)s request."),
+        _about,
+    )
+)
+MATCH_CONFIRMED_TO_PROVIDER = register(
+    Kind(
+        "match.confirmed_to_provider",
+        PROVIDER,
+        _("The resident confirmed the %(category)s request %(reference)s. You can now see their details."),
+        _about,
+    )
+)
+MATCH_CONFIRMED_TO_RESIDENT = register(
+    Kind("match.confirmed_to_resident", RESIDENT, _("You confirmed %(provider)s. You can now message them."), _about)
+)
+MATCH_CANCELLED_BY_RESIDENT = register(
+    Kind("match.cancelled_by_resident", PROVIDER, _("The resident cancelled the %(category)s request."), _about)
+)
+MATCH_CANCELLED_BY_PROVIDER = register(
+    Kind(
+        "match.cancelled_by_provider",
+        RESIDENT,
+        _("%(provider)s cancelled. We will look for someone else."),
+        _about,
+    )
+)
+MATCH_CANCELLED_BY_COUNCIL = register(
+    Kind(
+        "match.cancelled_by_council",
+        RESIDENT,
+        _("Your match was cancelled by the council. We will look for someone else."),
+        _about,
+    )
+)
+MATCH_DONE = register(
+    Kind(
+        "match.done",
+        RESIDENT,
+        _("%(provider)s says your %(category)s request is done. Please confirm."),
+        _about,
+    )
+)
+MATCH_COMPLETED = register(
+    Kind(
+        "match.completed",
+        PROVIDER,
+        _("The resident confirmed the %(category)s request is complete. Thank you."),
+        _about,
+    )
+)
+MESSAGE_TO_RESIDENT = register(Kind("match.message_to_resident", RESIDENT, _("New message from %(provider)s."), _about))
+MESSAGE_TO_PROVIDER = register(
+    Kind("match.message_to_provider", PROVIDER, _("New message about the %(category)s request."), _about)
+)
+MATCH_WITHDRAWN_RESIDENT_LEFT = register(
+    Kind(
+        "match.withdrawn_resident_left",
+        PROVIDER,
+        _("A %(category)s request you accepted was withdrawn: the resident left Convene."),
+        _about,
+    )
+)
+MATCH_WITHDRAWN_HELPER_LEFT = register(
+    Kind(
+        "match.withdrawn_helper_left",
+        RESIDENT,
+        _("Your helper is no longer available. We will look for someone else."),
+        _about,
+    )
+)
+VISIT_REMINDER_TO_RESIDENT = register(
+    Kind(
+        "visit.reminder_to_resident",
+        RESIDENT,
+        _("Reminder: %(provider)s is due to help with %(category)s tomorrow, %(day)s, %(time)s."),
+        _visit,
+    )
+)
+VISIT_REMINDER_TO_PROVIDER = register(
+    Kind(
+        "visit.reminder_to_provider",
+        PROVIDER,
+        _(
+            "Reminder: the %(category)s request %(reference)s is due tomorrow, %(day)s, %(time)s. "
+            "The address is on the request's page."
+        ),
+        _visit,
+    )
+)
