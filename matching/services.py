@@ -69,12 +69,12 @@ def _match_url(match: Match) -> str:
     return reverse("matching:detail", args=[match.pk])
 
 
-def _notify_provider(match: Match, kind: Kind, **objects) -> None:
+def _notify_provider(match: Match, kind: Kind, **objects: Any) -> None:
     users = [member.user for member in match.offer.provider.members.select_related("user")]
     notify_each(kind=kind, users=users, url=_match_url(match), match=match, **objects)
 
 
-def _notify_resident(match: Match, kind: Kind, **objects) -> None:
+def _notify_resident(match: Match, kind: Kind, **objects: Any) -> None:
     notify(kind=kind, user=match.need.resident.user, url=_match_url(match), match=match, **objects)
 
 
@@ -444,7 +444,7 @@ def visit_reminders_send(*, now: datetime | None = None) -> int:
             claimed = Match.objects.filter(
                 pk=match.pk, status=Match.Status.CONFIRMED, reminder_sent_at__isnull=True
             ).update(reminder_sent_at=now)
-            if not claimed:
+            if not claimed or match.need.window_start is None:  # the filter above excludes None
                 continue
             visit_remind(match=match, starts_at=match.need.window_start, ends_at=match.need.window_end)
             sent += 1

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from platform_core.models import Council, User
 from platform_core.money import pounds
-from platform_core.notifications import notify_each
+from platform_core.notifications import Kind, notify_each
 from platform_core.permissions import require_officer, require_officer_of
 from platform_core.services import audit_record, market_changed
 from providers.models import Offer, Provider, ProviderMember
@@ -291,7 +291,7 @@ def _require_reason(reason: str) -> str:
     return reason[:300]
 
 
-def _tell_authors(target: Need | Offer, *, need_kind, offer_kind, reason: str = "") -> None:
+def _tell_authors(target: Need | Offer, *, need_kind: Kind, offer_kind: Kind, reason: str = "") -> None:
     """The author of a need (its resident) or of an offer (its provider's members)."""
     if isinstance(target, Need):
         notify_each(kind=need_kind, users=_authors(target), need=target, reason=reason)

@@ -108,4 +108,4 @@ CHANNELS: dict[str, NotificationChannel] = {
 }
 
 # When a channel fails for good, the person's other channel is tried.
-FALLBACK = {Delivery.Channel.SMS: Delivery.Channel.EMAIL, Delivery.Channel.EMAIL: Delivery.Channel.SMS}
+FALLBACK: dict[str, str] = {Delivery.Channel.SMS: Delivery.Channel.EMAIL, Delivery.Channel.EMAIL: Delivery.Channel.SMS}

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from platform_core.models import Delivery, NotifyBy, User
-from platform_core.phones import phone_is_mobile
+from platform_core.phones import phone_is_mobile, phone_normalise_stored
 
 Channel = Delivery.Channel
 
@@ -50,7 +50,8 @@ def register_contact_resolver(*, audience: str, resolver: Resolver) -> None:
 
 
 def mobile_or_blank(phone: str) -> str:
-    return phone if phone and phone_is_mobile(phone) else ""
+    """The number in E.164 if it can take texts, else ''."""
+    return phone_normalise_stored(phone) if phone and phone_is_mobile(phone) else ""
 
 
 def channels_for(choice: str, *, email: str, phone: str) -> frozenset[str]:

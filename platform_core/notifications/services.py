@@ -24,6 +24,7 @@ See docs/decisions/0010-notification-channels.md.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,8 +33,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
+from platform_core import services as core_services
 from platform_core.models import Delivery, Notification, User
-from platform_core.services import send_task_safely, task_send_on_commit
+from platform_core.services import task_send_on_commit
 
 from .backends import PermanentFailure, TemporaryFailure
 from .channels import CHANNELS, FALLBACK
@@ -68,7 +70,7 @@ def notify(*, kind: Kind, user: User, url: str = "", **objects: Any) -> Notifica
     return notification
 
 
-def notify_each(*, kind: Kind, users, url: str = "", **objects: Any) -> list[Notification]:
+def notify_each(*, kind: Kind, users: Iterable[User], url: str = "", **objects: Any) -> list[Notification]:
     """The same notice to several people (every member of a provider, every officer)."""
     return [notify(kind=kind, user=user, url=url, **objects) for user in users]
 
@@ -128,8 +130,9 @@ def delivery_send(*, delivery_id: int) -> int | None:
     except PermanentFailure as exc:
         delivery_fail(delivery=delivery, error=str(exc))
         return None
+    # Sent: keep that it went and the transport's id, not the address (as the e-mail outbox does).
     Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING).update(
-        status=Status.SENT, sent_at=timezone.now(), provider_reference=(reference or "")[:64], error=""
+        status=Status.SENT, sent_at=timezone.now(), provider_reference=(reference or "")[:64], error="", to=""
     )
     return None
 
@@ -159,7 +162,10 @@ def delivery_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
     re-publish pending ones whose message never arrived. Returns how many were published."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.NOTIFICATIONS_STALE_SECONDS)
-    Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=stale).update(status=Status.PENDING, claimed_at=None)
+    # Due since the dead sender claimed it: republished below.
+    Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=stale).update(
+        status=Status.PENDING, next_attempt_at=F("claimed_at"), claimed_at=None
+    )
     overdue = now - timedelta(seconds=settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS)
     ids = list(
         Delivery.objects.filter(Q(status=Status.PENDING) & Q(next_attempt_at__lt=overdue))
@@ -167,7 +173,7 @@ def delivery_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     for pk in ids:
-        send_task_safely(DELIVERY_SEND_TASK, pk)
+        core_services.send_task_safely(DELIVERY_SEND_TASK, pk)
     return len(ids)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -224,7 +225,7 @@ def evidence_submit(
     return evidence
 
 
-def _notify_members(provider: Provider, kind: NotificationKind, url: str = "", **objects) -> None:
+def _notify_members(provider: Provider, kind: NotificationKind, url: str = "", **objects: Any) -> None:
     users = [member.user for member in ProviderMember.objects.filter(provider=provider).select_related("user")]
     notify_each(kind=kind, users=users, url=url, **objects)
 
