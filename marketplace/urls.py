@@ -5,7 +5,7 @@ for cross-council access without anyone having to remember to."""
 
 from django.urls import path
 
-from .views import analytics, console, moderation, people, regulation, safeguarding, verification
+from .views import analytics, console, contacts, moderation, people, regulation, safeguarding, verification
 
 app_name = "marketplace"
 urlpatterns = [
@@ -22,6 +22,7 @@ urlpatterns = [
     path("providers/<int:pk>/", people.provider_detail, name="provider_detail"),
     path("residents/", people.resident_search, name="resident_search"),
     path("residents/<int:pk>/", people.resident_detail, name="resident_detail"),
+    path("contacts/", contacts.contact_problems, name="contact_problems"),
     path("rules/", regulation.regulation, name="regulation"),
     path("rules/categories/new/", regulation.category_create, name="category_create"),
     path("rules/categories/<int:pk>/", regulation.category_edit, name="category_edit"),
