@@ -35,6 +35,7 @@ class Seen:
     body: dict
     claims: dict
     status: int
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
