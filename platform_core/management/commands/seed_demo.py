@@ -227,7 +227,7 @@ class Command(BaseCommand):
                     "kind": kind,
                     "name": name,
                     "description": f"{name} helps people across Kingston.",
-                    "phone": f"020 7946 {index:04d}",
+                    "phone": f"+44207946{index:04d}",
                     "postcode": postcode,
                     "latitude": lat,
                     "longitude": lon,
@@ -308,7 +308,7 @@ class Command(BaseCommand):
                 postcode=postcode,
                 latitude=lat,
                 longitude=lon,
-                phone=f"07700 9{index:05d}",
+                phone=f"+4477009{index:05d}",
                 consent_share_details=True,
                 consent_given_at=now,
             )
