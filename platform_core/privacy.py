@@ -74,9 +74,27 @@ def _account_export(user: User) -> dict:
         "council": user.council.name if user.council_id else None,
         "date_joined": _iso(user.date_joined),
         "last_login": _iso(user.last_login),
+        "phone": user.phone,
+        "notify_by": user.notify_by,
         "notifications": [
-            {"message": n.message, "url": n.url, "created_at": _iso(n.created_at), "read_at": _iso(n.read_at)}
-            for n in Notification.objects.filter(user=user).order_by("created_at", "id")
+            {
+                "message": n.message,
+                "url": n.url,
+                "created_at": _iso(n.created_at),
+                "read_at": _iso(n.read_at),
+                "deliveries": [
+                    {
+                        "channel": d.channel,
+                        "to": d.to,
+                        "status": d.status,
+                        "sent_at": _iso(d.sent_at),
+                        "failed_at": _iso(d.failed_at),
+                        "error": d.error,
+                    }
+                    for d in n.deliveries.all()
+                ],
+            }
+            for n in Notification.objects.filter(user=user).prefetch_related("deliveries").order_by("created_at", "id")
         ],
     }
 
@@ -136,9 +154,10 @@ def account_erase(*, user: User, request: HttpRequest | None = None) -> None:
 
     user.email = f"erased-{user.pk}@{ERASED_DOMAIN}"
     user.full_name = ""
+    user.phone = ""
     user.set_unusable_password()
     user.is_active = False
-    user.save(update_fields=["email", "full_name", "password", "is_active"])
+    user.save(update_fields=["email", "full_name", "phone", "password", "is_active"])
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     Notification.objects.filter(user=user).delete()

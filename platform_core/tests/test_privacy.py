@@ -16,7 +16,7 @@ from matching.models import Match, Message
 from matching.tests.factories import MatchFactory, MessageFactory, ReviewFactory
 from platform_core.models import AuditEvent, Notification, SafeguardingTier, User
 from platform_core.privacy import account_erase, personal_data_export
-from platform_core.tests.factories import PASSWORD, NotificationFactory, ServiceCategoryFactory
+from platform_core.tests.factories import PASSWORD, DeliveryFactory, NotificationFactory, ServiceCategoryFactory
 from providers.models import Offer, Provider, ProviderMember
 from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMemberFactory
 from residents.models import Need
@@ -178,7 +178,23 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 @pytest.mark.django_db
 def test_erase_leaves_no_personal_string_of_the_resident_in_the_database(user, confirmed, completed):
     NotificationFactory(user=user, message=f"Hello {NAME}")
-    secrets = (ADDRESS, PHONE, EMAIL, NAME, NOTES, DESCRIPTION, MESSAGE, REVIEW, "Wheelchair user", "geranium")
+    DeliveryFactory(failed=True, to="+447700900246", notification=NotificationFactory(user=user))
+    user.phone = "+447700900135"
+    user.save(update_fields=["phone"])
+    secrets = (
+        ADDRESS,
+        PHONE,
+        "+447700900246",
+        "+447700900135",
+        EMAIL,
+        NAME,
+        NOTES,
+        DESCRIPTION,
+        MESSAGE,
+        REVIEW,
+        "Wheelchair user",
+        "geranium",
+    )
     before = _all_text_in_database()
     assert all(secret in before for secret in secrets)  # the dump does see them
     account_erase(user=user)
