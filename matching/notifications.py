@@ -21,13 +21,15 @@ from platform_core.notifications import Audience, Kind, register
 RESIDENT, PROVIDER = Audience.RESIDENT, Audience.PROVIDER
 
 
+def _clock(local: datetime) -> str:
+    """A time as people write it: "10am", "10:30am" (GOV.UK style)."""
+    return date_format(local, "g:i").replace(":00", "") + date_format(local, "a").replace(".", "")
+
+
 def when(moment: datetime) -> str:
     """A date and time in words, in the active language: "3 March at 10:30am"."""
     local = timezone.localtime(moment)
-    return gettext("%(day)s at %(time)s") % {
-        "day": date_format(local, "j F"),
-        "time": date_format(local, "g:i").replace(":00", "") + date_format(local, "a").replace(".", ""),
-    }
+    return gettext("%(day)s at %(time)s") % {"day": date_format(local, "j F"), "time": _clock(local)}
 
 
 def _category(match) -> str:
@@ -52,12 +54,11 @@ def _proposed(*, match) -> dict:
 
 def _visit(*, match, starts_at: datetime, ends_at: datetime | None = None) -> dict:
     local_start = timezone.localtime(starts_at)
-    span = date_format(local_start, "g:i").replace(":00", "") + date_format(local_start, "a").replace(".", "")
+    span = _clock(local_start)
     if ends_at is not None:
         local_end = timezone.localtime(ends_at)
         if local_end.date() == local_start.date():
-            end = date_format(local_end, "g:i").replace(":00", "") + date_format(local_end, "a").replace(".", "")
-            span = gettext("%(start)s to %(end)s") % {"start": span, "end": end}
+            span = gettext("%(start)s to %(end)s") % {"start": span, "end": _clock(local_end)}
     return {**_about(match=match), "day": date_format(local_start, "l j F"), "time": span}
 
 
