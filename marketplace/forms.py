@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from platform_core.forms import BoundedDateField
 from platform_core.models import SafeguardingTier, default_weights
 from platform_core.money import pence_from_pounds
 from residents.models import Need
@@ -179,8 +180,12 @@ class MarketRuleForm(forms.Form):
 
 
 class AnalyticsFilterForm(forms.Form):
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = BoundedDateField(
+        name="Start date", label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = BoundedDateField(
+        name="End date", label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     category = forms.TypedChoiceField(label="Category", required=False, coerce=int, empty_value=None)
     district = forms.ChoiceField(label="Postcode district", required=False)
 
@@ -201,8 +206,12 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(label="Action", required=False, help_text="For example: safeguarding or provider.suspend")
     object_type = forms.CharField(label="Object type", required=False, help_text="For example: residents.Resident")
     object_id = forms.CharField(label="Object id", required=False)
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = BoundedDateField(
+        name="Start date", label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = BoundedDateField(
+        name="End date", label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 NEED_STATUS_LABELS = dict(Need.Status.choices)

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from matching import selectors, services
 from matching.models import Match
+from platform_core.api import SlotsField
 from platform_core.http import found_or_404
 
 
@@ -41,7 +42,7 @@ class NeedSummarySerializer(serializers.Serializer):
     timing = serializers.CharField()
     window_start = serializers.DateTimeField(allow_null=True)
     window_end = serializers.DateTimeField(allow_null=True)
-    weekly_slots = serializers.ListField(child=serializers.IntegerField())
+    weekly_slots = SlotsField()
     district = serializers.CharField()
 
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 from matching import selectors
 from matching.models import Match, MatchRun
 from matching.notifications import MATCH_PROPOSED
-from platform_core.availability import slot_label, slots_for_window
+from platform_core.availability import slot_label, slots_for_window, valid_slots
 from platform_core.models import Council, MarketRule, tier_rank
 from platform_core.notifications import notify_each
 from providers.models import Provider, ProviderMember, clearance_covers
@@ -76,7 +76,7 @@ def council_lock(council_id: int) -> Iterator[bool]:
 
 def _need_slots(need: Need) -> frozenset[int] | None:
     if need.timing == Need.Timing.WEEKLY:
-        return frozenset(int(s) for s in need.weekly_slots) or None
+        return frozenset(valid_slots(need.weekly_slots)) or None
     if need.window_start and need.window_end and need.window_end > need.window_start:
         return frozenset(slots_for_window(timezone.localtime(need.window_start), timezone.localtime(need.window_end)))
     return None
@@ -185,7 +185,7 @@ def _load(council: Council, now: datetime):
                 categories=frozenset(cleared),
                 capacity=free,
                 rating=float(provider.rating_average) if provider.rating_average is not None else None,
-                slots=frozenset(int(s) for s in offer.weekly_slots) or None,
+                slots=frozenset(valid_slots(offer.weekly_slots)) or None,
                 price=offer.price_pence / 100,
                 tags=frozenset(tags),
                 load=offer.capacity - offer.capacity_left + offer.open_proposals,

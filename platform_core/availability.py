@@ -27,7 +27,25 @@ def slot_of(weekday: int, part: int) -> int:
     return weekday * 3 + part
 
 
+def is_slot(value: object) -> bool:
+    """A whole number 0..20 (not a bool, a float or a string): what a stored slot must be."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < SLOT_COUNT
+
+
+def valid_slots(values: object) -> list[int]:
+    """The valid slots among stored values, sorted and unique; anything else is dropped.
+
+    Writes refuse bad slots (the services), but rows stored before that rule or
+    by hand must not take down every page, feed or matching run that reads them.
+    """
+    if not isinstance(values, list | tuple | set | frozenset):
+        return []
+    return sorted({v for v in values if is_slot(v)})
+
+
 def slot_label(slot: int) -> str:
+    if not is_slot(slot):
+        return "Unknown time"
     weekday, part = divmod(slot, 3)
     return f"{WEEKDAYS[weekday]} {DayPart(part).label.split(' (')[0].lower()}"
 
@@ -51,4 +69,4 @@ def slots_for_window(start: datetime, end: datetime) -> list[int]:
 
 
 def slots_describe(slots: list[int]) -> str:
-    return ", ".join(slot_label(s) for s in sorted(slots)) or "Any time"
+    return ", ".join(slot_label(s) for s in valid_slots(slots)) or "Any time"

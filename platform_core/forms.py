@@ -1,5 +1,5 @@
-"""Forms shared by every app: the extra sign-up questions, a postcode field,
-and how a service's errors are shown on the form that called it."""
+"""Forms shared by every app: the extra sign-up questions, a postcode field, a
+bounded date field, and how a service's errors are shown on the form that called it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from django import forms
 from django.core.exceptions import ValidationError
 
+from . import dates
 from .geo import postcode_normalise
 from .models import User
 
@@ -46,6 +47,23 @@ class PostcodeField(forms.CharField):
         if value in self.empty_values:
             return value
         return postcode_normalise(value)
+
+
+class BoundedDateField(forms.DateField):
+    """A date a person chooses for a filter, within platform_core.dates' window.
+
+    `name` is how the error message calls it ("Start date must be between ...").
+    """
+
+    def __init__(self, *, name: str = "Date", **kwargs):
+        super().__init__(**kwargs)
+        self.name = name
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is not None and not dates.in_range(value):
+            raise forms.ValidationError(dates.out_of_range_message(self.name), code="range")
+        return value
 
 
 class SignupExtraForm(forms.Form):

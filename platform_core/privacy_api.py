@@ -8,13 +8,17 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from .privacy import account_erase, account_erase_check, personal_data_export
+from .throttles import EraseThrottle, ExportThrottle, SignInThrottle
 
 
 class MeDataApi(APIView):
+    # A whole export is heavy and is everything about a person: a few an hour.
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, ExportThrottle]
+
     @extend_schema(
         operation_id="me_data",
         summary="Everything Convene holds about you",
@@ -25,15 +29,9 @@ class MeDataApi(APIView):
         return Response(personal_data_export(user=request.user))
 
 
-class EraseThrottle(UserRateThrottle):
-    """The password is re-entered here: a stolen session must not be able to guess it."""
-
-    scope = "me-erase"
-    rate = "5/min"
-
-
 class MeEraseApi(APIView):
-    throttle_classes = [EraseThrottle]
+    # The password is re-entered here: a stolen session must not be able to guess it.
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, SignInThrottle, EraseThrottle]
 
     class InputSerializer(serializers.Serializer):
         password = serializers.CharField(trim_whitespace=False)

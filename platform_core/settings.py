@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "csp.middleware.CSPMiddleware",
+    "platform_core.cache_headers.PrivateNoStoreMiddleware",
+    "platform_core.hostile_input.RejectControlCharactersMiddleware",
     "platform_core.middleware.OfficerTwoFactorMiddleware",
 ]
 
@@ -290,8 +292,35 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "platform_core.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
+    "DEFAULT_PARSER_CLASSES": [
+        "platform_core.parsers.BoundedJSONParser",
+        "platform_core.parsers.CheckedFormParser",
+        "platform_core.parsers.CheckedMultiPartParser",
+    ],
+    "DEFAULT_METADATA_CLASS": "platform_core.api_metadata.Metadata",
+    # platform_core/throttles.py: counted in the shared cache; 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "platform_core.throttles.AnonThrottle",
+        "platform_core.throttles.UserThrottle",
+        "platform_core.throttles.WriteThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("THROTTLE_ANON", default="60/min"),
+        "user": env.str("THROTTLE_USER", default="600/min"),
+        "write": env.str("THROTTLE_WRITE", default="60/min"),
+        "sign-in": env.str("THROTTLE_SIGN_IN", default="10/min"),
+        "erase": env.str("THROTTLE_ERASE", default="5/hour"),
+        "export": env.str("THROTTLE_EXPORT", default="10/hour"),
+        "openreferral": env.str("THROTTLE_OPENREFERRAL", default="120/min"),
+    },
+    # Client addresses for throttling: X-Forwarded-For is believed only for this
+    # many proxies in front of gunicorn (0: the socket's address, never the header,
+    # so a caller cannot pick a fresh address per request).
+    "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
 }
+# platform_core/parsers.py: the largest JSON body and the deepest nesting the API reads.
+API_MAX_JSON_BYTES = 64 * 1024
+API_MAX_JSON_DEPTH = 8
 SPECTACULAR_SETTINGS = {
     "TITLE": "Convene API",
     "DESCRIPTION": "Residents' needs, providers' offers and the matches between them.",

@@ -16,9 +16,14 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from platform_core.api import SlotsField
 from platform_core.models import Preference, ServiceCategory
 from providers import selectors, services
 from providers.models import Offer, Provider, ProviderMember, VerificationEvidence
+from providers.services.offers import MAX_LANGUAGES
+
+# An offer's categories: far above any council's list, far below a flood of lookups.
+MAX_CATEGORIES = 50
 
 
 def _provider(request: Request, pk: int) -> Provider:
@@ -245,7 +250,7 @@ class OfferOutputSerializer(serializers.Serializer):
     capacity_in_use = serializers.IntegerField()
     postcode = serializers.CharField()
     radius_km = serializers.DecimalField(max_digits=5, decimal_places=1)
-    weekly_slots = serializers.ListField(child=serializers.IntegerField())
+    weekly_slots = SlotsField()
     languages = serializers.ListField(child=serializers.CharField())
     preferences_met = serializers.ListField(child=serializers.ChoiceField(choices=Preference.choices))
     cost_type = serializers.ChoiceField(choices=Offer.CostType.choices)
@@ -271,14 +276,21 @@ class OfferFilter(django_filters.FilterSet):
 class _OfferTermsSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=100)
     description = serializers.CharField(max_length=2000)
-    categories = serializers.PrimaryKeyRelatedField(many=True, queryset=ServiceCategory.objects.all())
+    categories = serializers.ListField(
+        child=serializers.PrimaryKeyRelatedField(queryset=ServiceCategory.objects.all()), max_length=MAX_CATEGORIES
+    )
     capacity = serializers.IntegerField(min_value=1)
     postcode = serializers.CharField(max_length=10, required=False, help_text="Defaults to the provider's postcode.")
     radius_km = serializers.DecimalField(max_digits=5, decimal_places=1)
-    weekly_slots = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    languages = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list)
+    weekly_slots = SlotsField(required=False, default=list)
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list, max_length=MAX_LANGUAGES
+    )
     preferences_met = serializers.ListField(
-        child=serializers.ChoiceField(choices=Preference.choices), required=False, default=list
+        child=serializers.ChoiceField(choices=Preference.choices),
+        required=False,
+        default=list,
+        max_length=len(Preference.choices),
     )
     cost_type = serializers.ChoiceField(choices=Offer.CostType.choices, default=Offer.CostType.FREE)
     price_pence = serializers.IntegerField(min_value=0, required=False, default=0)

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from platform_core.api import SlotsField
 from platform_core.models import Preference, User
 
 from .models import ContactPreference, Need, Resident
@@ -55,7 +56,7 @@ class NeedOutputSerializer(serializers.Serializer):
     timing = serializers.ChoiceField(choices=Need.Timing.choices)
     window_start = serializers.DateTimeField(allow_null=True)
     window_end = serializers.DateTimeField(allow_null=True)
-    weekly_slots = serializers.ListField(child=serializers.IntegerField())
+    weekly_slots = SlotsField()
     weekly_description = serializers.CharField()
     use_home_address = serializers.BooleanField()
     postcode = serializers.CharField()
@@ -77,14 +78,14 @@ class NeedInputSerializer(serializers.Serializer):
     timing = serializers.ChoiceField(choices=Need.Timing.choices, required=False)
     window_start = serializers.DateTimeField(required=False, allow_null=True, help_text="One-off needs.")
     window_end = serializers.DateTimeField(required=False, allow_null=True, help_text="One-off needs.")
-    weekly_slots = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text="Weekly needs: slots weekday*3+day_part (0-20)."
-    )
+    weekly_slots = SlotsField(required=False, help_text="Weekly needs: slots weekday*3+day_part (0-20).")
     use_home_address = serializers.BooleanField(required=False)
     postcode = serializers.CharField(required=False, allow_blank=True, help_text="When use_home_address is false.")
     accessibility = serializers.CharField(required=False, allow_blank=True)
     language = serializers.CharField(required=False, allow_blank=True)
-    preferences = serializers.ListField(child=serializers.ChoiceField(choices=Preference.choices), required=False)
+    preferences = serializers.ListField(
+        child=serializers.ChoiceField(choices=Preference.choices), required=False, max_length=len(Preference.choices)
+    )
 
 
 def _need_fields(data: dict, resident: Resident) -> dict:

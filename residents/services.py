@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from platform_core.availability import SLOT_COUNT
+from platform_core.availability import is_slot, valid_slots
 from platform_core.geo import locate
 from platform_core.models import Preference, User
 from platform_core.phones import MOBILE_MESSAGE, phone_is_mobile, phone_normalise
@@ -158,12 +158,13 @@ def _need_rule_errors(need: Need, *, complete: bool, now: datetime | None = None
                 add("window_start", "The date and time must be in the future")
         elif complete:
             add("window_start", "Enter the date and time you need help")
-    elif need.timing == Need.Timing.WEEKLY:
-        slots = need.weekly_slots or []
-        if any(not isinstance(s, int) or isinstance(s, bool) or not 0 <= s < SLOT_COUNT for s in slots):
-            add("weekly_slots", "Select times of the week from the list")
-        elif complete and not slots:
-            add("weekly_slots", "Select at least one time of the week")
+    elif need.timing == Need.Timing.WEEKLY and complete and not need.weekly_slots:
+        add("weekly_slots", "Select at least one time of the week")
+    # Checked whatever the timing: a bad slot stored on a one-off need used to
+    # crash every page that described it.
+    slots = need.weekly_slots
+    if not isinstance(slots, list) or not all(is_slot(s) for s in slots):
+        add("weekly_slots", "Select times of the week from the list")
 
     unknown = set(need.preferences or []) - set(Preference.values)
     if unknown:
@@ -217,6 +218,9 @@ def _need_set(need: Need, fields: dict[str, Any], *, complete: bool) -> Need:
         # Moving a need away from home needs a postcode of its own, never the home one by default.
         kept_postcode = "" if need.use_home_address else need.postcode
         _need_apply_location(need, use_home_address=use_home_address, postcode=fields.pop("postcode", kept_postcode))
+    if "weekly_slots" not in fields:
+        # Junk stored before slots were checked must not block an unrelated change.
+        need.weekly_slots = valid_slots(need.weekly_slots)
     for name, value in fields.items():
         setattr(need, name, value)
     if "timing" in fields:
@@ -225,7 +229,7 @@ def _need_set(need: Need, fields: dict[str, Any], *, complete: bool) -> Need:
             need.window_start = need.window_end = None
         else:
             need.weekly_slots = []
-    if need.weekly_slots:
+    if isinstance(need.weekly_slots, list) and all(is_slot(s) for s in need.weekly_slots):
         need.weekly_slots = sorted(set(need.weekly_slots))
     if need.preferences:
         need.preferences = list(dict.fromkeys(need.preferences))

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from platform_core.availability import DAY_PART_HOURS, DayPart
+from platform_core.availability import DAY_PART_HOURS, DayPart, valid_slots
 from platform_core.geo import coarsen
 from platform_core.models import Council, ServiceCategory
 from providers.models import Offer, Provider, clearance_covers
@@ -158,7 +158,7 @@ def serialise_service_at_location(offer: Offer, *, with_service: bool = False) -
 
 
 def _schedules(offer: Offer, service_id: str) -> list[dict[str, Any]]:
-    slots = sorted({int(s) for s in offer.weekly_slots or []})
+    slots = valid_slots(offer.weekly_slots)
     if not slots:
         return [
             {

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import is_naive, make_aware
 from django.views.decorators.cache import cache_control
 
+from platform_core import dates
 from platform_core.models import Council
 
 from . import selectors
@@ -94,12 +95,16 @@ def _modified_after(request: HttpRequest):
     raw = request.GET.get("modified_after", "").strip()
     if not raw:
         return None
-    value = parse_datetime(raw.replace(" ", "+"))
-    if value is None:
-        day = parse_date(raw)
-        if day is None:
-            raise BadParameter("modified_after", "modified_after must be an ISO 8601 date or date-time")
-        value = datetime.combine(day, time.min)
+    try:  # parse_* return None for a wrong shape and raise ValueError for an impossible date
+        value = parse_datetime(raw.replace(" ", "+"))
+        day = parse_date(raw) if value is None else value.date()
+    except ValueError:
+        day = None
+    if day is None:
+        raise BadParameter("modified_after", "modified_after must be an ISO 8601 date or date-time")
+    if not dates.in_range(day):
+        raise BadParameter("modified_after", dates.out_of_range_message("modified_after"))
+    value = value or datetime.combine(day, time.min)
     return make_aware(value) if is_naive(value) else value
 
 

@@ -46,4 +46,5 @@ def analytics_dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "marketplace/analytics.html",
         {"board": board, "form": form, "query": query.urlencode(), "tiles": board.tiles},
+        status=400 if form.errors else 200,  # a filter out of range: say so, with a 400
     )

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
-from platform_core.availability import SLOT_COUNT
+from platform_core.availability import is_slot
 from platform_core.geo import locate
 from platform_core.models import MarketRule, Preference, SafeguardingTier, ServiceCategory, User
 from platform_core.money import pounds
@@ -100,8 +100,10 @@ def _clean_offer_terms(
         )
     cleaned["capacity"] = capacity
 
-    slots = sorted({int(s) for s in weekly_slots})
-    if any(s < 0 or s >= SLOT_COUNT for s in slots):
+    slots = list(weekly_slots)
+    if all(is_slot(s) for s in slots):
+        slots = sorted(set(slots))
+    else:
         errors.setdefault("weekly_slots", []).append("Select times from the list")
     cleaned["weekly_slots"] = slots
 
