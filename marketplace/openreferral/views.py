@@ -17,6 +17,7 @@ from django.views.decorators.cache import cache_control
 
 from platform_core import dates
 from platform_core.models import Council
+from platform_core.throttles import throttle_view
 
 from . import selectors
 from . import serialisers as oruk
@@ -39,7 +40,7 @@ def _not_found(message: str = "Not found") -> JsonResponse:
 
 
 def oruk_endpoint(view: Callable) -> Callable:
-    """GET/HEAD only, JSON errors, open CORS, short public caching."""
+    """GET/HEAD only, JSON errors, open CORS, short public caching, throttled per address."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
@@ -58,7 +59,9 @@ def oruk_endpoint(view: Callable) -> Callable:
         response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
         return response
 
-    return cache_control(public=True, max_age=60)(wrapper)
+    # Throttled outside the public caching: a 429 is never cached for everyone.
+    feed_throttle = throttle_view(scope="openreferral", headers={"Access-Control-Allow-Origin": "*"})
+    return feed_throttle(cache_control(public=True, max_age=60)(wrapper))
 
 
 def _positive_int(request: HttpRequest, name: str, default: int, maximum: int | None = None) -> int:
