@@ -32,6 +32,13 @@ def need(resident):
 
 
 @pytest.fixture
+def offer_nearby(need):
+    from providers.tests.factories import OfferFactory, ProviderFactory
+
+    return OfferFactory(provider=ProviderFactory(council=need.council), categories=[need.category], capacity=1)
+
+
+@pytest.fixture
 def resident_client(client, resident):
     client.force_login(resident.user)
     return client
@@ -232,6 +239,49 @@ def test_too_many_preferences_are_refused(resident_client, need):
 # --- Date ranges -----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("9999-12-31T20:00:00Z", "9999-12-31T23:00:00Z"), ("2999-01-01T10:00:00Z", "2999-01-01T12:00:00Z")],
+)
+def test_a_need_window_years_ahead_is_refused(resident_client, need, start, end):
+    # Found while fuzzing: a window at the end of the calendar was stored, and every
+    # matching run of the council then died on it (OverflowError in slots_for_window).
+    response = resident_client.patch(
+        f"/api/v1/needs/{need.reference}/", {"window_start": start, "window_end": end}, content_type="application/json"
+    )
+    error = _api_error(response)
+    assert "window_start" in error["fields"]
+    need.refresh_from_db()
+    assert need.window_start.year < 2999
+
+
+def test_a_stored_window_at_the_end_of_the_calendar_does_not_stop_matching(need, offer_nearby):
+    from datetime import UTC, datetime
+
+    from matching.runner import match_council_run
+
+    Need.objects.filter(pk=need.pk).update(
+        window_start=datetime(9999, 12, 31, 20, tzinfo=UTC), window_end=datetime(9999, 12, 31, 23, tzinfo=UTC)
+    )
+    run = match_council_run(council_id=need.council_id)
+    assert run.status == run.Status.FINISHED
+    assert run.needs == 1
+
+
+def test_slots_for_a_window_at_the_end_of_the_calendar():
+    from datetime import UTC, datetime
+
+    from platform_core.availability import slots_for_window
+
+    assert slots_for_window(datetime(9999, 12, 31, 8, tzinfo=UTC), datetime(9999, 12, 31, 23, tzinfo=UTC)) == [
+        12,
+        13,
+        14,
+    ]
+    assert len(slots_for_window(datetime(2026, 1, 5, 8, tzinfo=UTC), datetime(9999, 12, 31, 23, tzinfo=UTC))) == 21
+
+
+
 def test_an_absurd_analytics_date_range_is_a_400_with_the_form_error(officer_client):
     response = officer_client.get("/console/analytics/", {"date_from": "0001-01-01", "date_to": "9999-12-31"})
     assert response.status_code == 400
@@ -269,3 +319,99 @@ def test_a_nul_in_the_session_cookie_is_a_400(client, council, path):
     # An octal escape in a quoted cookie value is legal HTTP and decodes to NUL.
     response = client.get(path, HTTP_COOKIE='sessionid="abcdefgh\\000ijklmnop"')
     assert response.status_code == 400
+
+
+# --- The public Open Referral feed (anonymous, CORS) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "statuses"),
+    [
+        ("/openreferral/services", {"page": "\x00"}, {400}),
+        ("/openreferral/services", {"page": "-1"}, {400}),
+        ("/openreferral/services", {"page": "0"}, {400}),
+        ("/openreferral/services", {"page": "1" * 5000}, {400}),
+        ("/openreferral/services", {"page": str(10**30)}, {200}),
+        ("/openreferral/services", {"per_page": "1e9"}, {400}),
+        ("/openreferral/services", {"per_page": str(10**18)}, {200}),
+        ("/openreferral/services", {"search": "x" * 20_000}, {200}),
+        ("/openreferral/services", {"search": "%' OR 1=1 --"}, {200}),
+        ("/openreferral/services", {"taxonomy_term_id": "\x1b[31m"}, {400}),
+        ("/openreferral/services", {"taxonomy_term_id": "not-a-uuid"}, {200}),
+        ("/openreferral/services", {"taxonomy_id": "x" * 5000}, {200}),
+        ("/openreferral/services", {"council": "x" * 5000}, {400}),
+        ("/openreferral/services", {"modified_after": "2026-02-30"}, {400}),
+        ("/openreferral/services", {"modified_after": "2026-01-01T25:00:00"}, {400}),
+        ("/openreferral/services", {"modified_after": "2026-01-01T10:00:00+99:00"}, {400}),
+        ("/openreferral/services", {"modified_after": "1969-12-31"}, {400}),
+        ("/openreferral/services", {"full": "\x00"}, {400}),
+        ("/openreferral/service_at_locations", {"council": "\x00"}, {400}),
+        ("/openreferral/taxonomies", {"per_page": "\x7f"}, {400}),
+        ("/openreferral/taxonomy_terms", {"taxonomy_id": "\x00"}, {400}),
+        ("/openreferral/services/%00", {}, {400}),
+        ("/openreferral/services/" + "9" * 5000, {}, {404}),
+        ("/openreferral/services/00000000-0000-0000-0000-000000000000", {}, {404}),
+        ("/openreferral/services/%E2%80%AE", {}, {404}),
+        ("/openreferral/service_at_locations/%FF%FE", {}, {404}),
+        ("/openreferral/taxonomies/..%2F..%2Fetc%2Fpasswd", {}, {404}),
+        ("/openreferral/taxonomy_terms/%0a", {}, {400}),
+        ("/openreferral/nothing-here", {}, {404}),
+    ],
+)
+def test_hostile_feed_requests_get_a_clear_json_refusal_with_open_cors(client, council, path, query, statuses):
+    response = client.get(path, query)
+    assert response.status_code in statuses, (response.status_code, response.content[:300])
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    if response.status_code >= 400:
+        assert response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_the_feed_refuses_writes_with_a_405(client, council, method):
+    response = getattr(client, method)("/openreferral/services", "{}", content_type="application/json")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def _api_paths() -> list[str]:
+    """Every /api/v1/ route from the resolver, its arguments filled with placeholders."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    paths: list[str] = []
+
+    def walk(patterns, prefix: str):
+        for pattern in patterns:
+            route = str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + route)
+            elif isinstance(pattern, URLPattern) and (prefix + route).startswith("api/v1/"):
+                path = prefix + route
+                for converter, value in (("<int:", "1"), ("<str:", "N-XXXXXX")):
+                    while converter in path:
+                        start = path.index(converter)
+                        path = path[:start] + value + path[path.index(">", start) + 1 :]
+                paths.append("/" + path)
+
+    walk(get_resolver().url_patterns, "")
+    return sorted(set(paths))
+
+
+def test_options_answers_on_every_api_view_for_someone_allowed_to_use_it(client, council, officer):
+    from providers.tests.factories import ProviderFactory, ProviderMemberFactory
+
+    people = {
+        "resident": ResidentFactory(council=council, user__council=council).user,
+        "provider": ProviderMemberFactory(provider=ProviderFactory(council=council)).user,
+        "officer": officer,
+    }
+    paths = _api_paths()
+    assert len(paths) >= 30
+    for path in paths:
+        statuses = {}
+        for name, user in people.items():
+            client.force_login(user)
+            response = client.options(path)
+            assert response.status_code in {200, 403, 404}, (path, name, response.status_code)
+            statuses[name] = response.status_code
+        assert 200 in statuses.values(), (path, statuses)
