@@ -3,7 +3,7 @@ the console's queues (IsCouncilOfficer; the middleware also demands TOTP)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -53,7 +53,11 @@ class ConcernListCreateApi(ListAPIView):
     def get_queryset(self):
         return selectors.concern_list_for_user(user=self.request.user)
 
-    @extend_schema(request=InputSerializer, responses={201: ConcernOwnOutputSerializer}, summary="Raise a concern")
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: ConcernOwnOutputSerializer, 404: OpenApiResponse(description="No such match of yours.")},
+        summary="Raise a concern",
+    )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -55,16 +55,20 @@ def slot_choices() -> list[tuple[int, str]]:
 
 
 def slots_for_window(start: datetime, end: datetime) -> list[int]:
-    """The weekly slots a one-off time window touches (at most a week's worth)."""
+    """The weekly slots a one-off time window touches (at most a week's worth).
+
+    Eight days cover every weekday and day-part a window of any length can touch,
+    and never step past the window's own last day (nor the calendar's end).
+    """
     slots: set[int] = set()
-    day: date = start.date()
-    while day <= end.date() and len(slots) < SLOT_COUNT:
+    first: date = start.date()
+    for offset in range(min((end.date() - first).days, 7) + 1):
+        day = first + timedelta(days=offset)
         for part, (h0, h1) in DAY_PART_HOURS.items():
             part_start = datetime.combine(day, time(h0), tzinfo=start.tzinfo)
             part_end = datetime.combine(day, time(h1), tzinfo=start.tzinfo)
             if part_start < end and start < part_end:
                 slots.add(slot_of(day.weekday(), part))
-        day += timedelta(days=1)
     return sorted(slots)
 
 

@@ -1,6 +1,6 @@
 """`Cache-Control: no-store, private` on every response that may carry personal data.
 
-The rule (docs/decisions/0009-no-store-for-personal-data.md): every response to
+The rule (docs/decisions/0012-no-store-for-personal-data.md): every response to
 a signed-in request (a session, or an API token: DRF puts the token's user on
 the request) and every account page under /accounts/ is `no-store, private`,
 whatever the view asked for. Browsers then keep no copy on disk of a match's

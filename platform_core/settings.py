@@ -330,6 +330,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation's shared error responses (400/401/403/404/429), platform_core/openapi.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "platform_core.openapi.document_errors",
+    ],
     # Choice sets whose field names collide across apps ("kind", "role") get one name each.
     "ENUM_NAME_OVERRIDES": {
         "ProviderKindEnum": "providers.models.Provider.Kind",

@@ -49,3 +49,9 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+# JSON errors under /api/ and /openreferral/, the GOV.UK pages elsewhere.
+handler400 = "platform_core.error_views.bad_request"
+handler403 = "platform_core.error_views.permission_denied"
+handler404 = "platform_core.error_views.page_not_found"
+handler500 = "platform_core.error_views.server_error"

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from platform_core import dates
 from platform_core.availability import is_slot, valid_slots
 from platform_core.geo import locate
 from platform_core.models import Preference, User
@@ -156,6 +157,10 @@ def _need_rule_errors(need: Need, *, complete: bool, now: datetime | None = None
                 add("window_end", "The end time must be after the start time")
             elif need.window_end <= now:
                 add("window_start", "The date and time must be in the future")
+            elif not (dates.in_range(need.window_start) and dates.in_range(need.window_end)):
+                # A window years ahead is no request for help, and one at the end of
+                # the calendar once broke every matching run of its council.
+                add("window_start", f"Enter a date before {dates.latest():%-d %B %Y}")
         elif complete:
             add("window_start", "Enter the date and time you need help")
     elif need.timing == Need.Timing.WEEKLY and complete and not need.weekly_slots:

@@ -1,6 +1,6 @@
 """`Cache-Control: no-store, private` on every response that may carry personal data.
 
-The rule (docs/decisions/0009-no-store-for-personal-data.md): every response to a
+The rule (docs/decisions/0012-no-store-for-personal-data.md): every response to a
 signed-in request (session or API token) and every account page; anonymous
 public responses keep the caching their view asks for.
 """

@@ -281,7 +281,6 @@ def test_slots_for_a_window_at_the_end_of_the_calendar():
     assert len(slots_for_window(datetime(2026, 1, 5, 8, tzinfo=UTC), datetime(9999, 12, 31, 23, tzinfo=UTC))) == 21
 
 
-
 def test_an_absurd_analytics_date_range_is_a_400_with_the_form_error(officer_client):
     response = officer_client.get("/console/analytics/", {"date_from": "0001-01-01", "date_to": "9999-12-31"})
     assert response.status_code == 400
