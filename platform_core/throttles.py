@@ -1,12 +1,12 @@
 """Throttling for the API and the public Open Referral feed, counted in the shared cache.
 
-Each scope is a fixed window counter: one cache key per caller and window,
-raised with the cache's atomic `incr` (one Redis INCR), so two web servers
-count the same requests and concurrent requests cannot undercount. DRF's own
+Each scope counts with one cache key per caller and window, raised with the
+cache's atomic `incr` (one Redis INCR), so two web servers count the same
+requests and concurrent requests cannot undercount; the rate is judged on a
+sliding estimate over this window and the last (see `hit`). DRF's own
 SimpleRateThrottle keeps a list of timestamps, read and written back whole:
 concurrent requests overwrite each other's entries, which is when a limit
-matters most. A fixed window lets a caller burst up to twice the rate across a
-window edge; for these limits that is acceptable.
+matters most.
 
 If the cache is unavailable a throttle lets the request through and logs an
 error: a Redis outage must not lock residents out (the outage ADR decides the
@@ -30,6 +30,7 @@ Scopes (see docs/security.md):
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -62,31 +63,53 @@ def client_ident(request) -> str:
     return BaseThrottle().get_ident(request)
 
 
-def hit(*, scope: str, ident: str, now: float) -> int | None:
+def clock() -> float:
+    """Seconds since the epoch; a function of its own so tests can stop the clock."""
+    return time.time()
+
+
+def hit(*, scope: str, ident: str, now: float | None = None) -> int | None:
     """Count one request; the seconds to wait if it is over the scope's rate, else None.
+
+    A sliding-window estimate from two fixed windows: this window's count plus the
+    last window's, weighted by how much of it still lies within one period of now.
+    So 61 requests in a few seconds are over 60/min even when they straddle a
+    window's edge. Every attempt counts, refused ones included.
 
     Fails open: with the cache unreachable, nothing is counted and None is returned.
     """
     rate = rate_for(scope)
     if not rate:
         return None
+    now = clock() if now is None else now
     allowed, duration = _parse_rate(rate)
     window = int(now // duration)
-    key = f"throttle:{scope}:{ident}:{window}"
+    key = f"throttle:{scope}:{ident}"
     try:
         # add() is a no-op when the key exists; incr() is atomic in Redis.
-        cache.add(key, 0, timeout=duration + 1)
+        cache.add(f"{key}:{window}", 0, timeout=2 * duration + 1)
         try:
-            count = cache.incr(key)
+            current = cache.incr(f"{key}:{window}")
         except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=duration + 1)
-            count = 1
+            cache.add(f"{key}:{window}", 1, timeout=2 * duration + 1)
+            current = 1
+        previous = cache.get(f"{key}:{window - 1}") or 0
     except Exception:  # the cache is down: let the request through, loudly
         logger.exception("Throttle %s not counted: the cache is unavailable; failing open", scope)
         return None
-    if count <= allowed:
+    elapsed = now - window * duration
+    weight = (duration - elapsed) / duration  # how much of the last window still counts
+    if previous * weight + current <= allowed:
         return None
-    return max(1, int((window + 1) * duration - now + 0.999))
+    # When will the next request (which counts too) fit?
+    room = allowed - current - 1
+    if room >= 0 and previous:
+        # Later in this window: once the last window's share has faded enough.
+        wait = duration * (1 - room / previous) - elapsed
+    else:
+        # In the next window, once this window's count has faded enough.
+        wait = (duration - elapsed) + duration * max(0.0, 1 - (allowed - 1) / current)
+    return max(1, math.ceil(wait))
 
 
 class CacheRateThrottle(SimpleRateThrottle):
@@ -114,7 +137,7 @@ class CacheRateThrottle(SimpleRateThrottle):
         ident = self.get_cache_key(request, view)
         if ident is None:
             return True
-        self._wait = hit(scope=self.scope, ident=ident, now=self.timer())
+        self._wait = hit(scope=self.scope, ident=ident)
         return self._wait is None
 
     def wait(self):
@@ -175,7 +198,7 @@ class ExportThrottle(CacheRateThrottle):
 
 def failed_sign_in_wait(request) -> int | None:
     """Count a failed token (or other credential) check against the caller's address."""
-    return hit(scope="sign-in", ident=client_ident(request), now=time.time())
+    return hit(scope="sign-in", ident=client_ident(request))
 
 
 def throttle_view(*, scope: str, headers: dict[str, str] | None = None) -> Callable:
@@ -187,7 +210,7 @@ def throttle_view(*, scope: str, headers: dict[str, str] | None = None) -> Calla
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
-            wait = hit(scope=scope, ident=client_ident(request), now=time.time())
+            wait = hit(scope=scope, ident=client_ident(request))
             if wait is None:
                 return view(request, *args, **kwargs)
             message = f"Too many requests: try again in {wait} seconds"
