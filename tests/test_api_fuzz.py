@@ -78,11 +78,11 @@ def _generous_throttles(settings):
 
 
 @pytest.fixture
-def world(council, kingston_postcodes, officer):
-    """One of each actor, with something of their own in every state the API shows:
-    open and draft needs, a proposal and a confirmed match (contact details and a
-    conversation), a concern, a report and evidence waiting for the council, so
-    every list the fuzzing reads has rows to hold to the schema."""
+def world(council, resident, provider, provider_member, officer):
+    """The root conftest's actors, with something of their own in every state the
+    API shows: open and draft needs, a proposal and a confirmed match (contact
+    details and a conversation), a concern, a report and evidence waiting for the
+    council, so every list the fuzzing reads has rows to hold to the schema."""
     from django.utils import timezone
 
     from marketplace.models import TargetType
@@ -91,19 +91,16 @@ def world(council, kingston_postcodes, officer):
     from matching.models import Match
     from platform_core.models import SafeguardingTier
     from platform_core.tests.factories import ServiceCategoryFactory
-    from providers.tests.factories import EvidenceFactory, OfferFactory, ProviderFactory, ProviderMemberFactory
+    from providers.tests.factories import EvidenceFactory, OfferFactory
     from residents.models import Need
-    from residents.tests.factories import NeedFactory, ResidentFactory
+    from residents.tests.factories import NeedFactory
 
     category = ServiceCategoryFactory(
         council=council, name="Shopping", slug="shopping", safeguarding_tier=SafeguardingTier.OPEN
     )
-    resident = ResidentFactory(council=council, user__council=council)
     need = NeedFactory(resident=resident, category=category)
     draft = NeedFactory(resident=resident, category=category, status=Need.Status.DRAFT, posted_at=None)
-    provider = ProviderFactory(council=council, clearance=SafeguardingTier.ID_CHECKED)
-    membership = ProviderMemberFactory(provider=provider)
-    member = membership.user
+    member = provider_member.user
     offer = OfferFactory(provider=provider, categories=[category], capacity=3)
     evidence = EvidenceFactory(provider=provider)
 
@@ -136,7 +133,7 @@ def world(council, kingston_postcodes, officer):
         "ids": {
             "reference": [need.reference, draft.reference],
             "id": [provider.pk, offer.pk, proposed.pk, confirmed.pk, concern.pk, evidence.pk],
-            "member_pk": [membership.pk],
+            "member_pk": [provider_member.pk],
         },
     }
 

@@ -13,17 +13,13 @@ import json
 import pytest
 from django.urls import reverse
 
-from platform_core.tests.factories import ServiceCategoryFactory
 from residents.models import Need
-from residents.tests.factories import NeedFactory, ResidentFactory
+from residents.tests.factories import NeedFactory
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def resident(council, kingston_postcodes):
-    ServiceCategoryFactory(council=council, name="Shopping", slug="shopping")
-    return ResidentFactory(council=council, user__council=council)
+# `resident` and `officer_client` are the root conftest's actors.
 
 
 @pytest.fixture
@@ -32,10 +28,10 @@ def need(resident):
 
 
 @pytest.fixture
-def offer_nearby(need):
-    from providers.tests.factories import OfferFactory, ProviderFactory
+def offer_nearby(need, provider):
+    from providers.tests.factories import OfferFactory
 
-    return OfferFactory(provider=ProviderFactory(council=need.council), categories=[need.category], capacity=1)
+    return OfferFactory(provider=provider, categories=[need.category], capacity=1)
 
 
 @pytest.fixture
@@ -396,14 +392,8 @@ def _api_paths() -> list[str]:
     return sorted(set(paths))
 
 
-def test_options_answers_on_every_api_view_for_someone_allowed_to_use_it(client, council, officer):
-    from providers.tests.factories import ProviderFactory, ProviderMemberFactory
-
-    people = {
-        "resident": ResidentFactory(council=council, user__council=council).user,
-        "provider": ProviderMemberFactory(provider=ProviderFactory(council=council)).user,
-        "officer": officer,
-    }
+def test_options_answers_on_every_api_view_for_someone_allowed_to_use_it(client, resident, provider_member, officer):
+    people = {"resident": resident.user, "provider": provider_member.user, "officer": officer}
     paths = _api_paths()
     assert len(paths) >= 30
     for path in paths:

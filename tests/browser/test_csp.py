@@ -13,7 +13,7 @@ from django.conf import settings
 from django.test import Client
 
 from platform_core.models import User
-from platform_core.tests.factories import UserFactory
+from platform_core.tests.factories import TOTP_SECRET, UserFactory
 from providers.tests.factories import OfferFactory, ProviderFactory
 from residents.tests.factories import ResidentFactory
 
@@ -82,7 +82,7 @@ def test_the_api_docs_render_under_a_csp_without_unsafe_inline(site, page):
 @pytest.fixture
 def superuser(council):
     user = UserFactory(role=User.Role.ADMIN, is_staff=True, is_superuser=True)
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": TOTP_SECRET})
     return user
 
 
