@@ -83,12 +83,10 @@ def world(council, resident, provider, provider_member, officer):
     API shows: open and draft needs, a proposal and a confirmed match (contact
     details and a conversation), a concern, a report and evidence waiting for the
     council, so every list the fuzzing reads has rows to hold to the schema."""
-    from django.utils import timezone
-
     from marketplace.models import TargetType
     from marketplace.services import moderation, safeguarding
     from matching import services as match_services
-    from matching.models import Match
+    from matching.tests.factories import MatchFactory
     from platform_core.models import SafeguardingTier
     from platform_core.tests.factories import ServiceCategoryFactory
     from providers.tests.factories import EvidenceFactory, OfferFactory
@@ -104,25 +102,8 @@ def world(council, resident, provider, provider_member, officer):
     offer = OfferFactory(provider=provider, categories=[category], capacity=3)
     evidence = EvidenceFactory(provider=provider)
 
-    def proposal() -> Match:
-        proposed = NeedFactory(resident=resident, category=category, status=Need.Status.PROPOSED)
-        return Match.objects.create(
-            need=proposed,
-            offer=offer,
-            council=council,
-            status=Match.Status.PROPOSED,
-            score=1.0,
-            distance_km=1.0,
-            explanation="1.0 km away",
-            respond_by=timezone.now() + timezone.timedelta(hours=24),
-        )
-
-    proposed = proposal()
-    confirmed = proposal()
-    match_services.match_accept(match=confirmed, user=member)
-    confirmed.refresh_from_db()
-    match_services.match_confirm(match=confirmed, user=resident.user)
-    confirmed.refresh_from_db()
+    proposed = MatchFactory(need=NeedFactory(resident=resident, category=category), offer=offer)
+    confirmed = MatchFactory(need=NeedFactory(resident=resident, category=category), offer=offer, confirmed=True)
     match_services.message_send(match=confirmed, user=resident.user, body="Thank you, see you on Tuesday")
     concern = safeguarding.concern_raise(user=resident.user, match=confirmed, description="They did not come.")
     moderation.report_create(

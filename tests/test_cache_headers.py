@@ -11,12 +11,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
-from matching import services as match_services
-from matching.models import Match
-from platform_core.models import SafeguardingTier, User
-from platform_core.tests.factories import ServiceCategoryFactory
+from matching.tests.factories import MatchFactory
+from platform_core.models import User
 from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMemberFactory
-from residents.models import Need
 from residents.tests.factories import NeedFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,29 +28,11 @@ def _no_store(response) -> bool:
 
 @pytest.fixture
 def confirmed_match(council, kingston_postcodes):
-    from django.utils import timezone
-
-    category = ServiceCategoryFactory(council=council, safeguarding_tier=SafeguardingTier.OPEN)
+    """A match the resident confirmed: their phone is now on the provider's page."""
     resident = ResidentFactory(council=council, user__council=council, phone=PHONE)
-    need = NeedFactory(resident=resident, category=category)
     provider = ProviderFactory(council=council)
     member = ProviderMemberFactory(provider=provider).user
-    offer = OfferFactory(provider=provider, categories=[category], capacity=1)
-    Need.objects.filter(pk=need.pk).update(status=Need.Status.PROPOSED)
-    match = Match.objects.create(
-        need=need,
-        offer=offer,
-        council=council,
-        status=Match.Status.PROPOSED,
-        score=1.0,
-        distance_km=1.0,
-        explanation="1.0 km away",
-        respond_by=timezone.now() + timezone.timedelta(hours=24),
-    )
-    match_services.match_accept(match=match, user=member)
-    match.refresh_from_db()
-    match_services.match_confirm(match=match, user=resident.user)
-    match.refresh_from_db()
+    match = MatchFactory(need=NeedFactory(resident=resident), offer=OfferFactory(provider=provider), confirmed=True)
     return match, member, resident
 
 
