@@ -165,6 +165,21 @@ def test_throttles_fail_open_and_log_when_the_cache_is_down(client, settings, ca
     assert "failing open" in caplog.text
 
 
+def test_with_redis_down_the_fail_soft_cache_still_counts_in_this_process(client, settings):
+    # ADR 0010: the shared cache falls back to this process's memory; the limit holds per process.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "platform_core.cache.FailSoftRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens here
+            "KEY_PREFIX": "throttle-outage-test",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    for _ in range(60):
+        assert client.get("/api/v1/needs/").status_code in REFUSED
+    _assert_throttled(client.get("/api/v1/needs/"))
+
+
 @pytest.mark.redis
 def test_anonymous_requests_are_counted_in_the_shared_redis_cache(client, settings):
     from django.core.cache import caches
@@ -172,7 +187,10 @@ def test_anonymous_requests_are_counted_in_the_shared_redis_cache(client, settin
     statuses = [client.get("/api/v1/needs/").status_code for _ in range(61)]
     assert set(statuses[:60]) <= REFUSED
     assert statuses[60] == 429
-    assert type(caches["default"]).__name__ == "RedisCache"
+    from django.core.cache.backends.redis import RedisCache
+
+    assert isinstance(caches["default"], RedisCache)
+    assert not getattr(caches["default"], "degraded", False)  # counted in Redis, not in a fallback
     assert any(key.startswith(f"{settings.CACHES['default']['KEY_PREFIX']}:1:throttle:anon:") for key in _keys())
 
 
