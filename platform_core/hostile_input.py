@@ -41,12 +41,13 @@ def control_character_message(name: str) -> str:
     return f"{name} contains a control character (such as a NUL byte), which is not allowed"
 
 
-def _first_bad_field(pairs: Iterable[tuple[str, list[str]]]) -> str | None:
+def _first_bad_field(pairs: Iterable[tuple[str, list[str]]]) -> tuple[str, str | None] | None:
+    """(how to name it in the message, the field to blame or None) of the first bad pair."""
     for key, values in pairs:
         if has_control_character(key):
-            return "A parameter name"
+            return "A parameter name", None
         if any(has_control_character(v) for v in values):
-            return key
+            return key, key
     return None
 
 
@@ -74,22 +75,20 @@ class RejectControlCharactersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if PATH_CONTROL.search(request.path):
             return refusal(request, PATH_MESSAGE)
-        bad_cookie = _first_bad_field((k, [v]) for k, v in request.COOKIES.items())
-        if bad_cookie is not None:
+        if _first_bad_field((k, [v]) for k, v in request.COOKIES.items()):
             # The session cookie would be looked up in the database to draw the
             # page's header: answer as if signed out instead.
             request.user = AnonymousUser()
             return refusal(request, control_character_message("A cookie"))
         bad = _first_bad_field(request.GET.lists())
-        if bad is not None:
-            return refusal(request, control_character_message(bad), None if bad.startswith("A ") else bad)
-        if request.method == "POST":
+        if bad is None and request.method == "POST":
             try:
                 bad = _first_bad_field(request.POST.lists())
             except RequestDataTooBig:
                 return refusal(request, "The form sent is too large")
             except TooManyFieldsSent:
                 return refusal(request, "The form sent has too many fields")
-            if bad is not None:
-                return refusal(request, control_character_message(bad), None if bad.startswith("A ") else bad)
+        if bad is not None:
+            name, field = bad
+            return refusal(request, control_character_message(name), field)
         return self.get_response(request)

@@ -8,10 +8,10 @@ SimpleRateThrottle keeps a list of timestamps, read and written back whole:
 concurrent requests overwrite each other's entries, which is when a limit
 matters most.
 
-If the cache is unavailable a throttle lets the request through and logs an
-error: a Redis outage must not lock residents out (the outage ADR decides the
-same for sign-in rate limits). Only Django's cache API is used, so whatever the
-cache settings say about failures applies here too.
+Only Django's cache API is used: during a Redis outage the shared cache counts
+in this process's memory (platform_core.cache, ADR 0010), so the limits still
+hold per process; if the cache raises all the same, a throttle lets the request
+through and logs an error rather than take the API down (ADR 0012).
 
 Rates are in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] and are read on every
 request (DRF binds them at import time), so a deployment or a test can change them.

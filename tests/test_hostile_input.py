@@ -105,6 +105,17 @@ def test_a_control_character_in_a_form_field_is_refused_and_nothing_is_stored(re
     assert (resident.address_line_1, resident.phone) == before
 
 
+def test_a_form_with_too_many_fields_is_the_400_page(resident_client):
+    fields = {f"f{i}": "x" for i in range(1_500)}
+    text = _page_error(resident_client.post(reverse("residents:profile"), fields))
+    assert "too many fields" in text
+
+
+def test_a_form_too_large_is_the_400_page(resident_client):
+    text = _page_error(resident_client.post(reverse("residents:profile"), {"full_name": "x" * 3_000_000}))
+    assert "too large" in text
+
+
 def test_newlines_and_tabs_in_free_text_are_still_accepted(resident_client, need):
     need.status = Need.Status.DRAFT
     need.save(update_fields=["status"])
