@@ -11,7 +11,7 @@ matters most.
 Only Django's cache API is used: during a Redis outage the shared cache counts
 in this process's memory (platform_core.cache, ADR 0010), so the limits still
 hold per process; if the cache raises all the same, a throttle lets the request
-through and logs an error rather than take the API down (ADR 0012).
+through and logs an error rather than take the API down (ADR 0013).
 
 Rates are in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] and are read on every
 request (DRF binds them at import time), so a deployment or a test can change them.
