@@ -30,6 +30,21 @@ def _max_length(model: type[Model], field: str) -> int:
 
 # --- Profile -------------------------------------------------------------------
 
+RESIDENT_PROFILE_FIELDS = (
+    "preferred_name",
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "postcode",
+    "phone",
+    "contact_preference",
+    "language",
+    "accessibility_needs",
+    "vulnerability_notes",
+    "consent_share_details",
+    "consent_given_at",
+)
+
 
 @transaction.atomic
 def resident_save(
@@ -102,7 +117,11 @@ def resident_save(
             errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
-    resident.save()
+    if resident.pk is None:
+        resident.save()
+    else:
+        # The row was read under select_for_update above; write only what this service sets.
+        resident.save(update_fields=[*RESIDENT_PROFILE_FIELDS, "council", "latitude", "longitude", "updated_at"])
 
     assert place is not None  # without one, the postcode's error was raised above
     user.full_name = full_name.strip()
@@ -129,6 +148,8 @@ NEED_EDITABLE_FIELDS = (
     "language",
     "preferences",
 )
+# What `_need_set` may write on an existing need: the editable fields and the point the postcode gives.
+NEED_WRITTEN_FIELDS = (*NEED_EDITABLE_FIELDS, "latitude", "longitude")
 
 
 def _need_rule_errors(need: Need, *, complete: bool, now: datetime | None = None) -> dict[str, list[str]]:
@@ -239,7 +260,11 @@ def _need_set(need: Need, fields: dict[str, Any], *, complete: bool) -> Need:
     if need.preferences:
         need.preferences = list(dict.fromkeys(need.preferences))
     _need_validate(need, complete=complete)
-    need.save()
+    if need.pk is None:
+        need.save()
+    else:
+        # Callers lock the row first (need_update); write only the fields a resident edits.
+        need.save(update_fields=[*NEED_WRITTEN_FIELDS, "updated_at"])
     return need
 
 

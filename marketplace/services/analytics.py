@@ -113,5 +113,5 @@ def market_stats_refresh(*, now: datetime | None = None, full: bool = False) -> 
         state.refreshed_at = now
         if full:
             state.full_refresh_at = now
-        state.save()
+        state.save(update_fields=["settled_through", "needs_seen_until", "refreshed_at", "full_refresh_at"])
     return len(rows)

@@ -314,6 +314,8 @@ def moderation_hide(
         # Residents' services offer no hide of their own; a need already with a
         # provider is a matter for the match, not for moderation.
         require_officer_of(user=officer, council_id=target.council_id)
+        # Locked and read afresh: the engine may have proposed this need since the page loaded.
+        target.refresh_from_db(from_queryset=Need.objects.select_for_update())
         if target.status not in (Need.Status.OPEN, Need.Status.DRAFT):
             raise ValidationError("Only a need waiting for a match can be hidden. Contact the resident instead.")
         target.status = Need.Status.HIDDEN
@@ -340,6 +342,7 @@ def moderation_restore(
         target.refresh_from_db()
     else:
         require_officer_of(user=officer, council_id=target.council_id)
+        target.refresh_from_db(from_queryset=Need.objects.select_for_update())
         if target.status != Need.Status.HIDDEN:
             raise ValidationError("Only a hidden need can be restored.")
         target.status = Need.Status.OPEN

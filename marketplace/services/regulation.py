@@ -98,7 +98,7 @@ def category_update(
     category.price_cap_pence = price_cap_pence
     category.is_active = is_active
     category.full_clean()
-    category.save()
+    category.save(update_fields=["name", "description", "safeguarding_tier", "price_cap_pence", "is_active"])
     hidden = 0
     if price_cap_pence is not None:
         reason = (
@@ -229,7 +229,15 @@ def market_rule_update(
     rule.max_open_proposals_volunteer = max_open_proposals_volunteer
     rule.weights = {**default_weights(), **rule.weights, **weights}
     rule.full_clean()
-    rule.save()
+    rule.save(
+        update_fields=[
+            "max_distance_km",
+            "response_deadline_hours",
+            "max_open_proposals_volunteer",
+            "weights",
+            "updated_at",
+        ]
+    )
     audit_record(
         actor=officer,
         action="regulation.market_rule_update",

@@ -19,6 +19,7 @@ from platform_core.models import User
 from platform_core.notifications import notify_each
 from platform_core.permissions import require_officer_of
 from platform_core.services import audit_record, task_send_on_commit
+from providers.models import Provider
 
 from ..models import ConcernAction, SafeguardingConcern
 from ..notifications import CONCERN_RAISED
@@ -101,7 +102,11 @@ def _log(
 
 
 def _open(concern: SafeguardingConcern, officer: User) -> None:
+    """Check the officer, then lock the concern and read it afresh (inside the
+    caller's transaction), so two officers working one case never write over
+    each other's step or act on a concern closed a moment ago."""
     require_officer_of(user=officer, council_id=concern.council_id)
+    concern.refresh_from_db(from_queryset=SafeguardingConcern.objects.select_for_update())
     if concern.status == Status.CLOSED:
         raise ValidationError("This concern is closed.")
 
@@ -149,6 +154,7 @@ def concern_pause_provider(
     _open(concern, officer)
     if concern.provider is None:
         raise ValidationError("This concern does not name a provider.")
+    concern.provider.refresh_from_db(from_queryset=Provider.objects.select_for_update())
     if concern.provider.is_suspended:
         raise ValidationError("This provider is already paused.")
     withdrawn = provider_pause(

@@ -71,28 +71,39 @@ def provider_register(
 
 @transaction.atomic
 def provider_update(*, provider: Provider, user: User, **changes: str) -> Provider:
-    """An owner edits the profile. The base postcode must stay in the same council."""
+    """An owner edits the profile. The base postcode must stay in the same council.
+
+    The row is locked and read afresh, and only the profile fields are written:
+    an officer's suspension, an evidence decision or a new rating that lands
+    while the owner had the form open is never written back over
+    (providers/tests/test_races.py races this against a suspension).
+    """
     require_owner(user=user, provider_id=provider.pk)
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}")
+    provider.refresh_from_db(from_queryset=Provider.objects.select_for_update())
+    written: list[str] = []
     if "postcode" in changes and changes["postcode"] != provider.postcode:
-        place = locate(changes.pop("postcode"), within=provider.council)
+        place = locate(changes["postcode"], within=provider.council)
         provider.postcode, provider.latitude, provider.longitude = (
             place.postcode,
             place.point.latitude,
             place.point.longitude,
         )
-    changes.pop("postcode", None)
+        written += ["postcode", "latitude", "longitude"]
     if "phone" in changes:
         try:
             changes["phone"] = phone_normalise(changes["phone"])
         except ValidationError as exc:
             raise ValidationError({"phone": exc.messages}) from exc
     for field, value in changes.items():
-        setattr(provider, field, (value or "").strip())
+        if field != "postcode":
+            setattr(provider, field, (value or "").strip())
+            written.append(field)
     provider.full_clean()
-    provider.save()
+    if written:
+        provider.save(update_fields=[*written, "updated_at"])
     return provider
 
 

@@ -258,7 +258,9 @@ def offer_update(*, offer: Offer, user: User, **changes: Any) -> Offer:
         # What residents read is moderated for kinds the council reviews.
         locked.status = Offer.Status.PENDING_REVIEW
     locked.full_clean()
-    locked.save()
+    # Read under the row lock above; written field by field all the same, so a
+    # column this service does not own is never part of its UPDATE.
+    locked.save(update_fields=[*cleaned, "title", "description", "capacity_left", "status", "updated_at"])
     if {c.pk for c in categories} != {c.pk for c in current["categories"]}:
         locked.categories.set(categories)
     market_changed(council_id=locked.council_id)

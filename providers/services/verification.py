@@ -112,7 +112,10 @@ def provider_recompute_clearance(*, provider: Provider) -> Provider:
 
     See `clearance_compute` for the table. Suspension is separate
     (is_suspended) and left alone. Announces a market change when either moved.
+    The provider's row is locked first, so two recomputes (an evidence decision
+    and the nightly expiry) read the evidence one after the other.
     """
+    provider.refresh_from_db(from_queryset=Provider.objects.select_for_update())
     evidence = list(VerificationEvidence.objects.filter(provider=provider))
     status, clearance = clearance_compute(kind=provider.kind, evidence=evidence, today=_today())
     if (status, clearance) != (provider.verification_status, provider.clearance):
@@ -243,6 +246,8 @@ def evidence_accept(
     """An officer accepts evidence; the provider's status and clearance follow."""
     provider = evidence.provider
     require_officer_of(user=officer, council_id=provider.council_id)
+    # Locked and read afresh: two officers deciding at once cannot both pass the status check.
+    evidence.refresh_from_db(from_queryset=VerificationEvidence.objects.select_for_update())
     if evidence.status != EvidenceStatus.SUBMITTED:
         raise ValidationError("Only evidence waiting for the council can be accepted.")
     if evidence.expires_on is not None and evidence.expires_on < _today():
@@ -275,6 +280,7 @@ def evidence_reject(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Enter a reason the provider can act on"})
+    evidence.refresh_from_db(from_queryset=VerificationEvidence.objects.select_for_update())
     if evidence.status not in (EvidenceStatus.SUBMITTED, EvidenceStatus.ACCEPTED):
         raise ValidationError("This evidence has already been decided.")
     evidence.status = EvidenceStatus.REJECTED
@@ -304,6 +310,7 @@ def provider_suspend(*, provider: Provider, officer: User, reason: str, request:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Enter why the provider is suspended"})
+    provider.refresh_from_db(from_queryset=Provider.objects.select_for_update())
     provider.is_suspended = True
     provider.suspended_reason = reason[:300]
     provider.save(update_fields=["is_suspended", "suspended_reason", "updated_at"])
@@ -317,6 +324,7 @@ def provider_suspend(*, provider: Provider, officer: User, reason: str, request:
 @transaction.atomic
 def provider_reinstate(*, provider: Provider, officer: User, request: HttpRequest | None = None) -> Provider:
     require_officer_of(user=officer, council_id=provider.council_id)
+    provider.refresh_from_db(from_queryset=Provider.objects.select_for_update())
     if not provider.is_suspended:
         raise ValidationError("This provider is not suspended.")
     provider.is_suspended = False
@@ -338,7 +346,7 @@ def evidence_expire_lapsed(*, today: date | None = None) -> int:
     )
     provider_ids = set(lapsed.values_list("provider_id", flat=True))
     count = lapsed.update(status=EvidenceStatus.EXPIRED)
-    for provider in Provider.objects.filter(pk__in=provider_ids):
+    for provider in Provider.objects.select_for_update().filter(pk__in=provider_ids).order_by("pk"):
         evidence = list(VerificationEvidence.objects.filter(provider=provider))
         status, clearance = clearance_compute(kind=provider.kind, evidence=evidence, today=today)
         if (status, clearance) != (provider.verification_status, provider.clearance):
