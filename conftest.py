@@ -215,9 +215,10 @@ def officer(council):
 
 @pytest.fixture
 def officer_client(client, officer):
-    """A test client logged in as an officer who has passed two-factor."""
-    client.force_login(officer)
-    return client
+    """A test client signed in as an officer with password and TOTP code (force_login passes no second factor)."""
+    from platform_core.tests.two_factor import sign_in_with_two_factor
+
+    return sign_in_with_two_factor(client, officer)
 
 
 @pytest.fixture

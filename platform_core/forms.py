@@ -135,3 +135,26 @@ class AccountContactForm(forms.Form):
         error_messages={"max_length": "Enter a telephone number, like 07700 900 982"},
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token: what it is for and how long it lasts (the choices depend on who you are)."""
+
+    name = forms.CharField(
+        label="Name",
+        help_text="Say what will use it, so you can tell your tokens apart. For example, 'Spreadsheet at home'.",
+        max_length=80,
+        error_messages={"required": "Enter a name for the token, such as the program that will use it"},
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    hours = forms.TypedChoiceField(
+        label="How long should it last?",
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how long the token lasts"},
+    )
+
+    def __init__(self, *args, lifetimes: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["hours"].choices = lifetimes
+        self.fields["hours"].initial = lifetimes[-1][0] if len(lifetimes) <= 3 else 30 * 24

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from knox.models import AbstractAuthToken
 
 
 class UserManager(BaseUserManager["User"]):
@@ -118,6 +119,11 @@ class Council(models.Model):
     short_name = models.CharField(max_length=60, blank=True, help_text="Shown in the header, e.g. 'Kingston'.")
     contact_email = models.EmailField(blank=True)
     safeguarding_email = models.EmailField(blank=True)
+    officer_token_hours = models.PositiveSmallIntegerField(
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="The longest an officer's API token may last, in hours (a working day by default, at most 24).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -341,6 +347,26 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class ApiToken(AbstractAuthToken):
+    """A personal API token (django-rest-knox): only a SHA-512 digest is stored,
+    the token itself is shown once. It never outlives its expiry, and
+    `two_factor` says whether it was created in a session that had passed
+    two-factor authentication: the console API accepts no other (ADR 0010)."""
+
+    name = models.CharField(max_length=80)
+    two_factor = models.BooleanField(
+        default=False, help_text="Created in a session that had passed two-factor authentication."
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_key}…)"
 
 
 class Notification(models.Model):

@@ -19,10 +19,54 @@ from rest_framework.permissions import BasePermission
 OFFICER_OF_COUNCIL_ONLY = "Only an officer of this council can do this."
 
 
+TWO_FACTOR_REQUIRED = "Only council officers who signed in with two-factor authentication can do this."
+REFUSED_WITHOUT_TWO_FACTOR = (
+    "This token was not created after two-factor authentication. Sign in with two-factor "
+    "authentication and create a new token from your account page."
+)
+
+
 def has_two_factor(user) -> bool:
+    """Whether the user has set up an authenticator app (not whether they used it)."""
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def is_privileged(user) -> bool:
+    """Council officers and platform staff: the people whose every door needs the second factor."""
+    return bool(
+        user.is_authenticated
+        and (user.is_officer or user.is_staff or user.is_superuser or user.role == user.Role.ADMIN)
+    )
+
+
+def session_passed_two_factor(request) -> bool:
+    """Whether this session's sign-in included a second factor.
+
+    allauth records each step of a sign-in in the session
+    (`get_authentication_records`): a TOTP or recovery code at login, a
+    re-authentication with one, or (our receiver in apps.py) the code that
+    activated the authenticator in this session. A password alone, or
+    `force_login`, records no "mfa" step.
+    """
+    from allauth.account.authentication import get_authentication_records
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not hasattr(request, "session"):
+        return False
+    return any(record.get("method") == "mfa" for record in get_authentication_records(request, user))
+
+
+def request_passed_two_factor(request) -> bool:
+    """The second factor for this request: the token's, if it came with one
+    (a token carries whether it was created after two-factor), else the session's."""
+    from .models import ApiToken
+
+    auth = getattr(request, "auth", None)
+    if isinstance(auth, ApiToken):
+        return auth.two_factor
+    return session_passed_two_factor(getattr(request, "_request", request))
 
 
 def officer_needs_two_factor(user) -> bool:
@@ -59,15 +103,24 @@ def officer_required(view):
             return redirect_to_login(request.get_full_path())
         if not request.user.is_officer:
             raise PermissionDenied("Only council officers can see this page.")
-        if officer_needs_two_factor(request.user):
-            raise PermissionDenied("Set up two-factor authentication first.")
+        if not session_passed_two_factor(request):
+            # The middleware sends officers to set up or enter their code first; this is the backstop.
+            raise PermissionDenied("Sign in with two-factor authentication first.")
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
 class IsCouncilOfficer(BasePermission):
-    message = "Only council officers with two-factor authentication can do this."
+    """A council officer whose session or token passed the second factor
+    (having an authenticator is not enough: it must have been used)."""
+
+    message = TWO_FACTOR_REQUIRED
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user.is_authenticated and request.user.is_officer and has_two_factor(request.user))
+        if not (request.user.is_authenticated and request.user.is_officer):
+            return False
+        if not request_passed_two_factor(request):
+            self.message = REFUSED_WITHOUT_TWO_FACTOR if request.auth is not None else TWO_FACTOR_REQUIRED
+            return False
+        return True

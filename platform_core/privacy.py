@@ -21,7 +21,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import Notification, User
+from .models import ApiToken, Notification, User
 from .services import audit_record
 
 ERASED_DOMAIN = "erased.invalid"
@@ -96,6 +96,17 @@ def _account_export(user: User) -> dict:
             }
             for n in Notification.objects.filter(user=user).prefetch_related("deliveries").order_by("created_at", "id")
         ],
+        # What a person can see of their tokens on the account page; the digest is a secret's hash, not theirs to read.
+        "api_tokens": [
+            {
+                "name": t.name,
+                "created": _iso(t.created),
+                "expiry": _iso(t.expiry),
+                "last_used_at": _iso(t.last_used_at),
+                "two_factor": t.two_factor,
+            }
+            for t in ApiToken.objects.filter(user=user).order_by("created")
+        ],
     }
 
 
@@ -139,7 +150,6 @@ def account_erase(*, user: User, request: HttpRequest | None = None) -> None:
     """
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
-    from rest_framework.authtoken.models import Token
 
     account_erase_check(user=user)
     if not user.is_active:
@@ -161,7 +171,7 @@ def account_erase(*, user: User, request: HttpRequest | None = None) -> None:
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     Notification.objects.filter(user=user).delete()
-    Token.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user).delete()
     _sessions_delete(user)
     # No personal data in the audit row: the actor is the anonymised account
     # (its e-mail is already erased-<pk>@...) and the request's address is not recorded.

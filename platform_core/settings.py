@@ -5,6 +5,7 @@ runs on embedded defaults: a SQLite file, Celery's filesystem broker (a real
 worker still runs, no server needed) and the console e-mail backend.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -30,7 +31,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "platform_core.apps.ConveneAdminConfig",  # django.contrib.admin behind allauth's sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,7 +42,7 @@ INSTALLED_APPS = [
     # TemplatesSetting finds Django's own form templates (those templates/django/forms/ does not override) here.
     "django.forms",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -283,8 +284,10 @@ WHITENOISE_USE_FINDERS = DEBUG
 # --- REST API ----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The token first: a request without credentials then gets a 401 with
+        # `WWW-Authenticate: Token` (DRF answers 403 when the first class is the session).
+        "platform_core.api_auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -321,6 +324,20 @@ REST_FRAMEWORK = {
 # platform_core/parsers.py: the largest JSON body and the deepest nesting the API reads.
 API_MAX_JSON_BYTES = 64 * 1024
 API_MAX_JSON_DEPTH = 8
+
+# Personal API tokens: django-rest-knox keeps a SHA-512 digest, never the token.
+# Everyone's tokens expire; an officer's within their council's
+# `officer_token_hours` (a working day by default), an admin's within
+# ADMIN_TOKEN_HOURS (docs/decisions/0010-tokens-and-the-staff-door.md).
+KNOX_TOKEN_MODEL = "platform_core.ApiToken"  # noqa: S105 - a model name
+# knox's own migrations would create its (swapped-out) AuthToken table anyway,
+# with a foreign key to users; without them nothing of knox's is created.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {"TOKEN_TTL": timedelta(days=30), "AUTO_REFRESH": False}
+API_TOKEN_MAX_DAYS = 90
+API_TOKENS_PER_USER = 10
+ADMIN_TOKEN_HOURS = env.int("ADMIN_TOKEN_HOURS", default=8)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Convene API",
     "DESCRIPTION": "Residents' needs, providers' offers and the matches between them.",

@@ -26,6 +26,8 @@ urlpatterns = [
     path("account/data/", views.account_data, name="account_data"),
     path("account/erase/", views.account_erase, name="account_erase"),
     path("account/erased/", views.account_erased, name="account_erased"),
+    path("account/tokens/", views.account_tokens, name="account_tokens"),
+    path("account/tokens/<str:token_key>/revoke/", views.account_token_revoke, name="account_token_revoke"),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="platform_core/accessibility.html"),

@@ -16,9 +16,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from .forms import AccountContactForm, AccountEraseForm, apply_service_errors
+from . import tokens
+from .forms import AccountContactForm, AccountEraseForm, ApiTokenForm, apply_service_errors
+from .http import found_or_404
 from .models import User
 from .notifications.services import account_contact_update
+from .permissions import is_privileged, session_passed_two_factor
 from .phones import phone_display
 from .privacy import account_erase as account_erase_service
 from .privacy import account_erase_check, personal_data_export
@@ -165,3 +168,48 @@ def account_erase(request: HttpRequest) -> HttpResponse:
 
 def account_erased(request: HttpRequest) -> HttpResponse:
     return render(request, "platform_core/account_erased.html")
+
+
+# --- Your API tokens -------------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_tokens(request: HttpRequest) -> HttpResponse:
+    """Your API tokens, and a form for a new one. The new token is in the
+    response to the POST only (never stored in the clear, never shown again)."""
+    user = request.user
+    form = ApiTokenForm(request.POST or None, lifetimes=tokens.api_token_lifetimes(user=user))
+    can_create = not is_privileged(user) or session_passed_two_factor(request)
+    if request.method == "POST" and can_create and form.is_valid():
+        try:
+            token, secret = tokens.api_token_create(
+                user=user, name=form.cleaned_data["name"], hours=form.cleaned_data["hours"], request=request
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return render(request, "platform_core/account_token_created.html", {"token": token, "secret": secret})
+    return render(
+        request,
+        "platform_core/account_tokens.html",
+        {
+            "form": form,
+            "tokens": tokens.api_token_list_for(user=user),
+            "can_create": can_create,
+            "privileged": is_privileged(user),
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_token_revoke(request: HttpRequest, token_key: str) -> HttpResponse:
+    token = found_or_404(tokens.api_token_get_for(user=request.user, token_key=token_key))
+    if request.method == "POST":
+        tokens.api_token_revoke(user=request.user, token=token, request=request)
+        messages.success(request, f"The token “{token.name}” no longer works.")
+        return redirect("account_tokens")
+    return render(request, "platform_core/account_token_revoke.html", {"token": token})

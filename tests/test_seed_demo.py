@@ -72,8 +72,8 @@ def test_demo_logins_work(client, demo, email):
     response = client.post(reverse("account_login"), {"login": email, "password": PASSWORD})
     assert response.status_code == 302
     user = User.objects.get(email=email)
-    if user.is_officer:
-        # Officers have two-factor: the password alone leads to the code page.
+    if user.is_officer or user.is_staff:
+        # Officers and staff have two-factor: the password alone leads to the code page.
         assert "/2fa/" in response["Location"] or "authenticate" in response["Location"]
     else:
         assert int(client.session["_auth_user_id"]) == user.pk

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from platform_core.tests.two_factor import sign_in_with_two_factor
+
 pytestmark = pytest.mark.django_db
 
 
@@ -75,8 +77,19 @@ def test_officer_without_two_factor_is_sent_to_set_it_up(client, name, market, o
 
 
 @pytest.mark.parametrize("name", CONSOLE_NAMES)
+def test_officer_with_an_authenticator_who_did_not_use_it_this_session_is_asked_for_a_code(
+    client, name, market, officer
+):
+    client.force_login(officer)  # a session that recorded no second factor
+    for method in (client.get, client.post):
+        response = method(_url(name, market))
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("mfa_reauthenticate"))
+
+
+@pytest.mark.parametrize("name", CONSOLE_NAMES)
 def test_officer_of_another_council_sees_nothing_of_this_one(client, name, market, other_market, other_officer):
-    client.force_login(other_officer)
+    sign_in_with_two_factor(client, other_officer)
     url = _url(name, market)
     if any(KWARG_OBJECTS.get(name, {})):
         assert client.get(url).status_code in (404, 405)  # 405: a POST-only action refuses GET first
@@ -106,12 +119,15 @@ def test_console_api_refuses_everyone_but_officers_with_two_factor(client, name,
     assert client.get(url).status_code in (401, 403)
     client.force_login(resident_user)
     assert client.get(url).status_code == 403
-    client.force_login(officer)
+    client.force_login(officer)  # no second factor in this session
+    assert client.get(url).status_code == 403
+    client.logout()
+    sign_in_with_two_factor(client, officer)
     assert client.get(url).status_code == 200
 
 
 def test_console_api_concern_of_another_council_is_404(client, market, other_officer, other_market):
-    client.force_login(other_officer)
+    sign_in_with_two_factor(client, other_officer)
     url = reverse("marketplace_api:console_concern_detail", kwargs={"pk": market.concern.pk})
     assert client.get(url).status_code == 404
     listed = client.get(reverse("marketplace_api:console_concerns")).json()

@@ -9,12 +9,11 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from matching.models import Match, Message
 from matching.tests.factories import MatchFactory, MessageFactory, ReviewFactory
-from platform_core.models import AuditEvent, Notification, SafeguardingTier, User
+from platform_core.models import ApiToken, AuditEvent, Notification, SafeguardingTier, User
 from platform_core.privacy import account_erase, personal_data_export
 from platform_core.tests.factories import PASSWORD, DeliveryFactory, NotificationFactory, ServiceCategoryFactory
 from providers.models import Offer, Provider, ProviderMember
@@ -243,7 +242,7 @@ def test_erase_cancels_a_live_match_and_gives_the_provider_capacity_back(user, c
 def test_erased_user_cannot_sign_in_and_loses_tokens_addresses_and_sessions(client, user):
     from allauth.account.models import EmailAddress
 
-    Token.objects.create(user=user)
+    ApiToken.objects.create(user=user, name="Spreadsheet")
     client.force_login(user)
     account_erase(user=user)
     user.refresh_from_db()
@@ -251,7 +250,7 @@ def test_erased_user_cannot_sign_in_and_loses_tokens_addresses_and_sessions(clie
     assert not user.is_active and not user.has_usable_password()
     assert authenticate(email=EMAIL, password=PASSWORD) is None
     assert not EmailAddress.objects.filter(user=user).exists()
-    assert not Token.objects.filter(user=user).exists()
+    assert not ApiToken.objects.filter(user=user).exists()
     assert client.get(reverse("account_data")).status_code == 302
     event = AuditEvent.objects.get(action="account.erased")
     assert event.object_id == str(user.pk)

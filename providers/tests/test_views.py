@@ -300,9 +300,11 @@ def test_dashboard_queries_do_not_grow_with_offers(
 
 def test_admin_lists_providers_and_offers(client, offer):
     from platform_core.tests.factories import UserFactory
+    from platform_core.tests.two_factor import give_totp, sign_in_with_two_factor
 
     admin = UserFactory(is_staff=True, is_superuser=True, role=User.Role.ADMIN)
-    client.force_login(admin)
+    give_totp(admin)
+    sign_in_with_two_factor(client, admin)
     assert client.get(reverse("admin:providers_provider_changelist")).status_code == 200
     assert client.get(reverse("admin:providers_provider_change", args=[offer.provider_id])).status_code == 200
     assert client.get(reverse("admin:providers_offer_changelist")).status_code == 200

@@ -8,8 +8,8 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from platform_core.models import ApiToken
 from platform_core.tests.factories import UserFactory
 from residents.models import Need
 from residents.tests.factories import NeedFactory
@@ -187,8 +187,8 @@ def test_text_is_returned_as_typed_in_json_and_escaped_in_the_browsable_api(api,
 
 
 def test_token_authentication_works(client, resident):
-    token = Token.objects.create(user=resident.user)
-    response = client.get(reverse("residents_api:need_list"), HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, token = ApiToken.objects.create(user=resident.user, name="Phone app")
+    response = client.get(reverse("residents_api:need_list"), HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
 
 

@@ -17,7 +17,9 @@ from django.test import Client
 from django.utils import timezone
 
 from platform_core.models import SafeguardingTier, User
+from platform_core.permissions import is_privileged
 from platform_core.tests.factories import PASSWORD, ServiceCategoryFactory, UserFactory
+from platform_core.tests.two_factor import sign_in_with_two_factor
 
 pytestmark = pytest.mark.browser
 
@@ -65,9 +67,13 @@ def sign_in(page, site: str, user: User) -> None:
 
 
 def sign_in_with_cookie(page, site: str, user: User) -> None:
-    """As the test client's force_login: the session cookie goes into the browser."""
+    """A session made by the test client goes into the browser: force_login, or
+    for officers and staff a real sign-in with a TOTP code (force_login records no second factor)."""
     client = Client()
-    client.force_login(user)
+    if is_privileged(user):
+        sign_in_with_two_factor(client, user)
+    else:
+        client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": site}])
 

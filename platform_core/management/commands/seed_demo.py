@@ -208,6 +208,9 @@ class Command(BaseCommand):
         if not admin.is_superuser:
             admin.is_staff = admin.is_superuser = True
             admin.save(update_fields=["is_staff", "is_superuser"])
+        # Staff need the second factor too (the admin is behind allauth's sign-in, ADR 0010).
+        if not Authenticator.objects.filter(user=admin, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(admin, DEMO_OFFICER_TOTP_SECRET)
         return {"officer": officer.email, "admin": admin.email}
 
     def _providers(self, council, categories, postcodes, logins) -> None:
@@ -422,5 +425,6 @@ class Command(BaseCommand):
         for role in ("resident", "provider", "officer", "admin"):
             self.stdout.write(f"  {role:<9} {logins[role]}")
         self.stdout.write(
-            f"  The officer's two-factor secret (add it to an authenticator app): {DEMO_OFFICER_TOTP_SECRET}"
+            "  The officer's and the admin's two-factor secret (add it to an authenticator app): "
+            f"{DEMO_OFFICER_TOTP_SECRET}"
         )
