@@ -27,6 +27,24 @@ class ReasonForm(forms.Form):
         self.fields["reason"].help_text = help_text
 
 
+class ResidentSearchForm(forms.Form):
+    """Finding a resident shows names, so the search says why (ADR 0011)."""
+
+    q = forms.CharField(
+        label="Name, e-mail address, postcode or need reference",
+        max_length=200,
+        error_messages={"required": "Enter a name, e-mail address, postcode or need reference"},
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label="Why are you searching?",
+        help_text="For example, 'Resident phoned about her shopping request'. Your reason is recorded "
+        "in the audit log with your name, against each resident the search finds.",
+        max_length=300,
+        error_messages={"required": "Enter why you are searching"},
+    )
+
+
 class OptionalReasonForm(ReasonForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,10 +7,25 @@ class ResidentsConfig(AppConfig):
 
     def ready(self) -> None:
         from platform_core import privacy
+        from platform_core.disclosure import register_personal_fields
 
+        from .models import Resident
         from .privacy import resident_data_erase, resident_data_export
 
         privacy.register(section="residents", export=resident_data_export, erase=resident_data_erase)
+        # Whoever reads these for an officer or staff is audited, naming the resident's account (ADR 0011).
+        register_personal_fields(
+            Resident,
+            [
+                "preferred_name",
+                "address_line_1",
+                "address_line_2",
+                "phone",
+                "accessibility_needs",
+                "vulnerability_notes",
+            ],
+            person=lambda resident: resident.user_id,
+        )
 
         from platform_core.notifications.contacts import register_contact_resolver
         from platform_core.notifications.kinds import Audience

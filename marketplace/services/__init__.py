@@ -13,7 +13,7 @@ from .moderation import (  # noqa: F401
     report_create,
     text_findings,
 )
-from .people import provider_pause, resident_personal_data_view  # noqa: F401
+from .people import provider_pause, resident_view_reason  # noqa: F401
 from .regulation import (  # noqa: F401
     category_change_preview,
     category_create,

@@ -1,4 +1,4 @@
-"""Providers and people: pausing a provider, and the audited view of a resident's personal data."""
+"""Providers and people: pausing a provider, and the reason an officer gives to see residents' personal data."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
-from platform_core.models import AuditEvent, User
+from platform_core.models import User
 from platform_core.permissions import require_officer_of
-from platform_core.services import audit_record
 from providers.models import Provider
 from residents.models import Resident
 
-RESIDENT_DATA_VIEWED = "resident.personal_data_viewed"
+REASON_MIN_LENGTH = 5
 
 
 @transaction.atomic
@@ -40,20 +39,17 @@ def provider_pause(
     )
 
 
-def resident_personal_data_view(
-    *, resident: Resident, officer: User, reason: str, request: HttpRequest | None = None
-) -> AuditEvent:
-    """Record, before anything is shown, that an officer opened a resident's
-    personal data and why. Call once per view: each view is its own event."""
-    require_officer_of(user=officer, council_id=resident.council_id)
+def resident_view_reason(*, officer: User, reason: str, resident: Resident | None = None) -> str:
+    """The officer's reason for seeing residents' personal data (one resident's
+    record, or the results of a search), checked and cleaned.
+
+    Nothing is written here: the response that shows the data writes one
+    AuditEvent per resident it shows, with this reason, before it leaves
+    (`platform_core.disclosure`, ADR 0011).
+    """
+    require_officer_of(user=officer, council_id=resident.council_id if resident else officer.council_id)
     reason = (reason or "").strip()
-    if len(reason) < 5:
-        raise ValidationError({"reason": "Enter why you need to see this resident's details"})
-    return audit_record(
-        actor=officer,
-        action=RESIDENT_DATA_VIEWED,
-        obj=resident,
-        council=resident.council,
-        reason=reason[:1000],
-        request=request,
-    )
+    if len(reason) < REASON_MIN_LENGTH:
+        what = "this resident's details" if resident else "these residents"
+        raise ValidationError({"reason": f"Enter why you need to see {what}"})
+    return reason[:1000]

@@ -32,7 +32,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             (
                 [
                     e.created_at.isoformat(),
-                    e.actor_email,
+                    selectors.audit_actor_label(e),
                     e.action,
                     e.object_type,
                     e.object_id,
@@ -44,6 +44,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             ),
         )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    for event in page.object_list:
+        event.actor_label = selectors.audit_actor_label(event)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "marketplace/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})

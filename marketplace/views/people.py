@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from platform_core.disclosure import purpose_set
 from platform_core.forms import apply_service_errors
 from platform_core.http import found_or_404
 from platform_core.permissions import officer_required
@@ -18,6 +19,7 @@ from providers import services as provider_services
 
 from ..forms import (
     ReasonForm,
+    ResidentSearchForm,
 )
 from ..selectors import people as selectors
 from ..services import people
@@ -33,9 +35,12 @@ def provider_search(request: HttpRequest) -> HttpResponse:
 
 
 @officer_required
+@never_cache
 @require_http_methods(["GET", "POST"])
 def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
     provider = found_or_404(selectors.provider_get(officer=request.user, pk=pk))
+    # The page lists the provider's members: the case is the reason (ADR 0011).
+    purpose_set(request, f"Regulating provider {provider.pk} ({provider.name})")
     form = ReasonForm(label="Reason for suspending", help_text="The provider will see this.")
     if request.method == "POST":
         try:
@@ -60,10 +65,22 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @officer_required
+@never_cache
+@require_http_methods(["GET", "POST"])
 def resident_search(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")
-    residents = list(selectors.resident_search(officer=request.user, q=q)[:50])
-    return render(request, "marketplace/resident_search.html", {"residents": residents, "q": q})
+    """Results (names) are only in the response to a POST that gives a reason;
+    each resident listed gets an AuditEvent with it (ADR 0011)."""
+    form = ResidentSearchForm(request.POST or None)
+    residents = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            reason = people.resident_view_reason(officer=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            purpose_set(request, f"Resident search: {reason}")
+            residents = list(selectors.resident_search(officer=request.user, q=form.cleaned_data["q"])[:50])
+    return render(request, "marketplace/resident_search.html", {"form": form, "residents": residents})
 
 
 @officer_required
@@ -71,7 +88,7 @@ def resident_search(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Personal data is shown only in the response to a POST giving a reason,
-    and every such response writes an AuditEvent first."""
+    and every such response writes an AuditEvent before it leaves (ADR 0011)."""
     resident = found_or_404(selectors.resident_get(officer=request.user, pk=pk))
     form = ReasonForm(
         label="Why do you need to see this resident's details?",
@@ -81,12 +98,13 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = ReasonForm(request.POST, label=form.fields["reason"].label, help_text=form.fields["reason"].help_text)
         if form.is_valid():
             try:
-                people.resident_personal_data_view(
-                    resident=resident, officer=request.user, reason=form.cleaned_data["reason"], request=request
+                reason = people.resident_view_reason(
+                    resident=resident, officer=request.user, reason=form.cleaned_data["reason"]
                 )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
+                purpose_set(request, reason)
                 needs = selectors.resident_needs(officer=request.user, resident=resident)
                 return render(request, "marketplace/resident_detail.html", {"resident": resident, "needs": needs})
     form.fields["reason"].page_heading = True  # one question: its label is the page's h1

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from matching import selectors as match_selectors
+from platform_core.disclosure import purpose_set
 from platform_core.forms import apply_service_errors
 from platform_core.http import found_or_404
 from platform_core.permissions import officer_required
@@ -50,6 +51,8 @@ CONCERN_FORMS = {
 @require_http_methods(["GET", "POST"])
 def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
     concern = found_or_404(selectors.concern_get_for_officer(officer=request.user, pk=pk))
+    # The case page shows who raised it: the case is the reason (ADR 0011).
+    purpose_set(request, f"Working safeguarding concern {concern.pk}")
     forms = {key: cls(prefix=key) for key, cls in CONCERN_FORMS.items()}
     forms["escalate"].initial = {"escalated_to": concern.council.safeguarding_email}
     if request.method == "POST":

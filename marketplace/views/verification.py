@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from platform_core.disclosure import purpose_set
 from platform_core.forms import apply_service_errors
 from platform_core.http import found_or_404
 from platform_core.permissions import officer_required
@@ -33,6 +34,8 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = found_or_404(selectors.evidence_get(officer=request.user, pk=pk))
+    # The page names the member who sent the evidence: the case is the reason (ADR 0011).
+    purpose_set(request, f"Reviewing evidence {evidence.pk} from provider {evidence.provider_id}")
     form = ReasonForm(label="Reason for rejecting", help_text="The provider will see this.")
     if request.method == "POST":
         try:
