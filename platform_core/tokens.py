@@ -31,7 +31,7 @@ NEEDS_TWO_FACTOR = "Sign in with two-factor authentication before you create a t
 
 def api_token_max_hours(*, user: User) -> int:
     """The longest a token of this person may last."""
-    if user.is_officer:
+    if user.is_officer and user.council is not None:
         return user.council.officer_token_hours
     if is_privileged(user):
         return settings.ADMIN_TOKEN_HOURS

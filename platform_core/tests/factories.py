@@ -1,10 +1,13 @@
 """factory_boy factories for platform_core's models."""
 
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from platform_core.models import (
+    ApiToken,
     AuditEvent,
     Council,
     CouncilDistrict,
@@ -187,3 +190,23 @@ class OutgoingEmailFactory(factory.django.DjangoModelFactory):
     to = factory.LazyFunction(lambda: ["person@example.org"])
     subject = "Convene: Confirm your e-mail address"
     body = "Open this link to confirm your address."
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A personal API token made as the account page makes it (knox's manager:
+    only the digest is stored). The token itself is on the row as `.secret`,
+    for the test that made it; `expiry` is a duration, 30 days by default."""
+
+    class Meta:
+        model = ApiToken
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Script {n}")
+    two_factor = False
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        expiry = kwargs.pop("expiry", timedelta(days=30))
+        token, secret = model_class.objects.create(*args, expiry=expiry, **kwargs)
+        token.secret = secret
+        return token

@@ -15,7 +15,13 @@ from matching.models import Match, Message
 from matching.tests.factories import MatchFactory, MessageFactory, ReviewFactory
 from platform_core.models import ApiToken, AuditEvent, Notification, SafeguardingTier, User
 from platform_core.privacy import account_erase, personal_data_export
-from platform_core.tests.factories import PASSWORD, DeliveryFactory, NotificationFactory, ServiceCategoryFactory
+from platform_core.tests.factories import (
+    PASSWORD,
+    ApiTokenFactory,
+    DeliveryFactory,
+    NotificationFactory,
+    ServiceCategoryFactory,
+)
 from providers.models import Offer, Provider, ProviderMember
 from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMemberFactory
 from residents.models import Need
@@ -242,7 +248,7 @@ def test_erase_cancels_a_live_match_and_gives_the_provider_capacity_back(user, c
 def test_erased_user_cannot_sign_in_and_loses_tokens_addresses_and_sessions(client, user):
     from allauth.account.models import EmailAddress
 
-    ApiToken.objects.create(user=user, name="Spreadsheet")
+    ApiTokenFactory(user=user, name="Spreadsheet")
     client.force_login(user)
     account_erase(user=user)
     user.refresh_from_db()

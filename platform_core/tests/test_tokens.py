@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from platform_core.models import ApiToken, AuditEvent
-from platform_core.tests.factories import PASSWORD, OfficerFactory, UserFactory
+from platform_core.tests.factories import PASSWORD, ApiTokenFactory, OfficerFactory, UserFactory
 from platform_core.tests.resolver import routes_under
 from platform_core.tests.two_factor import give_totp, sign_in_with_two_factor
 
@@ -85,7 +85,7 @@ def test_a_revoked_token_is_refused_at_once(client):
 
 
 def test_nobody_revokes_another_persons_token(client):
-    _, secret = ApiToken.objects.create(user=UserFactory(), name="Theirs")
+    secret = ApiTokenFactory(name="Theirs").secret
     client.force_login(UserFactory())
     key = secret[:15]
     assert client.get(reverse("account_token_revoke", args=[key])).status_code == 404
@@ -113,7 +113,7 @@ def test_an_officer_cannot_create_a_token_in_a_session_without_two_factor(client
 def test_an_officers_token_without_two_factor_is_refused_on_every_console_endpoint(client, officer, route):
     """Say a resident made a token, and later became an officer: the token
     carries no second factor, so no console door opens for it."""
-    _, secret = ApiToken.objects.create(user=officer, name="From before", two_factor=False)
+    secret = ApiTokenFactory(user=officer, name="From before", two_factor=False).secret
     url = route.url(target_type="need")
     for method in (client.get, client.post, client.put, client.patch, client.delete):
         response = method(url, **_auth(secret))
@@ -169,7 +169,7 @@ def test_an_admins_token_also_needs_two_factor(client):
 def test_a_person_has_at_most_ten_tokens(client, settings):
     user = UserFactory()
     for n in range(settings.API_TOKENS_PER_USER):
-        ApiToken.objects.create(user=user, name=f"Token {n}")
+        ApiTokenFactory(user=user, name=f"Token {n}")
     client.force_login(user)
     response = client.post(reverse("account_tokens"), {"name": "One more", "hours": 24})
     assert "Revoke one you no longer use first" in response.content.decode()

@@ -9,8 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from platform_core.models import ApiToken
-from platform_core.tests.factories import UserFactory
+from platform_core.tests.factories import ApiTokenFactory, UserFactory
 from residents.models import Need
 from residents.tests.factories import NeedFactory
 
@@ -187,7 +186,7 @@ def test_text_is_returned_as_typed_in_json_and_escaped_in_the_browsable_api(api,
 
 
 def test_token_authentication_works(client, resident):
-    _, token = ApiToken.objects.create(user=resident.user, name="Phone app")
+    token = ApiTokenFactory(user=resident.user, name="Phone app").secret
     response = client.get(reverse("residents_api:need_list"), HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
 

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('platform_core', '0001_initial'),
+        ('platform_core', '0003_notifications'),
     ]
 
     operations = [
