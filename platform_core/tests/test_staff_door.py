@@ -94,6 +94,7 @@ def test_a_staff_user_who_did_not_use_their_second_factor_reaches_no_admin_page(
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("mfa_reauthenticate"))
+    assert client.get(response["Location"]).status_code == 200  # the code page itself opens
 
 
 def test_staff_signed_in_with_two_factor_reach_the_admin(client, staff):

@@ -451,6 +451,56 @@ def test_the_officer_console_pages_pass_axe(site, new_page, axe, officer, counci
         accessible(page, axe, path)
 
 
+def test_an_officer_searches_for_a_resident_giving_a_reason(site, new_page, axe, officer, council):
+    from marketplace.tests.conftest import build_market
+
+    market = build_market(council)
+    page = new_page()
+    sign_in_with_cookie(page, site, officer)
+    page.goto(site + "/console/residents/")
+    heading_is(page, "Find a resident")
+    page.get_by_label("Name, e-mail address, postcode or need reference").fill(market.need.reference)
+    page.get_by_role("button", name="Search").click()
+    accessible(page, axe, "resident search without a reason")
+    assert page.locator(".govuk-error-summary").is_visible()
+    page.get_by_label("Why are you searching?").fill("Resident phoned about her request")
+    page.get_by_role("button", name="Search").click()
+    accessible(page, axe, "resident search results")
+    assert page.locator("main table").is_visible()
+
+
+def test_a_resident_makes_and_revokes_an_api_token_without_javascript(site, new_page, axe, resident_user):
+    page = new_page(java_script=False)
+    sign_in(page, site, resident_user)
+    page.goto(site + "/account/tokens/")
+    heading_is(page, "API tokens")
+    page.get_by_label("Name").fill("Spreadsheet at home")
+    page.get_by_label("30 days").check()
+    page.get_by_role("button", name="Create token").click()
+    heading_is(page, "Copy your new token now")
+    assert len(page.locator("#token").inner_text().strip()) == 64
+    page.get_by_role("link", name="Back to your tokens").click()
+    page.get_by_role("link", name="Revoke Spreadsheet at home").click()
+    heading_is(page, "Revoke “Spreadsheet at home”?")
+    page.get_by_role("button", name="Revoke token").click()
+    assert "You have no tokens." in page.content()
+
+
+def test_the_api_token_pages_pass_axe(site, new_page, axe, resident_user):
+    page = new_page()
+    sign_in(page, site, resident_user)
+    page.goto(site + "/account/tokens/")
+    accessible(page, axe, "tokens")
+    page.get_by_role("button", name="Create token").click()
+    accessible(page, axe, "tokens with an error")
+    page.get_by_label("Name").fill("Phone app")
+    page.get_by_role("button", name="Create token").click()
+    accessible(page, axe, "new token")
+    page.goto(site + "/account/tokens/")
+    page.get_by_role("link", name="Revoke Phone app").click()
+    accessible(page, axe, "revoke token")
+
+
 def test_the_analytics_page_shows_its_tables_without_javascript(site, new_page, officer, council, shopping):
     from residents.tests.factories import NeedFactory
 
