@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import AuditEvent, Council, CouncilDistrict, MarketRule, Notification, ServiceCategory, User
+from .models import ApiToken, AuditEvent, Council, CouncilDistrict, MarketRule, Notification, ServiceCategory, User
 
 
 @admin.register(User)
@@ -56,6 +56,24 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Staff can see and revoke (delete) anyone's token, e.g. an officer who left;
+    tokens are made only by their owner, on the account page (ADR 0010)."""
+
+    list_display = ["name", "user", "token_key", "two_factor", "created", "last_used_at", "expiry"]
+    list_filter = ["two_factor"]
+    fields = ["name", "user", "token_key", "two_factor", "created", "last_used_at", "expiry"]
+    readonly_fields = fields
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

@@ -139,3 +139,17 @@ def test_re_entering_the_code_locks_after_repeated_wrong_codes(client, staff):
     response = client.post(reverse("mfa_reauthenticate"), {"code": totp_code()})
     assert _refused(response)
     assert client.get(reverse("admin:index")).status_code == 302  # still no second factor in this session
+
+
+def test_staff_can_see_and_revoke_a_token_but_not_make_one(client, staff):
+    from platform_core.models import ApiToken
+    from platform_core.tests.factories import ApiTokenFactory
+
+    token = ApiTokenFactory(name="Left the council")
+    sign_in_with_two_factor(client, staff)
+    assert "Left the council" in client.get(reverse("admin:platform_core_apitoken_changelist")).content.decode()
+    assert client.get(reverse("admin:platform_core_apitoken_add")).status_code == 403
+    delete = reverse("admin:platform_core_apitoken_delete", args=[token.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not ApiToken.objects.filter(pk=token.pk).exists()
+    assert client.get(reverse("residents_api:need_list"), HTTP_AUTHORIZATION=f"Token {token.secret}").status_code == 401
