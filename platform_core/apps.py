@@ -22,7 +22,7 @@ class PlatformCoreConfig(AppConfig):
         from .disclosure import register_personal_fields
         from .models import AuditEvent, User
 
-        register_personal_fields(User, ["email", "full_name"], person=lambda user: user.pk)
+        register_personal_fields(User, ["email", "full_name", "phone"], person=lambda user: user.pk)
         register_personal_fields(EmailAddress, ["email"], person=lambda address: address.user_id)
         # The audit log keeps the actor's address even after erasure: it is the actor's personal data too.
         register_personal_fields(AuditEvent, ["actor_email"], person=lambda event: event.actor_id)

@@ -108,9 +108,11 @@ def data(council, kingston_postcodes):
         )
     )
     member = market.member
-    User.objects.filter(pk=member.pk).update(full_name="Perpetua Okonkwo-Hale", email="perpetua.member@example.org")
+    User.objects.filter(pk=member.pk).update(
+        full_name="Perpetua Okonkwo-Hale", email="perpetua.member@example.org", phone="+447700900555"
+    )
     member.refresh_from_db()
-    people.append(Person(member, ["Perpetua Okonkwo-Hale", "perpetua.member@example.org"]))
+    people.append(Person(member, ["Perpetua Okonkwo-Hale", "perpetua.member@example.org", "+447700900555"]))
     colleague = ProviderMemberFactory(
         provider=market.provider, user__full_name="Cuthbert Ravensworth", user__email="cuthbert.member@example.org"
     ).user
