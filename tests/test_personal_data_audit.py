@@ -25,8 +25,8 @@ from marketplace.tests.conftest import build_market
 from matching.models import Message
 from platform_core.disclosure import ACTION, NO_PURPOSE
 from platform_core.models import AuditEvent, User
-from platform_core.services import audit_record, notification_create
-from platform_core.tests.factories import UserFactory
+from platform_core.services import audit_record
+from platform_core.tests.factories import NotificationFactory, UserFactory
 from platform_core.tests.resolver import routes_under
 from platform_core.tests.two_factor import give_totp, sign_in_with_two_factor
 from providers.tests.factories import ProviderMemberFactory
@@ -129,7 +129,7 @@ def data(council, kingston_postcodes):
     )
     audit_record(actor=market_resident.user, action="concern.raised", obj=market.concern, council=council)
     audit_record(actor=member, action="concern.raised", obj=member_concern, council=council)
-    notification_create(user=resident.user, message="Your request was matched.", email=False)
+    NotificationFactory(user=resident.user, message="Your request was matched.")
     Message.objects.create(match=market.match, sender=market_resident.user, body="See you on Tuesday.")
     market.member_concern = member_concern
     market.other_resident = resident
