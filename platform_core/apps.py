@@ -20,10 +20,12 @@ class PlatformCoreConfig(AppConfig):
         from allauth.mfa import signals
 
         from .disclosure import register_personal_fields
-        from .models import AuditEvent, User
+        from .models import AuditEvent, Delivery, User
 
         register_personal_fields(User, ["email", "full_name", "phone"], person=lambda user: user.pk)
         register_personal_fields(EmailAddress, ["email"], person=lambda address: address.user_id)
+        # The address or number a notice went to (officers see failed ones and letters to post).
+        register_personal_fields(Delivery, ["to"], person=lambda delivery: delivery.notification.user_id)
         # The audit log keeps the actor's address even after erasure: it is the actor's personal data too.
         register_personal_fields(AuditEvent, ["actor_email"], person=lambda event: event.actor_id)
         signals.authenticator_added.connect(_record_second_factor_on_activation, dispatch_uid="convene-mfa-activated")

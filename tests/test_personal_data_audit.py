@@ -26,7 +26,7 @@ from matching.models import Message
 from platform_core.disclosure import ACTION, NO_PURPOSE
 from platform_core.models import AuditEvent, User
 from platform_core.services import audit_record
-from platform_core.tests.factories import NotificationFactory, UserFactory
+from platform_core.tests.factories import DeliveryFactory, NotificationFactory, UserFactory
 from platform_core.tests.resolver import routes_under
 from platform_core.tests.two_factor import give_totp, sign_in_with_two_factor
 from providers.tests.factories import ProviderMemberFactory
@@ -130,6 +130,9 @@ def data(council, kingston_postcodes):
     audit_record(actor=market_resident.user, action="concern.raised", obj=market.concern, council=council)
     audit_record(actor=member, action="concern.raised", obj=member_concern, council=council)
     NotificationFactory(user=resident.user, message="Your request was matched.")
+    # A letter to post to one resident, a text that could not reach the other.
+    DeliveryFactory(letter=True, notification=NotificationFactory(user=resident.user, message="Your helper said yes."))
+    DeliveryFactory(failed=True, to="07700 900872", notification=NotificationFactory(user=market_resident.user))
     Message.objects.create(match=market.match, sender=market_resident.user, body="See you on Tuesday.")
     market.member_concern = member_concern
     market.other_resident = resident
@@ -222,6 +225,7 @@ def test_every_officer_and_admin_read_of_personal_data_is_audited_once_with_a_re
     # The pages that show personal data only to a stated reason.
     auditor.visit(client, "post", reverse("marketplace:resident_search"), {"q": "Ashcombe", "reason": REASON})
     auditor.visit(client, "post", reverse("marketplace:resident_search"), {"q": "Quince", "reason": REASON})
+    auditor.visit(client, "post", reverse("marketplace:contact_problems"), {"reason": REASON})
     for resident in (market.resident, market.other_resident):
         auditor.visit(client, "post", reverse("marketplace:resident_detail", args=[resident.pk]), {"reason": REASON})
     auditor.visit(client, "get", reverse("account_data") + "?download=json")

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from platform_core.models import AuditEvent, Delivery
 from platform_core.tests.factories import DeliveryFactory, NotificationFactory, OfficerFactory
+from platform_core.tests.two_factor import sign_in_with_two_factor
 from providers.tests.factories import ProviderFactory, ProviderMemberFactory
 from residents.models import ContactPreference
 from residents.tests.factories import ResidentFactory
@@ -76,7 +77,7 @@ def test_a_failure_followed_up_leaves_the_list(officer_client, problems):
 
 def test_another_councils_contact_is_not_found(client, other_council, problems):
     outsider = OfficerFactory(council=other_council, two_factor=True)
-    client.force_login(outsider)
+    sign_in_with_two_factor(client, outsider)
     response = client.post(URL, {"reason": REASON, "delivery": problems["letter"].pk})
     assert response.status_code == 404
     assert Delivery.objects.get(pk=problems["letter"].pk).handled_at is None

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from platform_core.disclosure import purpose_set
 from platform_core.forms import apply_service_errors
 from platform_core.http import found_or_404
 from platform_core.permissions import officer_required
@@ -29,6 +30,8 @@ def contact_problems(request: HttpRequest) -> HttpResponse:
     counts = selectors.contact_problem_counts(officer=request.user)
     form = ReasonForm(request.POST or None, label=LABEL, help_text=HELP)
     if request.method == "POST" and form.is_valid():
+        # The lists name residents and members: each one shown is audited with this reason (ADR 0013).
+        purpose_set(request, f"Contact problems: {form.cleaned_data['reason']}")
         try:
             if request.POST.get("delivery"):
                 delivery = found_or_404(
