@@ -28,7 +28,7 @@ class ReasonForm(forms.Form):
 
 
 class ResidentSearchForm(forms.Form):
-    """Finding a resident shows names, so the search says why (ADR 0013)."""
+    """Finding a resident shows names, so the search says why (ADR 0015)."""
 
     q = forms.CharField(
         label="Name, e-mail address, postcode or need reference",

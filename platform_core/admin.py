@@ -62,7 +62,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Staff can see and revoke (delete) anyone's token, e.g. an officer who left;
-    tokens are made only by their owner, on the account page (ADR 0012)."""
+    tokens are made only by their owner, on the account page (ADR 0014)."""
 
     list_display = ["name", "user", "token_key", "two_factor", "created", "last_used_at", "expiry"]
     list_filter = ["two_factor"]

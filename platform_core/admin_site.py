@@ -1,4 +1,4 @@
-"""The Django admin behind the same door as everyone else (ADR 0012).
+"""The Django admin behind the same door as everyone else (ADR 0014).
 
 Its own password form is gone: /admin/login/ sends people to allauth's sign-in,
 which has the rate limits, the lock-out after repeated failures and the second
@@ -26,7 +26,7 @@ class ConveneAdminSite(admin.AdminSite):
 
     def admin_view(self, view, cacheable=False):
         """Every admin page records its purpose: the personal data it shows is
-        audited against the page, by `platform_core.disclosure` (ADR 0013)."""
+        audited against the page, by `platform_core.disclosure` (ADR 0015)."""
         inner = super().admin_view(view, cacheable)
 
         @wraps(view)

@@ -1,5 +1,5 @@
 """Every read of personal data by an officer or a member of staff is audited,
-decided by the data, not by the page (ADR 0013).
+decided by the data, not by the page (ADR 0015).
 
 Each app registers the fields of its models that are a person's personal data
 (`register_personal_fields`, from its AppConfig.ready): the User's name and

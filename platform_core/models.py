@@ -353,7 +353,7 @@ class ApiToken(AbstractAuthToken):
     """A personal API token (django-rest-knox): only a SHA-512 digest is stored,
     the token itself is shown once. It never outlives its expiry, and
     `two_factor` says whether it was created in a session that had passed
-    two-factor authentication: the console API accepts no other (ADR 0012)."""
+    two-factor authentication: the console API accepts no other (ADR 0014)."""
 
     name = models.CharField(max_length=80)
     two_factor = models.BooleanField(

@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Every read of a resident's or member's personal data by an officer or staff is audited (ADR 0013).
+    # Every read of a resident's or member's personal data by an officer or staff is audited (ADR 0015).
     "platform_core.disclosure.PersonalDataAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -330,7 +330,7 @@ API_MAX_JSON_DEPTH = 8
 # Personal API tokens: django-rest-knox keeps a SHA-512 digest, never the token.
 # Everyone's tokens expire; an officer's within their council's
 # `officer_token_hours` (a working day by default), an admin's within
-# ADMIN_TOKEN_HOURS (docs/decisions/0012-tokens-and-the-staff-door.md).
+# ADMIN_TOKEN_HOURS (docs/decisions/0014-tokens-and-the-staff-door.md).
 KNOX_TOKEN_MODEL = "platform_core.ApiToken"  # noqa: S105 - a model name
 # knox's own migrations would create its (swapped-out) AuthToken table anyway,
 # with a foreign key to users; without them nothing of knox's is created.

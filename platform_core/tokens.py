@@ -2,7 +2,7 @@
 (shown once), list, revoke. Services and selectors in one small module.
 
 A token is never stronger than the session that made it
-(docs/decisions/0012-tokens-and-the-staff-door.md): an officer's or admin's
+(docs/decisions/0014-tokens-and-the-staff-door.md): an officer's or admin's
 token can only be created in a session that passed two-factor, it carries that
 fact (`ApiToken.two_factor`), and it lasts at most the council's
 `officer_token_hours` (a working day by default; `ADMIN_TOKEN_HOURS` for

@@ -13,7 +13,7 @@ class ResidentsConfig(AppConfig):
         from .privacy import resident_data_erase, resident_data_export
 
         privacy.register(section="residents", export=resident_data_export, erase=resident_data_erase)
-        # Whoever reads these for an officer or staff is audited, naming the resident's account (ADR 0013).
+        # Whoever reads these for an officer or staff is audited, naming the resident's account (ADR 0015).
         register_personal_fields(
             Resident,
             [

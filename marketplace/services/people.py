@@ -45,7 +45,7 @@ def resident_view_reason(*, officer: User, reason: str, resident: Resident | Non
 
     Nothing is written here: the response that shows the data writes one
     AuditEvent per resident it shows, with this reason, before it leaves
-    (`platform_core.disclosure`, ADR 0013).
+    (`platform_core.disclosure`, ADR 0015).
     """
     require_officer_of(user=officer, council_id=resident.council_id if resident else officer.council_id)
     reason = (reason or "").strip()

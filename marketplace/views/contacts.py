@@ -30,7 +30,7 @@ def contact_problems(request: HttpRequest) -> HttpResponse:
     counts = selectors.contact_problem_counts(officer=request.user)
     form = ReasonForm(request.POST or None, label=LABEL, help_text=HELP)
     if request.method == "POST" and form.is_valid():
-        # The lists name residents and members: each one shown is audited with this reason (ADR 0013).
+        # The lists name residents and members: each one shown is audited with this reason (ADR 0015).
         purpose_set(request, f"Contact problems: {form.cleaned_data['reason']}")
         try:
             if request.POST.get("delivery"):

@@ -39,7 +39,7 @@ def provider_search(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
     provider = found_or_404(selectors.provider_get(officer=request.user, pk=pk))
-    # The page lists the provider's members: the case is the reason (ADR 0013).
+    # The page lists the provider's members: the case is the reason (ADR 0015).
     purpose_set(request, f"Regulating provider {provider.pk} ({provider.name})")
     form = ReasonForm(label="Reason for suspending", help_text="The provider will see this.")
     if request.method == "POST":
@@ -69,7 +69,7 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def resident_search(request: HttpRequest) -> HttpResponse:
     """Results (names) are only in the response to a POST that gives a reason;
-    each resident listed gets an AuditEvent with it (ADR 0013)."""
+    each resident listed gets an AuditEvent with it (ADR 0015)."""
     form = ResidentSearchForm(request.POST or None)
     residents = None
     if request.method == "POST" and form.is_valid():
@@ -88,7 +88,7 @@ def resident_search(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Personal data is shown only in the response to a POST giving a reason,
-    and every such response writes an AuditEvent before it leaves (ADR 0013)."""
+    and every such response writes an AuditEvent before it leaves (ADR 0015)."""
     resident = found_or_404(selectors.resident_get(officer=request.user, pk=pk))
     form = ReasonForm(
         label="Why do you need to see this resident's details?",

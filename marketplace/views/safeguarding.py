@@ -51,7 +51,7 @@ CONCERN_FORMS = {
 @require_http_methods(["GET", "POST"])
 def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
     concern = found_or_404(selectors.concern_get_for_officer(officer=request.user, pk=pk))
-    # The case page shows who raised it: the case is the reason (ADR 0013).
+    # The case page shows who raised it: the case is the reason (ADR 0015).
     purpose_set(request, f"Working safeguarding concern {concern.pk}")
     forms = {key: cls(prefix=key) for key, cls in CONCERN_FORMS.items()}
     forms["escalate"].initial = {"escalated_to": concern.council.safeguarding_email}

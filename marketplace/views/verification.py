@@ -34,7 +34,7 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = found_or_404(selectors.evidence_get(officer=request.user, pk=pk))
-    # The page names the member who sent the evidence: the case is the reason (ADR 0013).
+    # The page names the member who sent the evidence: the case is the reason (ADR 0015).
     purpose_set(request, f"Reviewing evidence {evidence.pk} from provider {evidence.provider_id}")
     form = ReasonForm(label="Reason for rejecting", help_text="The provider will see this.")
     if request.method == "POST":

@@ -1,6 +1,6 @@
 # Personal API tokens move from DRF's authtoken (plain keys, no expiry) to
 # django-rest-knox (digests, expiry): the plain keys are dropped, not converted,
-# because none of them carried an expiry or a second factor (ADR 0012).
+# because none of them carried an expiry or a second factor (ADR 0014).
 
 import django.core.validators
 import django.db.models.deletion

@@ -208,7 +208,7 @@ class Command(BaseCommand):
         if not admin.is_superuser:
             admin.is_staff = admin.is_superuser = True
             admin.save(update_fields=["is_staff", "is_superuser"])
-        # Staff need the second factor too (the admin is behind allauth's sign-in, ADR 0012).
+        # Staff need the second factor too (the admin is behind allauth's sign-in, ADR 0014).
         if not Authenticator.objects.filter(user=admin, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(admin, DEMO_OFFICER_TOTP_SECRET)
         return {"officer": officer.email, "admin": admin.email}
