@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.authtoken.models import Token
 
 from matching.tests.factories import MatchFactory
 from platform_core.models import User
+from platform_core.tests.factories import ApiTokenFactory
 from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMemberFactory
 from residents.tests.factories import NeedFactory, ResidentFactory
 
@@ -56,8 +56,8 @@ def test_the_api_match_with_contact_details_is_not_stored(client, confirmed_matc
 
 def test_a_token_authenticated_api_response_is_not_stored(client, confirmed_match):
     match, member, _ = confirmed_match
-    token = Token.objects.create(user=member)
-    response = client.get(f"/api/v1/matches/{match.pk}/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = ApiTokenFactory(user=member).secret
+    response = client.get(f"/api/v1/matches/{match.pk}/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
     assert PHONE in response.content.decode()
     assert _no_store(response)

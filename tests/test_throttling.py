@@ -10,8 +10,8 @@ import logging
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from platform_core.tests.factories import ApiTokenFactory
 from residents.tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,9 +123,9 @@ def test_failed_token_sign_ins_are_limited_per_address(client, council):
 def test_a_good_token_is_counted_as_its_user_not_as_anonymous(client, council, rates):
     rates(anon="1/min")
     user = ResidentFactory(council=council, user__council=council).user
-    token = Token.objects.create(user=user)
+    token = ApiTokenFactory(user=user).secret
     for _ in range(3):
-        assert client.get("/api/v1/needs/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+        assert client.get("/api/v1/needs/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
 
 
 def test_a_personal_data_export_is_limited_per_hour(client, council):

@@ -14,6 +14,7 @@ from django.test import Client
 
 from platform_core.models import User
 from platform_core.tests.factories import TOTP_SECRET, UserFactory
+from platform_core.tests.two_factor import sign_in_with_two_factor
 from providers.tests.factories import OfferFactory, ProviderFactory
 from residents.tests.factories import ResidentFactory
 
@@ -60,7 +61,7 @@ def _violations(page) -> list[str]:
 
 def _sign_in_with_cookie(page, site: str, user: User) -> None:
     client = Client()
-    client.force_login(user)
+    sign_in_with_two_factor(client, user)  # staff need the second factor, which force_login does not record
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": site}])
 
