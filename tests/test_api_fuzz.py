@@ -58,9 +58,11 @@ ACTORS = ["anonymous", "resident", "provider", "officer"]
 
 
 @pytest.fixture
-def _in_process_wsgi() -> Iterator[None]:
+def _in_process_wsgi(officer_client) -> Iterator[None]:
     """Django's WSGI handler closes "old" connections around each request; inside
-    a test's transaction that would close it. The test client does the same dance."""
+    a test's transaction that would close it. The test client does the same dance,
+    and connects the handler again after each of its requests: so this runs after
+    `officer_client` has signed in (a real sign-in, with its code, through the client)."""
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
