@@ -184,7 +184,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Convene <no-reply@co
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Notifications: e-mail and text (GOV.UK Notify) ---------------------------
-# See docs/council-setup.md ("GOV.UK Notify") and docs/decisions/0010-notification-channels.md.
+# See docs/council-setup.md ("GOV.UK Notify") and docs/decisions/0011-notification-channels.md.
 # The key is "name-{service id}-{secret}"; without one, texts are written to files.
 NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
 NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")

@@ -20,6 +20,7 @@ class ResidentsConfig(AppConfig):
                 "preferred_name",
                 "address_line_1",
                 "address_line_2",
+                "postcode",
                 "phone",
                 "accessibility_needs",
                 "vulnerability_notes",

@@ -18,7 +18,7 @@ through the channel and records the outcome:
 A worker that dies mid-send leaves the row `sending`; the beat's sweep puts it
 back after NOTIFICATIONS_STALE_SECONDS (at least once, never lost), and
 re-publishes pending rows whose message was lost (a broker outage).
-See docs/decisions/0010-notification-channels.md.
+See docs/decisions/0011-notification-channels.md.
 """
 
 from __future__ import annotations

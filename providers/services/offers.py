@@ -162,6 +162,9 @@ def offer_create(
     """A member posts an offer. Verified care firms and charities publish at
     once; other kinds wait for an officer (`offer_approve`)."""
     require_member(user=user, provider_id=provider.pk)
+    # The page loaded the provider earlier: read the suspension under the row's
+    # lock, so one that lands meanwhile is seen (provider_suspend takes it too).
+    provider.refresh_from_db(from_queryset=Provider.objects.select_for_update())
     if provider.is_suspended:
         raise PermissionDenied("The council has suspended this provider, so it cannot post offers.")
     cleaned = _clean_offer_terms(

@@ -13,11 +13,13 @@ from __future__ import annotations
 import threading
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections, connection
 
 from platform_core.models import User
 from providers import services
 from providers.models import Provider
+from platform_core.tests.factories import ServiceCategoryFactory
 from providers.tests.factories import ProviderFactory, ProviderMemberFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -71,3 +73,18 @@ def test_suspension_always_survives_a_concurrent_profile_edit(council, kingston_
         if not provider.is_suspended or provider.description != f"Edit {attempt}":
             lost.append((attempt, provider.is_suspended, provider.description))
     assert lost == [], f"{len(lost)} of {TRIES} tries lost an update: {lost[:5]}"
+
+
+
+@pytest.mark.django_db
+def test_an_offer_posted_from_a_page_loaded_before_a_suspension_is_refused(council, kingston_postcodes, officer):
+    """The owner's page loaded the provider, then the officer suspended it:
+    posting reads the suspension under the row's lock, not from the stale page."""
+    provider = ProviderFactory(council=council)
+    owner = ProviderMemberFactory(provider=provider).user
+    loaded = Provider.objects.get(pk=provider.pk)
+    services.provider_suspend(provider=provider, officer=officer, reason="Safeguarding review")
+    category = ServiceCategoryFactory()
+    with pytest.raises(PermissionDenied, match="suspended"):
+        services.offer_create(provider=loaded, user=owner, title="Lifts", description="Local lifts", categories=[category])
+    assert not provider.offers.exists()
