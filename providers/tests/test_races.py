@@ -17,9 +17,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections, connection
 
 from platform_core.models import User
+from platform_core.tests.factories import ServiceCategoryFactory
 from providers import services
 from providers.models import Provider
-from platform_core.tests.factories import ServiceCategoryFactory
 from providers.tests.factories import ProviderFactory, ProviderMemberFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -86,5 +86,7 @@ def test_an_offer_posted_from_a_page_loaded_before_a_suspension_is_refused(counc
     services.provider_suspend(provider=provider, officer=officer, reason="Safeguarding review")
     category = ServiceCategoryFactory()
     with pytest.raises(PermissionDenied, match="suspended"):
-        services.offer_create(provider=loaded, user=owner, title="Lifts", description="Local lifts", categories=[category])
+        services.offer_create(
+            provider=loaded, user=owner, title="Lifts", description="Local lifts", categories=[category]
+        )
     assert not provider.offers.exists()
