@@ -75,7 +75,6 @@ def test_suspension_always_survives_a_concurrent_profile_edit(council, kingston_
     assert lost == [], f"{len(lost)} of {TRIES} tries lost an update: {lost[:5]}"
 
 
-
 @pytest.mark.django_db
 def test_an_offer_posted_from_a_page_loaded_before_a_suspension_is_refused(council, kingston_postcodes, officer):
     """The owner's page loaded the provider, then the officer suspended it:
