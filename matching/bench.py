@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from matching.engine.api import DEFAULT_K, solve_arrays
 from matching.engine.instance import generate_instance, instance_from_json, instance_to_json
+from matching.engine.solving import DEFAULT_K, solve_arrays
 
 
 def _read_json(path: str) -> Any:
@@ -93,8 +93,8 @@ def verify(instance: dict[str, Any], result: dict[str, Any]) -> list[str]:
     policy = instance.get("policy", {})
     max_km = float(policy.get("max_distance_km", 10.0))
     tiers = {str(k): int(v) for k, v in (policy.get("safeguarding_tiers") or {}).items()}
-    seen: set[int] = set()
-    load: dict[int, int] = {}
+    seen: set[Any] = set()
+    load: dict[Any, int] = {}
     total_km = 0.0
     for a in result["assignments"]:
         n, o = needs.get(a["need"]), offers.get(a["offer"])
@@ -118,11 +118,14 @@ def verify(instance: dict[str, Any], result: dict[str, Any]) -> list[str]:
             errors.append(f"pair {n['id']}-{o['id']} is {d:.3f} km apart")
         if n.get("slots") and o.get("slots") and not set(n["slots"]) & set(o["slots"]):
             errors.append(f"pair {n['id']}-{o['id']} share no slot")
+        if o.get("provider") is not None and o["provider"] in set(n.get("excluded_providers") or ()):
+            errors.append(f"need {n['id']} excludes offer {o['id']}'s provider {o['provider']}")
     for oid, used in load.items():
         if used > int(offers[oid].get("capacity", 1)):
             errors.append(f"offer {oid} over capacity ({used})")
+    assigned = {(a["need"], a["offer"]) for a in result["assignments"]}
     for pair in instance.get("excluded") or ():
-        if any(a["need"] == pair[0] and a["offer"] == pair[1] for a in result["assignments"]):
+        if (pair[0], pair[1]) in assigned:
             errors.append(f"excluded pair {pair} assigned")
     if result.get("objective_kind") == "distance" and abs(total_km - float(result["objective"])) > 1e-3 * max(
         1.0, total_km

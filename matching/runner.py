@@ -40,9 +40,6 @@ logger = logging.getLogger(__name__)
 LOCK_NAMESPACE = zlib.crc32(b"convene.matching") & 0x7FFFFFFF
 CACHE_LOCK_SECONDS = 300
 
-#: MarketRule.weights keys that the engine spells differently.
-_WEIGHT_NAMES = {"waiting": "waited"}
-
 
 @contextmanager
 def council_lock(council_id: int) -> Iterator[bool]:
@@ -106,11 +103,9 @@ def _policy(rule: MarketRule, categories: dict[int, str]):
     from matching.engine import Policy
     from matching.engine.types import DEFAULT_WEIGHTS
 
-    weights = {}
-    for key, value in (rule.weights or {}).items():
-        name = _WEIGHT_NAMES.get(key, key)
-        if name in DEFAULT_WEIGHTS:
-            weights[name] = float(value)
+    # MarketRule.weights uses the engine's term names (one vocabulary, issue 13);
+    # a key the engine does not know is ignored rather than failing the batch.
+    weights = {key: float(value) for key, value in (rule.weights or {}).items() if key in DEFAULT_WEIGHTS}
     return Policy(
         max_distance_km=float(rule.max_distance_km),
         weights=weights,

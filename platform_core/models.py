@@ -12,6 +12,10 @@ from django.db import models
 from django.utils import timezone
 from knox.models import AbstractAuthToken
 
+# The one import that runs up the layers (.importlinter names it): the
+# engine's default weights are pure data, read without loading the engine.
+from matching.engine.weights import DEFAULT_WEIGHTS
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -222,16 +226,10 @@ class Preference(models.TextChoices):
 
 
 def default_weights() -> dict[str, float]:
-    return {
-        "distance": 1.0,
-        "urgency": 1.0,
-        "waiting": 1.0,
-        "rating": 0.5,
-        "continuity": 0.5,
-        "cost": 0.5,
-        "preference": 0.5,
-        "spread": 0.25,
-    }
+    """A new council's matching weights: the engine's own defaults (one source,
+    `matching/engine/weights.py`), so the objective the benchmarks and
+    docs/matching.md describe is the one a council gets until it changes it."""
+    return dict(DEFAULT_WEIGHTS)
 
 
 class MarketRule(models.Model):

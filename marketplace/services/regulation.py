@@ -227,7 +227,9 @@ def market_rule_update(
     rule.max_distance_km = max_distance_km
     rule.response_deadline_hours = response_deadline_hours
     rule.max_open_proposals_volunteer = max_open_proposals_volunteer
-    rule.weights = {**default_weights(), **rule.weights, **weights}
+    defaults = default_weights()
+    kept = {k: v for k, v in (rule.weights or {}).items() if k in defaults}
+    rule.weights = {**defaults, **kept, **weights}
     rule.full_clean()
     rule.save(
         update_fields=[

@@ -174,7 +174,7 @@ def test_market_rule_change_is_previewed_and_audited_before_and_after(officer_cl
         "max_open_proposals_volunteer": "2",
         **{
             f"weight_{k}": "1"
-            for k in ["distance", "urgency", "waiting", "rating", "continuity", "cost", "preference", "spread"]
+            for k in ["distance", "urgency", "waited", "rating", "continuity", "cost", "preference", "spread"]
         },
     }
     preview = officer_client.post(url, data).content.decode()

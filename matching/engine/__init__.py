@@ -36,19 +36,54 @@ never an excluded pair. The solver serves as many needs as possible, then
 maximises the total score (see :mod:`matching.engine.score` for the terms).
 """
 
-from .api import AUTO_SHARD_NEEDS, DEFAULT_K, best_offer_for, solve, solve_arrays
-from .candidates import Candidates, all_feasible_pairs, build_candidates
-from .score import TERM_NAMES, pair_scores, pair_terms
-from .types import (
-    DEFAULT_WEIGHTS,
-    Assignment,
-    MatchResult,
-    NeedArrays,
-    NeedInput,
-    OfferArrays,
-    OfferInput,
-    Policy,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .candidates import Candidates, all_feasible_pairs, build_candidates
+    from .score import TERM_NAMES, pair_scores, pair_terms
+    from .solving import AUTO_SHARD_NEEDS, DEFAULT_K, best_offer_for, solve, solve_arrays
+    from .types import Assignment, MatchResult, NeedArrays, NeedInput, OfferArrays, OfferInput, Policy
+    from .weights import DEFAULT_WEIGHTS
+
+#: Where each public name lives. The package loads its modules on first use
+#: (PEP 562), so ``platform_core.models`` can read :mod:`.weights` on every
+#: Django start without importing numpy, SciPy and OR-Tools (~0.6 s).
+_HOMES = {
+    "AUTO_SHARD_NEEDS": "solving",
+    "DEFAULT_K": "solving",
+    "best_offer_for": "solving",
+    "solve": "solving",
+    "solve_arrays": "solving",
+    "Candidates": "candidates",
+    "all_feasible_pairs": "candidates",
+    "build_candidates": "candidates",
+    "TERM_NAMES": "score",
+    "pair_scores": "score",
+    "pair_terms": "score",
+    "Assignment": "types",
+    "MatchResult": "types",
+    "NeedArrays": "types",
+    "NeedInput": "types",
+    "OfferArrays": "types",
+    "OfferInput": "types",
+    "Policy": "types",
+    "DEFAULT_WEIGHTS": "weights",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))
+
 
 __all__ = [
     "AUTO_SHARD_NEEDS",

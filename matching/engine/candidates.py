@@ -113,6 +113,43 @@ def exclusion_keys(need_rows: np.ndarray, offer_rows: np.ndarray, n_offers: int)
     return need_rows.astype(np.int64) * np.int64(n_offers) + offer_rows.astype(np.int64)
 
 
+def provider_exclusion_keys(needs: NeedArrays, offers: OfferArrays) -> np.ndarray | None:
+    """Every (need row, offer row) pair barred by the need's excluded providers,
+    as sorted :func:`exclusion_keys` (the offers of each excluded provider).
+
+    Expanding provider exclusions into pair keys lets every part of the engine
+    (candidates, the previous-helper arc, the certificate's radius queries)
+    honour them through the one pair-exclusion test. A resident excludes a
+    handful of providers with a handful of offers each, so this stays small.
+    """
+    excl, prov = needs.excluded_providers, offers.provider
+    if excl is None or prov is None or excl.size == 0:
+        return None
+    rows = np.flatnonzero(prov >= 0)
+    order = np.argsort(prov[rows], kind="stable")
+    rows, codes = rows[order], prov[rows][order]
+    lo = np.searchsorted(codes, excl[:, 1], side="left")
+    count = np.searchsorted(codes, excl[:, 1], side="right") - lo
+    total = int(count.sum())
+    if total == 0:
+        return None
+    first = np.repeat(np.cumsum(count) - count, count)
+    within = np.arange(total, dtype=np.int64) - first
+    offer_rows = rows[np.repeat(lo, count) + within]
+    return np.unique(exclusion_keys(np.repeat(excl[:, 0], count), offer_rows, len(offers)))
+
+
+def merge_exclusions(needs: NeedArrays, offers: OfferArrays, excluded: np.ndarray | None) -> np.ndarray | None:
+    """Sorted pair keys of ``excluded`` plus the pairs the needs' excluded
+    providers bar (idempotent: merging twice changes nothing)."""
+    extra = provider_exclusion_keys(needs, offers)
+    if extra is None:
+        return excluded
+    if excluded is None or excluded.size == 0:
+        return extra
+    return np.union1d(excluded, extra)
+
+
 def _is_excluded(keys: np.ndarray, excluded: np.ndarray | None) -> np.ndarray:
     if excluded is None or excluded.size == 0:
         return np.zeros(keys.shape, dtype=bool)
@@ -156,8 +193,10 @@ def build_candidates(
     restricts the offers (a shard's own offers, or offers with capacity left).
     Feasible means: serves the category (clearance already applied), within
     the offer's radius and the council's maximum distance, a shared slot when
-    both gave slots, capacity > 0, and not an excluded pair.
+    both gave slots, capacity > 0, not an excluded pair, and not an offer of a
+    provider the need excludes.
     """
+    excluded = merge_exclusions(needs, offers, excluded)
     if need_rows is None:
         need_rows = np.arange(len(needs), dtype=np.int64)
     has_cap = offers.capacity > 0
@@ -289,6 +328,7 @@ def all_feasible_pairs(
     This is the *unpruned* reference used to measure what keeping only the k
     nearest costs; it is far too large for production batches.
     """
+    excluded = merge_exclusions(needs, offers, excluded)
     max_km = float(policy.max_distance_km)
     bound = km_to_chord(min(max_km, float(offers.radius_km.max(initial=0.0))))
     nx = xyz_km(needs.lat, needs.lon)

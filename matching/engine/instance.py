@@ -10,13 +10,26 @@ an instance is reproducible from its parameters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .types import MAX_SLOT, NeedArrays, OfferArrays, Policy, mask_to_slots, slots_to_mask
+from .types import (
+    MAX_SLOT,
+    Key,
+    NeedArrays,
+    OfferArrays,
+    Policy,
+    id_array,
+    mask_to_slots,
+    provider_code_map,
+    provider_column,
+    provider_exclusions,
+    slots_to_mask,
+    tag_matrix,
+)
 
 CATEGORIES: tuple[str, ...] = (
     "befriending",
@@ -47,6 +60,8 @@ class Instance:
     offer_clearance: np.ndarray | None = None
     #: Sorted exclusion keys (need row * offers + offer row), from ``excluded``.
     excluded: np.ndarray | None = None
+    #: The provider key behind each code of ``OfferArrays.provider``.
+    providers: tuple[Key, ...] = ()
 
 
 def _random_masks(rng: np.random.Generator, n: int, share: float, p_bit: float) -> np.ndarray:
@@ -121,9 +136,15 @@ def instance_to_json(inst: Instance) -> dict[str, Any]:
     n, o = inst.needs, inst.offers
     cats = inst.categories
     needs_out: list[dict[str, Any]] = []
+    need_ids = n.id.tolist()
+    offer_ids = o.id.tolist()
+    excluded_by_need: dict[int, list[Key]] = {}
+    if n.excluded_providers is not None:
+        for i, p in n.excluded_providers.tolist():
+            excluded_by_need.setdefault(i, []).append(inst.providers[p])
     for i in range(len(n)):
         row: dict[str, Any] = {
-            "id": int(n.id[i]),
+            "id": need_ids[i],
             "lat": round(float(n.lat[i]), 6),
             "lon": round(float(n.lon[i]), 6),
             "category": cats[int(n.category[i])],
@@ -133,6 +154,8 @@ def instance_to_json(inst: Instance) -> dict[str, Any]:
         s = int(n.slots[i])
         if s:
             row["slots"] = list(mask_to_slots(s))
+        if i in excluded_by_need:
+            row["excluded_providers"] = excluded_by_need[i]
         needs_out.append(row)
     served: list[list[str]] = [[] for _ in range(len(o))]
     for j, c in zip(o.serve_offer.tolist(), o.serve_category.tolist(), strict=True):
@@ -141,7 +164,7 @@ def instance_to_json(inst: Instance) -> dict[str, Any]:
     offers_out: list[dict[str, Any]] = []
     for j in range(len(o)):
         row = {
-            "id": int(o.id[j]),
+            "id": offer_ids[j],
             "lat": round(float(o.lat[j]), 6),
             "lon": round(float(o.lon[j]), 6),
             "radius_km": round(float(o.radius_km[j]), 3),
@@ -153,6 +176,8 @@ def instance_to_json(inst: Instance) -> dict[str, Any]:
             row["price"] = float(o.price[j])
         if clearance is not None:
             row["clearance_tier"] = int(clearance[j])
+        if o.provider is not None and o.provider[j] >= 0:
+            row["provider"] = inst.providers[int(o.provider[j])]
         s = int(o.slots[j])
         if s:
             row["slots"] = list(mask_to_slots(s))
@@ -166,24 +191,15 @@ def instance_to_json(inst: Instance) -> dict[str, Any]:
     return {"needs": needs_out, "offers": offers_out, "policy": policy}
 
 
-def _tags_matrix(rows: Sequence[Sequence[str]], vocab: Mapping[str, int]) -> np.ndarray:
-    words = max(1, (len(vocab) + 63) // 64)
-    out = np.zeros((len(rows), words), dtype=np.uint64)
-    for r, tags in enumerate(rows):
-        for t in tags:
-            b = vocab.get(t)
-            if b is not None:
-                out[r, b // 64] |= np.uint64(1 << (b % 64))
-    return out
-
-
 def instance_from_json(data: Mapping[str, Any]) -> Instance:
     """Parse the instance format column by column (no per-row objects kept).
 
-    Categories may be strings or integers. Optional keys: need ``slots``,
-    ``preferences``, ``previous_offer``; offer ``slots``, ``price``, ``tags``,
-    ``load``, ``clearance_tier``, ``cleared_categories``; policy keys as in
-    :class:`Policy`; top-level ``excluded``: [[need id, offer id], ...].
+    Ids are any JSON scalars (integers, strings such as UUIDs), kept as
+    given. Categories may be strings or integers. Optional keys: need
+    ``slots``, ``preferences``, ``previous_offer``, ``excluded_providers``;
+    offer ``slots``, ``price``, ``tags``, ``load``, ``clearance_tier``,
+    ``cleared_categories``, ``provider``; policy keys as in :class:`Policy`;
+    top-level ``excluded``: [[need id, offer id], ...].
     """
     policy = Policy.from_dict(data.get("policy", {}))
     needs = data["needs"]
@@ -197,19 +213,26 @@ def instance_from_json(data: Mapping[str, Any]) -> Instance:
     for x in needs:
         vocab_set.update(x.get("preferences") or ())
     vocab = {t: i for i, t in enumerate(sorted(vocab_set))}
-    offer_row = {int(o["id"]): j for j, o in enumerate(offers)}
-    prev = np.array([offer_row.get(x.get("previous_offer"), -1) for x in needs], dtype=np.int64)
+    offer_ids = id_array([o["id"] for o in offers], "offer id")
+    need_ids = id_array([x["id"] for x in needs], "need id")
+    offer_row = {key: j for j, key in enumerate(offer_ids.tolist())}
+    prev = np.array(
+        [-1 if x.get("previous_offer") is None else offer_row.get(x["previous_offer"], -1) for x in needs],
+        dtype=np.int64,
+    ).reshape(len(needs))
+    providers = provider_code_map(o.get("provider") for o in offers)
     n = len(needs)
     na = NeedArrays(
-        id=np.array([x["id"] for x in needs], dtype=np.int64).reshape(n),
+        id=need_ids,
         lat=np.array([x["lat"] for x in needs], dtype=np.float64).reshape(n),
         lon=np.array([x["lon"] for x in needs], dtype=np.float64).reshape(n),
         category=np.array([code[str(x["category"])] for x in needs], dtype=np.int32).reshape(n),
         urgency=np.array([x.get("urgency", 0.0) for x in needs], dtype=np.float32).reshape(n),
         waited_hours=np.array([x.get("waited_hours", 0.0) for x in needs], dtype=np.float32).reshape(n),
         slots=np.array([slots_to_mask(x.get("slots")) for x in needs], dtype=np.uint64).reshape(n),
-        prefs=_tags_matrix([x.get("preferences") or () for x in needs], vocab) if vocab else None,
+        prefs=tag_matrix([x.get("preferences") or () for x in needs], vocab) if vocab else None,
         previous_offer=prev if (prev >= 0).any() else None,
+        excluded_providers=provider_exclusions([x.get("excluded_providers") or () for x in needs], providers),
     )
     tiers = {str(k): int(v) for k, v in policy.safeguarding_tiers.items()}
     serve_offer: list[int] = []
@@ -224,7 +247,7 @@ def instance_from_json(data: Mapping[str, Any]) -> Instance:
                 serve_category.append(code[c])
     m = len(offers)
     oa = OfferArrays(
-        id=np.array([o["id"] for o in offers], dtype=np.int64).reshape(m),
+        id=offer_ids,
         lat=np.array([o["lat"] for o in offers], dtype=np.float64).reshape(m),
         lon=np.array([o["lon"] for o in offers], dtype=np.float64).reshape(m),
         radius_km=np.array([o["radius_km"] for o in offers], dtype=np.float32).reshape(m),
@@ -238,14 +261,11 @@ def instance_from_json(data: Mapping[str, Any]) -> Instance:
         load=np.array([o.get("load", 0) for o in offers], dtype=np.int32).reshape(m),
         serve_offer=np.array(serve_offer, dtype=np.int32),
         serve_category=np.array(serve_category, dtype=np.int32),
-        tags=_tags_matrix([o.get("tags") or () for o in offers], vocab) if vocab else None,
+        tags=tag_matrix([o.get("tags") or () for o in offers], vocab) if vocab else None,
+        provider=provider_column([o.get("provider") for o in offers], providers),
     )
-    need_row = {int(x["id"]): i for i, x in enumerate(needs)}
-    keys = [
-        need_row[int(a)] * m + offer_row[int(b)]
-        for a, b in data.get("excluded") or ()
-        if int(a) in need_row and int(b) in offer_row
-    ]
+    need_row = {key: i for i, key in enumerate(need_ids.tolist())}
+    keys = [need_row[a] * m + offer_row[b] for a, b in data.get("excluded") or () if a in need_row and b in offer_row]
     return Instance(
         needs=na,
         offers=oa,
@@ -253,6 +273,7 @@ def instance_from_json(data: Mapping[str, Any]) -> Instance:
         categories=cats,
         tags=tuple(vocab),
         excluded=np.unique(np.array(keys, dtype=np.int64)) if keys else None,
+        providers=tuple(providers),
     )
 
 

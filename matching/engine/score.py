@@ -32,7 +32,7 @@ from .types import DEFAULT_WEIGHTS, NeedArrays, OfferArrays, Policy
 TERM_NAMES: tuple[str, ...] = tuple(DEFAULT_WEIGHTS)
 
 #: Scores are rounded to 1/SCORE_SCALE points for the integer solver
-#: (max cost ~13,500 with the default weights). Measured on 100k needs,
+#: (max cost 5,250 with the default weights). Measured on 100k needs,
 #: cells solved 10-20% faster at 1000 than at 10 or 100.
 SCORE_SCALE = 1000
 #: Distances are rounded to metres in the ``distance`` objective.

@@ -14,27 +14,23 @@ Dataclasses are converted to arrays once (:func:`needs_to_arrays`,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias, cast
 
 import numpy as np
+
+# Default weights of the score terms (points per unit of each term): one
+# source, shared with the council's rules (``MarketRule.weights``).
+from .weights import DEFAULT_WEIGHTS
+
+#: An id or a provider key: any hashable scalar (an int, a string, a UUID), kept
+#: and returned exactly as given; the engine only ever compares keys for equality.
+Key: TypeAlias = Hashable
 
 #: Slots are day-part numbers packed into one 64-bit mask per row, so a pair's
 #: "shared slot" test is a single AND. 7 days x 9 day-parts fit.
 MAX_SLOT = 63
-
-#: Default weights of the score terms (points per unit of each term, every term
-#: is in [0, 1]). Councils override them in :class:`Policy`; see docs/matching.md.
-DEFAULT_WEIGHTS: Mapping[str, float] = {
-    "distance": 3.0,
-    "urgency": 2.0,
-    "waited": 2.0,
-    "rating": 1.0,
-    "cost": 1.0,
-    "preference": 1.0,
-    "continuity": 1.0,
-    "spread": 0.5,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +42,13 @@ class NeedInput:
     empty set means "any time". ``preferences`` are free tags (e.g. a language)
     the resident would like the helper to have. ``previous_offer_id`` is the
     offer that helped this resident last time, for continuity.
+    ``excluded_providers`` are provider keys (see :attr:`OfferInput.provider`)
+    this need must never be matched with: a resident's "never again", and
+    the providers the resident belongs to (never their own offer). A hard
+    constraint, like an excluded (need, offer) pair.
     """
 
-    id: int
+    id: Key
     lat: float
     lon: float
     category: str
@@ -56,7 +56,8 @@ class NeedInput:
     waited_hours: float = 0.0
     slots: frozenset[int] | None = None
     preferences: frozenset[str] = frozenset()
-    previous_offer_id: int | None = None
+    previous_offer_id: Key | None = None
+    excluded_providers: frozenset[Key] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +69,11 @@ class OfferInput:
     Safeguarding: a category whose tier in ``Policy.safeguarding_tiers`` is
     above 0 is served only if ``clearance_tier`` reaches it or the category is
     listed in ``cleared_categories``. ``rating`` is 0..5 (``None`` = unrated).
+    ``provider`` is who runs the offer (any hashable key, optional): a need
+    whose ``excluded_providers`` holds it never gets this offer.
     """
 
-    id: int
+    id: Key
     lat: float
     lon: float
     radius_km: float
@@ -83,6 +86,7 @@ class OfferInput:
     load: int = 0
     clearance_tier: int = 0
     cleared_categories: frozenset[str] = frozenset()
+    provider: Key | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +131,8 @@ class Assignment:
     4.8"); ``shared_slots`` lists the day-part slots both sides gave.
     """
 
-    need_id: int
-    offer_id: int
+    need_id: Key
+    offer_id: Key
     distance_km: float
     score: float
     terms: dict[str, float]
@@ -164,7 +168,10 @@ class NeedArrays:
     ``category`` holds integer codes; ``slots`` is a bit mask (0 = any time);
     ``prefs`` is an (n, words) uint64 bit matrix over a tag vocabulary shared
     with :attr:`OfferArrays.tags`, or ``None`` when nobody has preferences;
-    ``previous_offer`` is an offer *row* or -1.
+    ``previous_offer`` is an offer *row* or -1. ``id`` is int64 when every id
+    is an integer, else an object array holding the ids as given.
+    ``excluded_providers`` is an (e, 2) int64 array of (need row, provider
+    code) pairs, codes as in :attr:`OfferArrays.provider`, or ``None``.
     """
 
     id: np.ndarray
@@ -176,12 +183,19 @@ class NeedArrays:
     slots: np.ndarray
     prefs: np.ndarray | None = None
     previous_offer: np.ndarray | None = None
+    excluded_providers: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.id.shape[0])
 
     def take(self, rows: np.ndarray) -> NeedArrays:
-        """Subset of rows (used by shards)."""
+        """Subset of rows, in the order given (exclusions renumbered)."""
+        excl = self.excluded_providers
+        if excl is not None:
+            new_row = np.full(len(self), -1, dtype=np.int64)
+            new_row[rows] = np.arange(rows.shape[0])
+            kept = excl[new_row[excl[:, 0]] >= 0]
+            excl = np.column_stack([new_row[kept[:, 0]], kept[:, 1]]) if kept.size else None
         return NeedArrays(
             id=self.id[rows],
             lat=self.lat[rows],
@@ -192,6 +206,7 @@ class NeedArrays:
             slots=self.slots[rows],
             prefs=None if self.prefs is None else self.prefs[rows],
             previous_offer=None if self.previous_offer is None else self.previous_offer[rows],
+            excluded_providers=excl,
         )
 
 
@@ -202,6 +217,8 @@ class OfferArrays:
     ``serve_offer``/``serve_category`` list every (offer row, category code)
     the offer may serve *after* safeguarding clearance was applied, so an offer
     that is not cleared for a category simply never becomes its candidate.
+    ``provider`` holds an int64 provider code per row (-1 = none given), or
+    is ``None`` when no offer names its provider.
     """
 
     id: np.ndarray
@@ -216,9 +233,56 @@ class OfferArrays:
     serve_offer: np.ndarray
     serve_category: np.ndarray
     tags: np.ndarray | None = None
+    provider: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.id.shape[0])
+
+
+def id_array(ids: Sequence[Key], what: str = "id") -> np.ndarray:
+    """Ids as a column: int64 when all are integers, else the ids as given
+    (an object array), so strings and UUIDs come back unchanged.
+
+    Raises ``ValueError`` on a missing (``None``) or repeated id: rows are
+    found by id, and two rows with one id would be one row.
+    """
+    n = len(ids)
+    if all(type(x) is int for x in ids):
+        out = np.array(ids, dtype=np.int64).reshape(n)
+        if np.unique(out).size != n:
+            raise ValueError(f"every {what} must be unique")
+        return out
+    out = np.empty(n, dtype=object)
+    for r, x in enumerate(ids):
+        if x is None or isinstance(x, list | dict):
+            raise ValueError(f"{what} {x!r} is not a scalar id")
+        out[r] = cast(Any, x)  # an object array holds any key
+    if len(set(ids)) != n:
+        raise ValueError(f"every {what} must be unique")
+    return out
+
+
+def provider_code_map(providers: Iterable[Key | None]) -> dict[Key, int]:
+    """Provider key -> integer code, in order of first appearance (so runs repeat)."""
+    codes: dict[Key, int] = {}
+    for p in providers:
+        if p is not None:
+            codes.setdefault(p, len(codes))
+    return codes
+
+
+def provider_column(providers: Sequence[Key | None], codes: Mapping[Key, int]) -> np.ndarray | None:
+    """Each offer row's provider code (-1 = none), or None when no offer names one."""
+    if not codes:
+        return None
+    return np.array([-1 if p is None else codes[p] for p in providers], dtype=np.int64).reshape(len(providers))
+
+
+def provider_exclusions(excluded: Sequence[Iterable[Key]], codes: Mapping[Key, int]) -> np.ndarray | None:
+    """(need row, provider code) pairs; providers without an offer here cannot
+    matter and are dropped. ``excluded[i]`` holds need row i's provider keys."""
+    pairs = [(i, codes[p]) for i, keys in enumerate(excluded) for p in keys if p in codes]
+    return np.array(pairs, dtype=np.int64).reshape(-1, 2) if pairs else None
 
 
 def slots_to_mask(slots: Iterable[int] | None) -> int:
@@ -238,7 +302,9 @@ def mask_to_slots(mask: int) -> tuple[int, ...]:
     return tuple(i for i in range(MAX_SLOT + 1) if mask >> i & 1)
 
 
-def _tag_matrix(rows: Sequence[Iterable[str]], vocab: Mapping[str, int], words: int) -> np.ndarray:
+def tag_matrix(rows: Sequence[Iterable[str]], vocab: Mapping[str, int]) -> np.ndarray:
+    """Tags as an (n, words) uint64 bit matrix over ``vocab`` (unknown tags dropped)."""
+    words = max(1, (len(vocab) + 63) // 64)
     out = np.zeros((len(rows), words), dtype=np.uint64)
     for r, tags in enumerate(rows):
         for t in tags:
@@ -260,25 +326,26 @@ def needs_to_arrays(
     needs: Sequence[NeedInput],
     codes: Mapping[str, int],
     tag_vocab: Mapping[str, int],
-    offer_row: Mapping[int, int],
+    offer_row: Mapping[Key, int],
+    provider_code: Mapping[Key, int] | None = None,
 ) -> NeedArrays:
     """Convert dataclasses to columns (Django-sized batches only)."""
     n = len(needs)
-    words = max(1, (len(tag_vocab) + 63) // 64)
     prev = np.array(
         [offer_row.get(x.previous_offer_id, -1) if x.previous_offer_id is not None else -1 for x in needs],
         dtype=np.int64,
     )
     return NeedArrays(
-        id=np.array([x.id for x in needs], dtype=np.int64).reshape(n),
+        id=id_array([x.id for x in needs], "need id"),
         lat=np.array([x.lat for x in needs], dtype=np.float64).reshape(n),
         lon=np.array([x.lon for x in needs], dtype=np.float64).reshape(n),
         category=np.array([codes[x.category] for x in needs], dtype=np.int32).reshape(n),
         urgency=np.array([x.urgency for x in needs], dtype=np.float32).reshape(n),
         waited_hours=np.array([x.waited_hours for x in needs], dtype=np.float32).reshape(n),
         slots=np.array([slots_to_mask(x.slots) for x in needs], dtype=np.uint64).reshape(n),
-        prefs=_tag_matrix([x.preferences for x in needs], tag_vocab, words) if tag_vocab else None,
+        prefs=tag_matrix([x.preferences for x in needs], tag_vocab) if tag_vocab else None,
         previous_offer=prev if (prev >= 0).any() else None,
+        excluded_providers=provider_exclusions([x.excluded_providers for x in needs], provider_code or {}),
     )
 
 
@@ -298,7 +365,6 @@ def offers_to_arrays(
 ) -> OfferArrays:
     """Convert dataclasses to columns, applying safeguarding clearance."""
     m = len(offers)
-    words = max(1, (len(tag_vocab) + 63) // 64)
     serve_offer: list[int] = []
     serve_category: list[int] = []
     for j, o in enumerate(offers):
@@ -306,8 +372,9 @@ def offers_to_arrays(
             if offer_serves(o, c, policy):
                 serve_offer.append(j)
                 serve_category.append(codes[c])
+    providers = [o.provider for o in offers]
     return OfferArrays(
-        id=np.array([o.id for o in offers], dtype=np.int64).reshape(m),
+        id=id_array([o.id for o in offers], "offer id"),
         lat=np.array([o.lat for o in offers], dtype=np.float64).reshape(m),
         lon=np.array([o.lon for o in offers], dtype=np.float64).reshape(m),
         radius_km=np.array([o.radius_km for o in offers], dtype=np.float32).reshape(m),
@@ -320,7 +387,8 @@ def offers_to_arrays(
         load=np.array([o.load for o in offers], dtype=np.int32).reshape(m),
         serve_offer=np.array(serve_offer, dtype=np.int32),
         serve_category=np.array(serve_category, dtype=np.int32),
-        tags=_tag_matrix([o.tags for o in offers], tag_vocab, words) if tag_vocab else None,
+        tags=tag_matrix([o.tags for o in offers], tag_vocab) if tag_vocab else None,
+        provider=provider_column(providers, provider_code_map(providers)),
     )
 
 

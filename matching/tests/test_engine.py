@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from scipy.optimize import linear_sum_assignment
 
 from matching import bench
 from matching.engine import (
+    DEFAULT_WEIGHTS,
     NeedInput,
     OfferInput,
     Policy,
@@ -27,9 +29,9 @@ from matching.engine import (
     solve,
     solve_arrays,
 )
-from matching.engine.api import _to_arrays
 from matching.engine.instance import generate_instance, instance_from_json, instance_to_json
 from matching.engine.score import pair_scores, solver_costs
+from matching.engine.solving import _to_arrays
 
 LAT, LON = 51.41, -0.30
 KM_LAT = 1 / 111.32  # degrees of latitude per km
@@ -58,6 +60,8 @@ def haversine(a: NeedInput, b: OfferInput) -> float:
 def feasible(n: NeedInput, o: OfferInput, policy: Policy, excluded: set[tuple[int, int]]) -> bool:
     """Hard constraints written out again, independently of the engine."""
     if n.category not in o.categories or o.capacity <= 0 or (n.id, o.id) in excluded:
+        return False
+    if o.provider is not None and o.provider in n.excluded_providers:
         return False
     tier = policy.safeguarding_tiers.get(n.category, 0)
     if tier > 0 and o.clearance_tier < tier and n.category not in o.cleared_categories:
@@ -160,6 +164,56 @@ def test_offer_cleared_for_one_category_still_serves_its_others(run):
     assert [a.need_id for a in res.assignments] == [2]
 
 
+def test_offer_of_an_excluded_provider_is_never_proposed(run):
+    never_again = need(excluded_providers=frozenset({"p1"}))
+    offers = [offer(10, km=0.1, provider="p1"), offer(11, km=2.0, provider="p2")]
+    assert [a.offer_id for a in run([never_again], offers).assignments] == [11]
+    assert run([never_again], offers[:1]).matched == 0
+    assert run([need()], offers[:1]).matched == 1  # the exclusion is the need's own
+
+
+def test_excluding_a_provider_bars_all_its_offers_and_its_previous_help(run):
+    n = need(previous_offer_id=12, excluded_providers=frozenset({7}))
+    offers = [offer(10, km=0.1, provider=7), offer(11, km=0.2, provider=7), offer(12, km=0.3, provider=7)]
+    assert run([n], offers).matched == 0
+    assert run([n], [*offers, offer(13, km=2.5)]).assignments[0].offer_id == 13
+
+
+def test_a_resident_is_never_matched_with_their_own_offer(run):
+    # a volunteer who also needs help: the need excludes the provider they belong to
+    own = uuid.UUID("0b7c6f0e-8a43-4b8e-9d7e-3a1f2c9d4e51")
+    mine = need(1, excluded_providers=frozenset({own}))
+    theirs = need(2, km=0.1)
+    res = run([mine, theirs], [offer(10, km=0.1, provider=own, capacity=2)])
+    assert [a.need_id for a in res.assignments] == [2]
+
+
+def test_best_offer_for_honours_excluded_providers():
+    offers = [offer(10, km=0.1, provider="p1"), offer(11, km=1.0, provider="p2")]
+    best = best_offer_for(need(excluded_providers=frozenset({"p1"})), offers, Policy())
+    assert best is not None and best.offer_id == 11
+    assert best_offer_for(need(excluded_providers=frozenset({"p1", "p2"})), offers, Policy()) is None
+
+
+# --- any ids --------------------------------------------------------------------------------
+
+
+def test_string_and_uuid_ids_come_back_as_given(run):
+    u1, u2 = uuid.uuid4(), str(uuid.uuid4())
+    needs = [need("n-1"), need(u1, km=0.2), need(7, km=0.3)]
+    offers = [offer("o-1", km=0.1, capacity=2), offer(u2, km=1.5)]
+    res = run(needs, offers, excluded={(u1, "o-1")})
+    # u1 may not have o-1, so serving all three needs gives it u2
+    assert {(a.need_id, a.offer_id) for a in res.assignments} == {("n-1", "o-1"), (u1, u2), (7, "o-1")}
+
+
+def test_repeated_or_missing_ids_are_refused():
+    with pytest.raises(ValueError, match="unique"):
+        solve([need("a"), need("a")], [offer()], Policy())
+    with pytest.raises(ValueError, match="scalar"):
+        solve([need(None)], [offer()], Policy())  # type: ignore[arg-type]
+
+
 # --- objective --------------------------------------------------------------------------
 
 
@@ -188,10 +242,10 @@ def test_score_terms_add_up_and_explain_the_proposal():
     a = res.assignments[0]
     assert set(a.terms) == {"distance", "urgency", "waited", "rating", "cost", "preference", "continuity", "spread"}
     assert sum(a.terms.values()) == pytest.approx(a.score)
-    # continuity (1 point) + half the preferences (0.5) outweigh 0.4 km and 0.8 stars
+    # continuity + half the preferences outweigh 0.4 km and 0.8 stars
     assert a.offer_id == 11
-    assert a.terms["continuity"] == pytest.approx(1.0)
-    assert a.terms["preference"] == pytest.approx(0.5)
+    assert a.terms["continuity"] == pytest.approx(DEFAULT_WEIGHTS["continuity"])
+    assert a.terms["preference"] == pytest.approx(0.5 * DEFAULT_WEIGHTS["preference"])
 
 
 def test_previous_helper_stays_a_candidate_beyond_the_k_nearest():
@@ -199,7 +253,7 @@ def test_previous_helper_stays_a_candidate_beyond_the_k_nearest():
     offers = [offer(10, km=0.1), offer(11, km=0.2), offer(12, km=1.5)]
     res = solve([n], offers, Policy(), k=2)
     assert res.assignments[0].offer_id == 12
-    assert res.assignments[0].terms["continuity"] == pytest.approx(1.0)
+    assert res.assignments[0].terms["continuity"] == pytest.approx(DEFAULT_WEIGHTS["continuity"])
 
 
 def test_free_offer_is_preferred_to_a_paid_one_at_the_same_place():
@@ -375,6 +429,39 @@ def test_sharded_solver_never_violates_a_constraint_and_serves_the_optimum(batch
     assert res.matched == solve(needs, offers, policy, excluded=excluded, shards=1).matched
 
 
+@st.composite
+def batches_with_providers(draw):
+    """Small batches whose offers belong to a few providers and whose needs
+    exclude some of them (a "never again", or the resident's own provider)."""
+    needs, offers, excluded = draw(small_batches())
+    providers = draw(st.lists(st.sampled_from(["p1", "p2", 3, None]), min_size=len(offers), max_size=len(offers)))
+    offers = [OfferInput(**{**_fields(o), "provider": p}) for o, p in zip(offers, providers, strict=True)]
+    bans = st.frozensets(st.sampled_from(["p1", "p2", 3, "nobody"]), max_size=2)
+    needs = [NeedInput(**{**_fields(n), "excluded_providers": draw(bans)}) for n in needs]
+    return needs, offers, excluded
+
+
+def _fields(row) -> dict:
+    return {name: getattr(row, name) for name in row.__dataclass_fields__}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=batches_with_providers())
+def test_no_assignment_ever_joins_an_excluded_provider(batch):
+    needs, offers, excluded = batch
+    policy = Policy(max_distance_km=3.0, safeguarding_tiers={"b": 1})
+    served, _ = dense_optimum(needs, offers, policy, excluded, "distance")
+    for solver, shards in [("optimal", 1), ("optimal", 4), ("greedy", None)]:
+        res = solve(needs, offers, policy, excluded=excluded, solver=solver, shards=shards, processes=1)
+        by_need = {n.id: n for n in needs}
+        by_offer = {o.id: o for o in offers}
+        for a in res.assignments:
+            assert by_offer[a.offer_id].provider not in by_need[a.need_id].excluded_providers
+        assert_valid(res.assignments, needs, offers, policy, excluded)
+        if solver == "optimal":
+            assert res.matched == served  # exclusions cost nothing they need not
+
+
 @pytest.mark.slow
 def test_sharded_solve_in_parallel_serves_as_many_as_unsharded():
     inst = generate_instance(12_000, 4_000, 9.0, seed=7)
@@ -418,6 +505,61 @@ def test_cli_verify_catches_a_broken_result():
     assert any("twice" in e for e in errors)
     assert any("does not serve" in e for e in errors)
     assert any("over capacity" in e for e in errors)
+
+
+def _cli_solve(tmp_path, capsys, data: dict, *args: str) -> dict:
+    instance = tmp_path / "instance.json"
+    instance.write_text(json.dumps(data))
+    assert bench.main(["solve", str(instance), *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("kind", ["string", "uuid"])
+def test_cli_round_trips_string_and_uuid_ids(tmp_path, capsys, kind):
+    data = instance_to_json(generate_instance(300, 100, 4.0, seed=4))
+    by_int = _cli_solve(tmp_path, capsys, data, "--objective", "distance")
+    rename: dict[tuple[str, int], str] = {}
+    for side, prefix in (("needs", "n"), ("offers", "o")):
+        for row in data[side]:
+            new = f"{prefix}{row['id']}"
+            if kind == "uuid":
+                new = str(uuid.uuid5(uuid.NAMESPACE_URL, new))
+            rename[(side, row["id"])] = new
+            row["id"] = new
+    result = _cli_solve(tmp_path, capsys, data, "--objective", "distance")
+    assert bench.verify(data, result) == []
+    assert result["matched"] == by_int["matched"] > 0
+    expected = {(rename["needs", a["need"]], rename["offers", a["offer"]]) for a in by_int["assignments"]}
+    assert {(a["need"], a["offer"]) for a in result["assignments"]} == expected
+    assert all(isinstance(a["need"], str) and isinstance(a["offer"], str) for a in result["assignments"])
+
+
+def test_cli_carries_providers_and_their_exclusions(tmp_path, capsys):
+    data = instance_to_json(generate_instance(200, 60, 3.0, seed=6))
+    first = _cli_solve(tmp_path, capsys, data)
+    for j, row in enumerate(data["offers"]):
+        row["provider"] = f"org-{j % 7}"
+    provider_of = {row["id"]: row["provider"] for row in data["offers"]}
+    # every need excludes the provider it was first given, and a stranger's key
+    for a in first["assignments"]:
+        need_row = next(n for n in data["needs"] if n["id"] == a["need"])
+        need_row["excluded_providers"] = [provider_of[a["offer"]], "nobody"]
+    result = _cli_solve(tmp_path, capsys, data)
+    assert bench.verify(data, result) == []
+    banned = {n["id"]: set(n.get("excluded_providers", ())) for n in data["needs"]}
+    assert result["matched"] > 0
+    assert all(provider_of[a["offer"]] not in banned[a["need"]] for a in result["assignments"])
+    back = instance_from_json(json.loads(json.dumps(instance_to_json(instance_from_json(data)))))
+    assert back.needs.excluded_providers is not None and back.offers.provider is not None
+
+
+def test_cli_verify_catches_an_excluded_provider():
+    data = instance_to_json(generate_instance(20, 7, 2.0, seed=1))
+    n, o = data["needs"][0], data["offers"][0]
+    o["provider"] = "p"
+    n["excluded_providers"] = ["p"]
+    bad = {"assignments": [{"need": n["id"], "offer": o["id"], "distance_km": 0.0, "score": 0.0}], "matched": 1}
+    assert any("excludes" in e for e in bench.verify(data, bad))
 
 
 def test_instance_json_round_trip_keeps_the_batch():

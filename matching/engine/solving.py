@@ -15,6 +15,7 @@ from .candidates import (
     build_candidates,
     exclusion_keys,
     haversine_km,
+    merge_exclusions,
     slots_compatible,
     xyz_km,
 )
@@ -23,6 +24,7 @@ from .shards import DEFAULT_CELL_NEEDS, project_km, sharded_min_cost_flow
 from .solvers import greedy, min_cost_flow, need_priority
 from .types import (
     Assignment,
+    Key,
     MatchResult,
     NeedArrays,
     NeedInput,
@@ -33,6 +35,7 @@ from .types import (
     mask_to_slots,
     needs_to_arrays,
     offers_to_arrays,
+    provider_code_map,
     tag_vocabulary,
 )
 
@@ -81,7 +84,8 @@ def solve_arrays(
     """Match needs to offers given as columns (the hot path; no per-row objects).
 
     ``excluded`` holds (need row, offer row) pairs, or an int64 array of
-    :func:`~matching.engine.candidates.exclusion_keys`. ``shards``: ``None``
+    :func:`~matching.engine.candidates.exclusion_keys`; the needs' excluded
+    providers (``NeedArrays.excluded_providers``) are added to it. ``shards``: ``None``
     decides by size, 1 solves one exact problem, ``s > 1`` cuts the batch
     into about ``s`` cells (optimal solver only). The result lists
     assignments as row arrays (``need_index``, ``offer_index``,
@@ -93,7 +97,7 @@ def solve_arrays(
     policy = policy or Policy()
     t0 = time.perf_counter()
     n = len(needs)
-    excl = _excluded_array(excluded, len(offers))
+    excl = merge_exclusions(needs, offers, _excluded_array(excluded, len(offers)))
     nxyz = xyz_km(needs.lat, needs.lon)
     cands = build_candidates(needs, offers, policy, k=k, excluded=excl, workers=-1, need_xyz=nxyz)
     t1 = time.perf_counter()
@@ -171,7 +175,11 @@ def _to_arrays(
     codes = category_codes(needs, offers)
     vocab = tag_vocabulary(needs)
     offer_row = {o.id: j for j, o in enumerate(offers)}
-    return needs_to_arrays(needs, codes, vocab, offer_row), offers_to_arrays(offers, codes, vocab, policy)
+    providers = provider_code_map(o.provider for o in offers)
+    return (
+        needs_to_arrays(needs, codes, vocab, offer_row, providers),
+        offers_to_arrays(offers, codes, vocab, policy),
+    )
 
 
 def _explain(
@@ -186,12 +194,15 @@ def _explain(
     terms = pair_terms(na, oa, policy, need_rows, offer_rows, dist)
     weights = {name: policy.weight(name) for name in TERM_NAMES}
     out: list[Assignment] = []
+    # tolist(): Python ints from an int64 column, the ids as given from an object one
+    need_ids = na.id[need_rows].tolist()
+    offer_ids = oa.id[offer_rows].tolist()
     for a in range(need_rows.shape[0]):
         i, j = int(need_rows[a]), int(offer_rows[a])
         out.append(
             Assignment(
-                need_id=int(na.id[i]),
-                offer_id=int(oa.id[j]),
+                need_id=need_ids[a],
+                offer_id=offer_ids[a],
                 distance_km=round(float(dist[a]), 3),
                 score=float(score[a]),
                 terms={name: float(weights[name] * terms[name][a]) for name in TERM_NAMES},
@@ -205,7 +216,7 @@ def solve(
     needs: Sequence[NeedInput],
     offers: Sequence[OfferInput],
     policy: Policy | None = None,
-    excluded: Iterable[tuple[int, int]] = frozenset(),
+    excluded: Iterable[tuple[Key, Key]] = frozenset(),
     solver: SolverName = "optimal",
     shards: int | None = None,
     *,
@@ -215,8 +226,10 @@ def solve(
 ) -> MatchResult:
     """Match a council batch given as dataclasses (the Django path).
 
-    ``excluded`` holds (need id, offer id) pairs never to propose (earlier
-    declines, a resident's exclusions). Returns a :class:`MatchResult` whose
+    Ids are any hashable scalars (ints, strings, UUIDs) and come back as
+    given. ``excluded`` holds (need id, offer id) pairs never to propose
+    (earlier declines); a need's ``excluded_providers`` bar every offer whose
+    ``provider`` they name. Returns a :class:`MatchResult` whose
     ``assignments`` carry the score terms for explanations. Needs served are
     maximised first, then the total score (``objective="score"``) or minus
     the total distance (``objective="distance"``).
@@ -249,13 +262,14 @@ def best_offer_for(
     need: NeedInput,
     offers: Sequence[OfferInput],
     policy: Policy | None = None,
-    excluded_offer_ids: Iterable[int] = frozenset(),
+    excluded_offer_ids: Iterable[Key] = frozenset(),
 ) -> Assignment | None:
     """The instant path: the best feasible offer for one new need, or None.
 
     Used between batches when a single need is posted; it checks the same
     hard constraints as :func:`solve` (category and clearance, radius and
-    maximum distance, shared slot, capacity, exclusions) and ranks by the
+    maximum distance, shared slot, capacity, excluded offers and providers)
+    and ranks by the
     same score. A vectorised scan of the council's offers is cheap for one
     need; the batch path never scans all pairs.
     """
@@ -270,15 +284,19 @@ def best_offer_for(
     ok = serves & (oa.capacity > 0) & (d <= oa.radius_km) & (d <= policy.max_distance_km)
     ok &= slots_compatible(na.slots[0], oa.slots)
     banned = set(excluded_offer_ids)
-    if banned:
-        ok &= ~np.isin(oa.id, np.fromiter(banned, dtype=np.int64))
+    if banned or need.excluded_providers:
+        barred = need.excluded_providers
+        ok &= np.fromiter(
+            (o.id not in banned and o.provider not in barred for o in offers), dtype=bool, count=len(offers)
+        )
     rows = np.flatnonzero(ok)
     if rows.size == 0:
         return None
     zeros = np.zeros(rows.size, dtype=np.int64)
     sc = pair_scores(na, oa, policy, zeros, rows, d[rows])
-    # best score; ties go to the nearer offer, then the lower id (stable runs)
-    best = int(np.lexsort((oa.id[rows], d[rows], -sc))[0])
+    # best score; ties go to the nearer offer, then the lower id (or the earlier row)
+    tie = oa.id[rows] if oa.id.dtype != object else rows  # ids of mixed types do not sort
+    best = int(np.lexsort((tie, d[rows], -sc))[0])
     j = rows[best : best + 1]
     return _explain(na, oa, policy, zeros[:1], j, d[j], sc[best : best + 1])[0]
 
