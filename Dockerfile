@@ -10,10 +10,13 @@ RUN npm run build
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
+# msgfmt compiles the Welsh catalogue (the .mo files are not kept in git).
+RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 COPY --from=assets /app/static/build ./static/build
+RUN for po in locale/*/LC_MESSAGES/django.po; do msgfmt --check-format -o "${po%.po}.mo" "$po"; done
 RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=* python manage.py collectstatic --noinput
 EXPOSE 8000
 CMD ["gunicorn", "platform_core.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2"]

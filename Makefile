@@ -12,7 +12,7 @@ PORT ?= 8000
 COVERAGE_FLOOR ?= 90
 RULES := */services.py,*/services/*,*/selectors.py,*/selectors/*
 
-.PHONY: run install assets db demo test lint format check-deploy bench clean
+.PHONY: run install assets messages makemessages db demo test lint format check-deploy bench clean
 
 # DEBUG is off by default (settings.py); the local demo turns it on.
 run db demo: export DEBUG ?= true
@@ -34,7 +34,24 @@ install: $(VENV)/.installed node_modules/.installed
 assets: install
 	npm run build
 
-db: install
+# Translations: the catalogues (locale/<lang>/LC_MESSAGES/django.po) are kept in
+# git; their compiled .mo files are built here, only when a .po changed, with
+# GNU gettext's msgfmt (Debian package `gettext`). See docs/decisions/0016-languages.md.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+%.mo: %.po
+	@command -v msgfmt >/dev/null || { echo "msgfmt not found: install GNU gettext (apt-get install gettext)"; exit 1; }
+	msgfmt --check-format -o $@ $<
+
+messages: $(MO_FILES)
+
+# After changing strings: extract them into the catalogues, then translate the new ones.
+makemessages: install
+	$(MANAGE) makemessages --locale cy --no-obsolete --add-location file \
+		--ignore '.venv/*' --ignore 'node_modules/*' --ignore 'static/*' --ignore 'staticfiles/*' --ignore 'var/*'
+
+db: install messages
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_postcodes --areas KT
 
@@ -44,7 +61,7 @@ demo: db
 # Web server and a Celery worker with beat, on the embedded defaults (SQLite,
 # filesystem broker). Ctrl-C stops both. A worker that dies is started again
 # (a backstop: the worker is built not to exit on a broker outage, ADR 0010).
-run: assets demo
+run: assets messages demo
 	@echo ""
 	@echo "Convene is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@echo ""
@@ -56,7 +73,7 @@ run: assets demo
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 # The whole suite under coverage; prints the figures and fails below the floor.
-test: assets
+test: assets messages
 	$(BIN)/python -m pytest --cov --cov-report= $(PYTEST_ARGS)
 	@echo "Coverage of the apps' code: $$($(BIN)/coverage report --format=total)%"
 	@echo "Coverage of services and selectors: $$($(BIN)/coverage report --include='$(RULES)' --format=total)% (floor $(COVERAGE_FLOOR)%)"

@@ -163,6 +163,15 @@ class CategoryForm(forms.Form):
         return pence_from_pounds(self.cleaned_data.get("price_cap"))
 
 
+class CouncilLanguagesForm(forms.Form):
+    welsh_enabled = forms.BooleanField(
+        label="Offer the service in Welsh (Cymraeg) as well as English",
+        required=False,
+        help_text="Residents and referrers get a language switcher, and pages, e-mails and texts in the "
+        "language they choose. Turned off, everyone gets English; their choices are kept.",
+    )
+
+
 class MarketRuleForm(forms.Form):
     max_distance_km = forms.DecimalField(
         label="Furthest a match may span, in km", min_value=Decimal("0.5"), max_value=Decimal("100"), decimal_places=1

@@ -27,6 +27,7 @@ urlpatterns = [
     path("rules/categories/new/", regulation.category_create, name="category_create"),
     path("rules/categories/<int:pk>/", regulation.category_edit, name="category_edit"),
     path("rules/market/", regulation.market_rule_edit, name="market_rule_edit"),
+    path("rules/languages/", regulation.languages_edit, name="languages_edit"),
     path("analytics/", analytics.analytics_dashboard, name="analytics"),
     path("audit/", console.audit_log, name="audit_log"),
 ]

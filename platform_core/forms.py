@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from . import dates
 from .geo import postcode_normalise
-from .models import User
+from .models import Language, User
 
 
 def apply_service_errors(form: forms.Form, exc: ValidationError, field_map: Mapping[str, str] | None = None) -> None:
@@ -88,9 +90,13 @@ class SignupExtraForm(forms.Form):
     def signup(self, request, user: User) -> None:
         # allauth calls this while saving the new user; the role is a plain
         # attribute of the account, there is no further rule to apply.
+        # The language they signed up in (switcher or browser) is theirs from now on:
+        # the confirmation e-mail and every later message use it.
         user.full_name = self.cleaned_data["full_name"]
         user.role = self.cleaned_data["role"]
-        user.save(update_fields=["full_name", "role"])
+        language = translation.get_language()
+        user.language = language if language in Language.values and language != settings.LANGUAGE_CODE else ""
+        user.save(update_fields=["full_name", "role", "language"])
 
 
 class AccountEraseForm(forms.Form):

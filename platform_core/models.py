@@ -50,6 +50,15 @@ class NotifyBy(models.TextChoices):
     BOTH = "both", "Email and text message"
 
 
+class Language(models.TextChoices):
+    """The languages the service speaks (settings.LANGUAGES), each named in
+    itself, as a language switcher names them. English is always offered; a
+    council turns the others on (Council.welsh_enabled; platform_core/i18n.py)."""
+
+    ENGLISH = "en-gb", "English"
+    WELSH = "cy", "Cymraeg"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in. E-mail is the login; the role decides what they see."""
 
@@ -74,6 +83,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=16, blank=True, help_text="E.164. For texts to provider members and officers (residents: profile)."
     )
     notify_by = models.CharField(max_length=8, choices=NotifyBy.choices, default=NotifyBy.EMAIL)
+    language = models.CharField(
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        help_text="The language of the pages and of everything sent to this person. Empty: not chosen (English).",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -127,6 +142,10 @@ class Council(models.Model):
         default=8,
         validators=[MinValueValidator(1), MaxValueValidator(24)],
         help_text="The longest an officer's API token may last, in hours (a working day by default, at most 24).",
+    )
+    welsh_enabled = models.BooleanField(
+        default=False,
+        help_text="Offer the service in Welsh as well as English: the language switcher, pages, e-mails and texts.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

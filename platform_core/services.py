@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
@@ -16,7 +17,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from .cache import cache_is_shared
-from .models import AuditEvent, Council, Notification, OutgoingEmail, User
+from .models import AuditEvent, Council, Language, Notification, OutgoingEmail, User
+from .permissions import require_officer_of
 
 logger = logging.getLogger(__name__)
 
@@ -176,3 +178,38 @@ def _cache_delete_quietly(key: str) -> None:
         cache.delete(key)
     except Exception:  # the flag expires by itself; the sweep catches up
         logger.warning("Could not clear %s", key, exc_info=True)
+
+
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> User:
+    """A person chooses the language of their pages and of everything sent to them."""
+    if language not in Language.values:
+        raise ValidationError({"language": "Select a language"})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
+
+
+@transaction.atomic
+def council_languages_update(
+    *, council: Council, officer: User, welsh_enabled: bool, request: HttpRequest | None = None
+) -> Council:
+    """An officer turns Welsh on or off for their council (audited). Off: the
+    switcher goes, pages and messages fall back to English; people's choices
+    are kept for when it is turned on again."""
+    require_officer_of(user=officer, council_id=council.pk)
+    council = Council.objects.select_for_update().get(pk=council.pk)
+    before = council.welsh_enabled
+    if before != welsh_enabled:
+        council.welsh_enabled = welsh_enabled
+        council.save(update_fields=["welsh_enabled"])
+        audit_record(
+            actor=officer,
+            action="regulation.languages_update",
+            obj=council,
+            council=council,
+            data={"welsh_enabled": {"before": before, "after": welsh_enabled}},
+            request=request,
+        )
+    return council

@@ -61,6 +61,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Accept-Language and the language cookie; the person's saved choice and
+    # their council's languages are applied once they are known (below).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -72,6 +75,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "platform_core.cache_headers.PrivateNoStoreMiddleware",
     "platform_core.hostile_input.RejectControlCharactersMiddleware",
+    # The person's saved language and their council's languages, once the
+    # request is known to be sane (it reads the session: platform_core/i18n.py).
+    "platform_core.i18n.PersonLanguageMiddleware",
     "platform_core.middleware.OfficerTwoFactorMiddleware",
 ]
 
@@ -86,6 +92,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
@@ -264,7 +271,16 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Internationalisation --------------------------------------------------
+# English and Welsh (docs/decisions/0016-languages.md). More languages: add one
+# here and in platform_core.models.Language, and its catalogue under locale/.
+# Which of them a council offers, and what a person gets, is platform_core/i18n.py.
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

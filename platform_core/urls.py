@@ -20,6 +20,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.start, name="start"),
     path("home/", views.home, name="home"),
+    path("language/", views.language_switch, name="language_switch"),
     path("notifications/", views.notifications, name="notifications"),
     path("healthz", views.healthz, name="healthz"),
     path("account/contact/", views.account_contact, name="account_contact"),

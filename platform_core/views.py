@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -12,21 +13,51 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import tokens
 from .forms import AccountContactForm, AccountEraseForm, ApiTokenForm, apply_service_errors
+from .hostile_input import refusal
 from .http import found_or_404
-from .models import User
+from .i18n import language_choose
+from .models import Language, User
 from .notifications.services import account_contact_update
 from .permissions import is_privileged, session_passed_two_factor
 from .phones import phone_display
 from .privacy import account_erase as account_erase_service
 from .privacy import account_erase_check, personal_data_export
-from .selectors import notification_list_for
-from .services import notification_mark_all_read
+from .selectors import council_for_request, notification_list_for
+from .services import notification_mark_all_read, user_language_set
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The header's language switcher (a POST: GET never writes). Kept in a
+    cookie for everyone and on the person when signed in; back to the page."""
+    language = request.POST.get("language", "")
+    if language not in Language.values:
+        return refusal(request, gettext("Select a language"), "language")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("start")
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=language)
+    translation.activate(language_choose(wanted=language, council=council_for_request(request)))
+    response = redirect(back)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+    )
+    return response
 
 
 def start(request: HttpRequest) -> HttpResponse:

@@ -8,6 +8,7 @@ from datetime import datetime, time
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from platform_core.availability import slot_choices
 from platform_core.fields import GovukDateField
@@ -25,90 +26,90 @@ def _heading(form: forms.Form, name: str) -> None:
 
 class ProfileForm(forms.Form):
     full_name = forms.CharField(
-        label="Full name",
+        label=_("Full name"),
         max_length=150,
         error_messages={
-            "required": "Enter your full name",
-            "max_length": "Your full name must be 150 characters or fewer",
+            "required": _("Enter your full name"),
+            "max_length": _("Your full name must be 150 characters or fewer"),
         },
         widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
     )
     preferred_name = forms.CharField(
-        label="What should helpers call you? (optional)",
+        label=_("What should helpers call you? (optional)"),
         max_length=100,
         required=False,
-        error_messages={"max_length": "The name must be 100 characters or fewer"},
+        error_messages={"max_length": _("The name must be 100 characters or fewer")},
     )
     address_line_1 = forms.CharField(
-        label="Address line 1",
+        label=_("Address line 1"),
         max_length=200,
         error_messages={
-            "required": "Enter address line 1, typically the building and street",
-            "max_length": "Address line 1 must be 200 characters or fewer",
+            "required": _("Enter address line 1, typically the building and street"),
+            "max_length": _("Address line 1 must be 200 characters or fewer"),
         },
         widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
     )
     address_line_2 = forms.CharField(
-        label="Address line 2 (optional)",
+        label=_("Address line 2 (optional)"),
         max_length=200,
         required=False,
-        error_messages={"max_length": "Address line 2 must be 200 characters or fewer"},
+        error_messages={"max_length": _("Address line 2 must be 200 characters or fewer")},
         widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
     )
     town = forms.CharField(
-        label="Town or city (optional)",
+        label=_("Town or city (optional)"),
         max_length=100,
         required=False,
-        error_messages={"max_length": "Town or city must be 100 characters or fewer"},
+        error_messages={"max_length": _("Town or city must be 100 characters or fewer")},
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
     postcode = forms.CharField(
-        label="Postcode",
+        label=_("Postcode"),
         max_length=10,
-        error_messages={"required": "Enter a postcode", "max_length": "Enter a real postcode, like KT1 1EU"},
+        error_messages={"required": _("Enter a postcode"), "max_length": _("Enter a real postcode, like KT1 1EU")},
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "spellcheck": "false"}),
     )
     phone = forms.CharField(
-        label="Phone number (optional)",
-        help_text="For example, 07700 900 982. We will only use it to arrange your help.",
+        label=_("Phone number (optional)"),
+        help_text=_("For example, 07700 900 982. We will only use it to arrange your help."),
         max_length=30,
         required=False,
-        error_messages={"max_length": "Enter a telephone number, like 01632 960 001 or 07700 900 982"},
+        error_messages={"max_length": _("Enter a telephone number, like 01632 960 001 or 07700 900 982")},
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     contact_preference = forms.ChoiceField(
-        label="How should we contact you?",
+        label=_("How should we contact you?"),
         choices=ContactPreference.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select how we should contact you"},
+        error_messages={"required": _("Select how we should contact you")},
     )
     language = forms.CharField(
-        label="Which language do you prefer to speak?",
+        label=_("Which language do you prefer to speak?"),
         max_length=40,
         initial="English",
         error_messages={
-            "required": "Enter the language you prefer to speak",
-            "max_length": "The language must be 40 characters or fewer",
+            "required": _("Enter the language you prefer to speak"),
+            "max_length": _("The language must be 40 characters or fewer"),
         },
     )
     accessibility_needs = forms.CharField(
-        label="Accessibility needs (optional)",
-        help_text="For example, you use a wheelchair, or you are hard of hearing.",
+        label=_("Accessibility needs (optional)"),
+        help_text=_("For example, you use a wheelchair, or you are hard of hearing."),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": "Accessibility needs must be 1000 characters or fewer"},
+        error_messages={"max_length": _("Accessibility needs must be 1000 characters or fewer")},
     )
     vulnerability_notes = forms.CharField(
-        label="Anything a helper must know to keep you safe (optional)",
-        help_text="Only the helper you confirm will see this.",
+        label=_("Anything a helper must know to keep you safe (optional)"),
+        help_text=_("Only the helper you confirm will see this."),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": "This must be 1000 characters or fewer"},
+        error_messages={"max_length": _("This must be 1000 characters or fewer")},
     )
     consent_share_details = forms.BooleanField(
-        label="Share my address and phone number with the helper I confirm",
+        label=_("Share my address and phone number with the helper I confirm"),
         required=False,
     )
 
@@ -128,13 +129,13 @@ class ProfileForm(forms.Form):
 
 class CategoryForm(forms.Form):
     category = forms.ModelChoiceField(
-        label="What kind of help do you need?",
+        label=_("What kind of help do you need?"),
         queryset=None,
         empty_label=None,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Select the kind of help you need",
-            "invalid_choice": "Select the kind of help you need",
+            "required": _("Select the kind of help you need"),
+            "invalid_choice": _("Select the kind of help you need"),
         },
     )
 
@@ -146,39 +147,39 @@ class CategoryForm(forms.Form):
 
 class WhatForm(forms.Form):
     title = forms.CharField(
-        label="Give your request a short title",
-        help_text="For example, 'Lift to Kingston Hospital' or 'Weekly shopping'.",
+        label=_("Give your request a short title"),
+        help_text=_("For example, 'Lift to Kingston Hospital' or 'Weekly shopping'."),
         max_length=100,
         error_messages={
-            "required": "Enter a short title for your request",
-            "max_length": "The title must be 100 characters or fewer",
+            "required": _("Enter a short title for your request"),
+            "max_length": _("The title must be 100 characters or fewer"),
         },
     )
     description = forms.CharField(
-        label="Describe the help you need",
-        help_text="Do not include your address or phone number: we share them only with the helper you confirm.",
+        label=_("Describe the help you need"),
+        help_text=_("Do not include your address or phone number: we share them only with the helper you confirm."),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={
-            "required": "Describe the help you need",
-            "max_length": "The description must be 1000 characters or fewer",
+            "required": _("Describe the help you need"),
+            "max_length": _("The description must be 1000 characters or fewer"),
         },
     )
 
 
 class WhenForm(forms.Form):
     timing = forms.ChoiceField(
-        label="How often do you need help?",
+        label=_("How often do you need help?"),
         choices=Need.Timing.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select how often you need help"},
+        error_messages={"required": _("Select how often you need help")},
     )
     urgency = forms.TypedChoiceField(
-        label="How soon do you need help?",
+        label=_("How soon do you need help?"),
         choices=Need.Urgency.choices,
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select how soon you need help"},
+        error_messages={"required": _("Select how soon you need help")},
     )
 
 
@@ -187,21 +188,21 @@ HOUR_CHOICES = [(h, time(h).strftime("%-I%p").lower()) for h in range(7, 23)]
 
 class OneOffTimesForm(forms.Form):
     date = GovukDateField(
-        label="What date do you need help?",
-        help_text="For example, 27 3 2027",
-        error_messages={"required": "Enter the date you need help", "invalid": "The date must be a real date"},
+        label=_("What date do you need help?"),
+        help_text=_("For example, 27 3 2027"),
+        error_messages={"required": _("Enter the date you need help"), "invalid": _("The date must be a real date")},
     )
     start_hour = forms.TypedChoiceField(
-        label="From",
+        label=_("From"),
         choices=[("", "Choose a time"), *HOUR_CHOICES],
         coerce=int,
-        error_messages={"required": "Select the earliest time help can start", "invalid_choice": "Select a time"},
+        error_messages={"required": _("Select the earliest time help can start"), "invalid_choice": _("Select a time")},
     )
     end_hour = forms.TypedChoiceField(
-        label="Until",
+        label=_("Until"),
         choices=[("", "Choose a time"), *HOUR_CHOICES],
         coerce=int,
-        error_messages={"required": "Select the latest time help can finish", "invalid_choice": "Select a time"},
+        error_messages={"required": _("Select the latest time help can finish"), "invalid_choice": _("Select a time")},
     )
 
     # Where the services' errors on the need are shown on this page.
@@ -228,14 +229,14 @@ class OneOffTimesForm(forms.Form):
 
 class WeeklyTimesForm(forms.Form):
     weekly_slots = forms.TypedMultipleChoiceField(
-        label="When in the week can help come?",
-        help_text="Select all that apply.",
+        label=_("When in the week can help come?"),
+        help_text=_("Select all that apply."),
         choices=slot_choices(),
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
         error_messages={
-            "required": "Select at least one time of the week",
-            "invalid_choice": "Select times of the week from the list",
+            "required": _("Select at least one time of the week"),
+            "invalid_choice": _("Select times of the week from the list"),
         },
     )
 
@@ -250,15 +251,15 @@ class WhereForm(forms.Form):
     service_fields = {"use_home_address": "where"}
 
     where = forms.ChoiceField(
-        label="Where do you need help?",
+        label=_("Where do you need help?"),
         widget=forms.RadioSelect,
-        error_messages={"required": "Select where you need help"},
+        error_messages={"required": _("Select where you need help")},
     )
     postcode = forms.CharField(
-        label="Postcode of the place, if somewhere else",
+        label=_("Postcode of the place, if somewhere else"),
         max_length=10,
         required=False,
-        error_messages={"max_length": "Enter a real postcode, like KT1 1EU"},
+        error_messages={"max_length": _("Enter a real postcode, like KT1 1EU")},
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "spellcheck": "false"}),
     )
 
@@ -279,37 +280,37 @@ class WhereForm(forms.Form):
 
 class PreferencesForm(forms.Form):
     preferences = forms.MultipleChoiceField(
-        label="Do you have any preferences about your helper? (optional)",
-        help_text="Select all that apply.",
+        label=_("Do you have any preferences about your helper? (optional)"),
+        help_text=_("Select all that apply."),
         choices=Preference.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "Select preferences from the list"},
+        error_messages={"invalid_choice": _("Select preferences from the list")},
     )
     language = forms.CharField(
-        label="Which language should your helper speak? (optional)",
+        label=_("Which language should your helper speak? (optional)"),
         max_length=40,
         required=False,
-        error_messages={"max_length": "The language must be 40 characters or fewer"},
+        error_messages={"max_length": _("The language must be 40 characters or fewer")},
     )
     accessibility = forms.CharField(
-        label="Anything else the helper should know? (optional)",
-        help_text="For example, access to your home, mobility, hearing or sight.",
+        label=_("Anything else the helper should know? (optional)"),
+        help_text=_("For example, access to your home, mobility, hearing or sight."),
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"max_length": "This must be 500 characters or fewer"},
+        error_messages={"max_length": _("This must be 500 characters or fewer")},
     )
 
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label="Why are you cancelling this request?",
+        label=_("Why are you cancelling this request?"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={
-            "required": "Tell us why you are cancelling",
-            "max_length": "The reason must be 300 characters or fewer",
+            "required": _("Tell us why you are cancelling"),
+            "max_length": _("The reason must be 300 characters or fewer"),
         },
     )
 

@@ -11,9 +11,12 @@ from django.views.decorators.http import require_http_methods
 from platform_core.forms import apply_service_errors
 from platform_core.http import found_or_404
 from platform_core.permissions import officer_required
+from platform_core.selectors import council_for_request
+from platform_core.services import council_languages_update
 
 from ..forms import (
     CategoryForm,
+    CouncilLanguagesForm,
     MarketRuleForm,
 )
 from ..selectors import regulation as selectors
@@ -30,6 +33,24 @@ def regulation(request: HttpRequest) -> HttpResponse:
             "rule": found_or_404(selectors.market_rule_get(officer=request.user)),
         },
     )
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def languages_edit(request: HttpRequest) -> HttpResponse:
+    """Whether the council's service is offered in Welsh as well as English."""
+    council = found_or_404(council_for_request(request))
+    # An unticked box posts nothing: bind on POST, not on a non-empty POST.
+    form = CouncilLanguagesForm(
+        request.POST if request.method == "POST" else None, initial={"welsh_enabled": council.welsh_enabled}
+    )
+    if request.method == "POST" and form.is_valid():
+        council_languages_update(
+            council=council, officer=request.user, welsh_enabled=form.cleaned_data["welsh_enabled"], request=request
+        )
+        messages.success(request, "Languages saved.")
+        return redirect("marketplace:regulation")
+    return render(request, "marketplace/languages_form.html", {"form": form})
 
 
 @officer_required

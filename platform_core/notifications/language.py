@@ -1,17 +1,16 @@
 """The language a person's notifications are written in.
 
 THE one place that decides it: every message (in-app, e-mail, text) is
-rendered inside `translation.override(recipient_language(user))`. Today
-nobody records a language for the interface, so it is the site's language.
-When a language is kept on the person (issue 10, item 4), return it here.
+rendered inside `translation.override(recipient_language(user))`: the
+language the person chose (switcher, profile, sign-up), if their council
+offers it, else English (the rule lives in platform_core/i18n.py).
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-
+from platform_core.i18n import user_language
 from platform_core.models import User
 
 
 def recipient_language(user: User) -> str:
-    return settings.LANGUAGE_CODE
+    return user_language(user)
