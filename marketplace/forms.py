@@ -206,13 +206,24 @@ class MarketRuleForm(forms.Form):
         return {k: self.cleaned_data[f"weight_{k}"] for k in default_weights()}
 
 
-class AnalyticsFilterForm(forms.Form):
+class PeriodForm(forms.Form):
+    """From and to dates of a console page's period (a GET form); the end on or after the start."""
+
     date_from = BoundedDateField(
         name="Start date", label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = BoundedDateField(
         name="End date", label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError({"date_to": "The end date must be on or after the start date"})
+        return data
+
+
+class AnalyticsFilterForm(PeriodForm):
     category = forms.TypedChoiceField(label="Category", required=False, coerce=int, empty_value=None)
     district = forms.ChoiceField(label="Postcode district", required=False)
 
@@ -221,11 +232,17 @@ class AnalyticsFilterForm(forms.Form):
         self.fields["category"].choices = [("", "All categories")] + [(c.pk, c.name) for c in categories]
         self.fields["district"].choices = [("", "All districts")] + [(d, d) for d in districts]
 
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError({"date_to": "The end date must be on or after the start date"})
-        return data
+
+class MarketMapForm(PeriodForm):
+    """The map's period, category and what the cells are coloured by."""
+
+    category = forms.TypedChoiceField(label="Category", required=False, coerce=int, empty_value=None)
+    show = forms.ChoiceField(label="Colour the cells by", required=False)
+
+    def __init__(self, *args, categories=(), show_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "All categories")] + [(c.pk, c.name) for c in categories]
+        self.fields["show"].choices = list(show_choices)
 
 
 class AuditFilterForm(forms.Form):

@@ -5,7 +5,7 @@ for cross-council access without anyone having to remember to."""
 
 from django.urls import path
 
-from .views import analytics, console, contacts, moderation, people, regulation, safeguarding, verification
+from .views import analytics, console, contacts, market_map, moderation, people, regulation, safeguarding, verification
 
 app_name = "marketplace"
 urlpatterns = [
@@ -29,5 +29,6 @@ urlpatterns = [
     path("rules/market/", regulation.market_rule_edit, name="market_rule_edit"),
     path("rules/languages/", regulation.languages_edit, name="languages_edit"),
     path("analytics/", analytics.analytics_dashboard, name="analytics"),
+    path("analytics/map/", market_map.market_map_page, name="market_map"),
     path("audit/", console.audit_log, name="audit_log"),
 ]

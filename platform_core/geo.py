@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from localflavor.gb.forms import GBPostcodeField
@@ -135,3 +135,122 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def coarsen(lat: float, lon: float, places: int = 2) -> tuple[float, float]:
     """Round a point (2 places is about 1 km) for display before a match is confirmed."""
     return round(lat, places), round(lon, places)
+
+
+# --- Hexagonal cells, for maps that must never show a point --------------------------------------
+# A flat hexagon grid laid over a council on a local equirectangular projection
+# (km east and north of an origin), with axial coordinates (q, r) as in
+# https://www.redblobgames.com/grids/hexagons/ (pointy-top). The cell of a point
+# is computed in SQL (`HexGrid.sql_cell`), so counts are grouped by cell in the
+# database and no single point ever reaches Python. We do not use H3: its cells
+# cannot be computed inside PostgreSQL without an extension, and grouping 1M
+# needs in Python is what the map must avoid. Over a borough (~20 km) the
+# projection's error is well under a metre per km.
+HEX_EDGE_KM = 0.5
+"""Centre to corner (= edge length), like H3's resolution 8: cells are ~0.65 km²."""
+_KM_PER_DEG_LAT = 110.574
+_KM_PER_DEG_LON_EQUATOR = 111.320
+_SQRT3 = math.sqrt(3)
+
+
+@dataclass(frozen=True)
+class HexGrid:
+    """A hexagon grid anchored at (lat0, lon0). Anchor it at a fixed point per
+    council (`HexGrid.around`) so the same place is always the same cell."""
+
+    lat0: float
+    lon0: float
+    edge_km: float = HEX_EDGE_KM
+
+    @classmethod
+    def around(cls, latitude: float | None, longitude: float | None) -> HexGrid:
+        """A grid anchored near a point, rounded to 0.1° so small changes in
+        the point (a district added) do not move every cell."""
+        if latitude is None or longitude is None:
+            return cls(51.5, 0.0)
+        return cls(round(latitude, 1), round(longitude, 1))
+
+    @property
+    def km_per_deg_lon(self) -> float:
+        return _KM_PER_DEG_LON_EQUATOR * math.cos(math.radians(self.lat0))
+
+    def to_km(self, lat: float, lon: float) -> tuple[float, float]:
+        return (lon - self.lon0) * self.km_per_deg_lon, (lat - self.lat0) * _KM_PER_DEG_LAT
+
+    def cell_of(self, lat: float, lon: float) -> tuple[int, int]:
+        """The axial cell (q, r) of a point: the same answer as `sql_cell` (bar exact ties)."""
+        x, y = self.to_km(lat, lon)
+        qf = (_SQRT3 / 3 * x - y / 3) / self.edge_km
+        rf = (2 / 3 * y) / self.edge_km
+        return _hex_round(qf, rf)
+
+    def centre_km(self, q: int, r: int) -> tuple[float, float]:
+        """The centre of a cell, in km east and north of the anchor."""
+        return self.edge_km * _SQRT3 * (q + r / 2), self.edge_km * 1.5 * r
+
+    def corners_km(self, q: int, r: int) -> list[tuple[float, float]]:
+        cx, cy = self.centre_km(q, r)
+        return [
+            (
+                cx + self.edge_km * math.cos(math.radians(60 * i - 30)),
+                cy + self.edge_km * math.sin(math.radians(60 * i - 30)),
+            )
+            for i in range(6)
+        ]
+
+    def distance_km(self, a: tuple[int, int], b: tuple[int, int]) -> float:
+        (ax, ay), (bx, by) = self.centre_km(*a), self.centre_km(*b)
+        return math.hypot(ax - bx, ay - by)
+
+    def disc(self, radius_km: float) -> list[tuple[int, int]]:
+        """Offsets (dq, dr) of the cells whose centre is within radius_km of a cell's centre."""
+        steps = int(radius_km / (self.edge_km * 1.5)) + 2
+        out = []
+        for dq in range(-steps * 2, steps * 2 + 1):
+            for dr in range(-steps * 2, steps * 2 + 1):
+                if self.distance_km((0, 0), (dq, dr)) <= radius_km + 1e-9:
+                    out.append((dq, dr))
+        return out
+
+    def sql_cell(self, lat_field: str = "latitude", lon_field: str = "longitude") -> tuple[Any, Any]:
+        """Django expressions for the cell (q, r) of each row's point, computed
+        in the database (cube rounding of the fractional axial coordinates)."""
+        from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, Value, When
+        from django.db.models.functions import Abs, Cast, Round
+        from django.db.models.lookups import GreaterThan
+
+        def num(value: float) -> Value:
+            return Value(value, output_field=FloatField())
+
+        x = ExpressionWrapper((F(lon_field) - num(self.lon0)) * num(self.km_per_deg_lon), output_field=FloatField())
+        y = ExpressionWrapper((F(lat_field) - num(self.lat0)) * num(_KM_PER_DEG_LAT), output_field=FloatField())
+        qf = ExpressionWrapper(
+            (x * num(_SQRT3 / 3) - y * num(1 / 3)) * num(1 / self.edge_km), output_field=FloatField()
+        )
+        rf = ExpressionWrapper(y * num(2 / 3 / self.edge_km), output_field=FloatField())
+        sf = ExpressionWrapper(-qf - rf, output_field=FloatField())
+        q, r, s = Round(qf), Round(rf), Round(sf)
+        dq, dr, ds = Abs(q - qf), Abs(r - rf), Abs(s - sf)
+        q_fixed = Case(
+            When(GreaterThan(dq, dr) & GreaterThan(dq, ds), then=-r - s),
+            default=q,
+            output_field=FloatField(),
+        )
+        r_fixed = Case(
+            When(GreaterThan(dq, dr) & GreaterThan(dq, ds), then=r),
+            When(GreaterThan(dr, ds), then=-q - s),
+            default=r,
+            output_field=FloatField(),
+        )
+        return Cast(q_fixed, IntegerField()), Cast(r_fixed, IntegerField())
+
+
+def _hex_round(qf: float, rf: float) -> tuple[int, int]:
+    sf = -qf - rf
+    q, r, s = round(qf), round(rf), round(sf)
+    dq, dr, ds = abs(q - qf), abs(r - rf), abs(s - sf)
+    if dq > dr and dq > ds:
+        q = -r - s
+    elif dr > ds:
+        r = -q - s
+    return int(q), int(r)

@@ -28,7 +28,7 @@ import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -83,16 +83,22 @@ class Median(Aggregate):
 
 
 @dataclass
-class Filters:
+class Period:
+    """Days from date_from to date_to, both included, in local time."""
+
     date_from: date
     date_to: date
-    category_id: int | None = None
-    district: str = ""
 
     @classmethod
-    def default(cls, today: date | None = None) -> Filters:
+    def default(cls, today: date | None = None) -> Self:
+        """The last 12 weeks."""
         today = today or timezone.localdate()
         return cls(date_from=today - timedelta(weeks=12) + timedelta(days=1), date_to=today)
+
+    @classmethod
+    def last_days(cls, days: int, today: date | None = None) -> Self:
+        today = today or timezone.localdate()
+        return cls(date_from=today - timedelta(days=days - 1), date_to=today)
 
     @property
     def start(self) -> datetime:
@@ -101,6 +107,12 @@ class Filters:
     @property
     def end(self) -> datetime:
         return timezone.make_aware(datetime.combine(self.date_to + timedelta(days=1), time.min))
+
+
+@dataclass
+class Filters(Period):
+    category_id: int | None = None
+    district: str = ""
 
 
 @dataclass

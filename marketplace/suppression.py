@@ -1,0 +1,93 @@
+"""Small counts are never shown: counts of 1 to 4 are suppressed, and so is
+any other figure from which one could be worked out by adding or subtracting
+the figures shown beside it (secondary suppression). ADR 0016.
+
+Figures are held as a cube: every axis has its members and an `ALL` member
+that is their total (cells and the council; categories and all categories;
+expired and still waiting and both). Every "line" of the cube — the members
+along one axis with the other coordinates fixed, plus their total — must hide
+either none or at least two of its figures; where it hides exactly one, the
+smallest other non-zero figure of the line is hidden too, until no line
+changes. Every page, table and CSV shows a slice of one suppressed cube, so
+looking at the same figures from another page (all categories against one
+category, a cell against the council) reveals nothing either.
+
+Pure Python, no Django: the presentation calls it on what the selectors read.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+THRESHOLD = 5
+ALL = "__all__"
+HIDDEN = "Not shown"
+"""What a hidden figure reads as, on the page and in CSV (whether it was small or hidden with one)."""
+
+Key = tuple[Hashable, ...]
+
+
+def is_small(value: int) -> bool:
+    return 0 < value < THRESHOLD
+
+
+@dataclass
+class SuppressedCube:
+    values: dict[Key, int]
+    hidden: set[Key]
+
+    def get(self, *key: Hashable) -> int | None:
+        """The figure, or None where it is not shown."""
+        if key in self.hidden:
+            return None
+        return self.values.get(key, 0)
+
+    def shown(self, *key: Hashable) -> int | str:
+        value = self.get(*key)
+        return HIDDEN if value is None else value
+
+
+def suppress_cube(axes: Sequence[Sequence[Hashable]], counts: Mapping[Key, int]) -> SuppressedCube:
+    """Build the cube over `axes` (members only; `ALL` is added to each) from
+    counts keyed by one member per axis, with every total, and hide what must
+    be hidden."""
+    axes = [list(a) for a in axes]
+    full_axes = [[*a, ALL] for a in axes]
+    values: dict[Key, int] = {}
+    for key, n in counts.items():
+        if not n:
+            continue
+        # Add the count to its own key and to every total it is part of.
+        for mask in itertools.product((False, True), repeat=len(axes)):
+            k = tuple(ALL if total else part for part, total in zip(key, mask, strict=True))
+            values[k] = values.get(k, 0) + n
+    hidden = {k for k, v in values.items() if is_small(v)}
+    lines = []
+    for axis in range(len(axes)):
+        others = [full_axes[i] for i in range(len(axes)) if i != axis]
+        for fixed in itertools.product(*others):
+            line = []
+            for member in full_axes[axis]:
+                k = list(fixed)
+                k.insert(axis, member)
+                line.append(tuple(k))
+            if any(values.get(k, 0) for k in line):
+                lines.append(line)
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            if sum(1 for k in line if k in hidden) != 1:
+                continue
+            candidates = [k for k in line if k not in hidden and values.get(k, 0) > 0]
+            if candidates:
+                hidden.add(min(candidates, key=lambda k: (values[k], str(k))))
+                changed = True
+    return SuppressedCube(values=values, hidden=hidden)
+
+
+def shown_value(value: int) -> int | str:
+    """A single figure with no totals beside it (primary suppression only)."""
+    return HIDDEN if is_small(value) else value
