@@ -10,16 +10,19 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 
 class DayPart(models.IntegerChoices):
-    MORNING = 0, "Morning (8am to midday)"
-    AFTERNOON = 1, "Afternoon (midday to 5pm)"
-    EVENING = 2, "Evening (5pm to 9pm)"
+    MORNING = 0, _("Morning (8am to midday)")
+    AFTERNOON = 1, _("Afternoon (midday to 5pm)")
+    EVENING = 2, _("Evening (5pm to 9pm)")
 
 
 DAY_PART_HOURS = {DayPart.MORNING: (8, 12), DayPart.AFTERNOON: (12, 17), DayPart.EVENING: (17, 21)}
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
+DAY_PART_WORDS = [_("morning"), _("afternoon"), _("evening")]
 SLOT_COUNT = 21
 
 
@@ -44,13 +47,17 @@ def valid_slots(values: object) -> list[int]:
 
 
 def slot_label(slot: int) -> str:
+    """'Monday morning', in the active language (Welsh puts the part of the day first)."""
     if not is_slot(slot):
-        return "Unknown time"
+        return str(_("Unknown time"))
     weekday, part = divmod(slot, 3)
-    return f"{WEEKDAYS[weekday]} {DayPart(part).label.split(' (')[0].lower()}"
+    return capfirst(
+        _("%(weekday)s %(part_of_day)s") % {"weekday": WEEKDAYS[weekday], "part_of_day": DAY_PART_WORDS[part]}
+    )
 
 
 def slot_choices() -> list[tuple[int, str]]:
+    """Pass the function itself as a field's choices, so the labels follow the page's language."""
     return [(s, slot_label(s)) for s in range(SLOT_COUNT)]
 
 
@@ -73,4 +80,4 @@ def slots_for_window(start: datetime, end: datetime) -> list[int]:
 
 
 def slots_describe(slots: list[int]) -> str:
-    return ", ".join(slot_label(s) for s in valid_slots(slots)) or "Any time"
+    return ", ".join(slot_label(s) for s in valid_slots(slots)) or str(_("Any time"))

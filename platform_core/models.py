@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 
 # The one import that runs up the layers (.importlinter names it): the
@@ -236,12 +237,12 @@ class ServiceCategory(models.Model):
 class Preference(models.TextChoices):
     """Things a resident may ask of a helper and an offer may declare it meets."""
 
-    FEMALE_HELPER = "female_helper", "A female helper"
-    MALE_HELPER = "male_helper", "A male helper"
-    STEP_FREE_VEHICLE = "step_free_vehicle", "A vehicle with step-free access"
-    BSL = "bsl", "British Sign Language"
-    DEMENTIA_AWARE = "dementia_aware", "Dementia-aware helper"
-    PET_FRIENDLY = "pet_friendly", "Comfortable with pets"
+    FEMALE_HELPER = "female_helper", _("A female helper")
+    MALE_HELPER = "male_helper", _("A male helper")
+    STEP_FREE_VEHICLE = "step_free_vehicle", _("A vehicle with step-free access")
+    BSL = "bsl", _("British Sign Language")
+    DEMENTIA_AWARE = "dementia_aware", _("Dementia-aware helper")
+    PET_FRIENDLY = "pet_friendly", _("Comfortable with pets")
 
 
 def default_weights() -> dict[str, float]:

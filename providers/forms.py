@@ -164,7 +164,7 @@ class OfferForm(forms.Form):
     )
     weekly_slots = forms.TypedMultipleChoiceField(
         label="When are you available?",
-        choices=slot_choices(),
+        choices=slot_choices,
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -194,13 +194,13 @@ class OneOffTimesForm(forms.Form):
     )
     start_hour = forms.TypedChoiceField(
         label=_("From"),
-        choices=[("", "Choose a time"), *HOUR_CHOICES],
+        choices=[("", _("Choose a time")), *HOUR_CHOICES],
         coerce=int,
         error_messages={"required": _("Select the earliest time help can start"), "invalid_choice": _("Select a time")},
     )
     end_hour = forms.TypedChoiceField(
         label=_("Until"),
-        choices=[("", "Choose a time"), *HOUR_CHOICES],
+        choices=[("", _("Choose a time")), *HOUR_CHOICES],
         coerce=int,
         error_messages={"required": _("Select the latest time help can finish"), "invalid_choice": _("Select a time")},
     )
@@ -231,7 +231,7 @@ class WeeklyTimesForm(forms.Form):
     weekly_slots = forms.TypedMultipleChoiceField(
         label=_("When in the week can help come?"),
         help_text=_("Select all that apply."),
-        choices=slot_choices(),
+        choices=slot_choices,
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
         error_messages={
@@ -266,8 +266,8 @@ class WhereForm(forms.Form):
     def __init__(self, *args, resident: Resident, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["where"].choices = [
-            (self.HOME, f"At my home address ({resident.postcode})"),
-            (self.ELSEWHERE, "Somewhere else"),
+            (self.HOME, _("At my home address (%(postcode)s)") % {"postcode": resident.postcode}),
+            (self.ELSEWHERE, _("Somewhere else")),
         ]
         _heading(self, "where")
 

@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from platform_core.models import Council, Preference, ServiceCategory
 
@@ -16,11 +17,11 @@ class ContactPreference(models.TextChoices):
     (residents/notifications.py): e-mail, text, both, or a letter the council
     posts; "phone call" is how a helper gets in touch, and notices then go by e-mail."""
 
-    EMAIL = "email", "Email"
-    TEXT = "text", "Text message"
-    BOTH = "both", "Email and text message"
-    PHONE = "phone", "Phone call"
-    LETTER = "letter", "Letter"
+    EMAIL = "email", _("Email")
+    TEXT = "text", _("Text message")
+    BOTH = "both", _("Email and text message")
+    PHONE = "phone", _("Phone call")
+    LETTER = "letter", _("Letter")
 
 
 class Resident(models.Model):
@@ -64,23 +65,23 @@ def new_reference() -> str:
 
 class Need(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        OPEN = "open", "Waiting for a match"
-        PROPOSED = "proposed", "Provider proposed"
-        MATCHED = "matched", "Matched"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired"
-        HIDDEN = "hidden", "Hidden by the council"
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Waiting for a match")
+        PROPOSED = "proposed", _("Provider proposed")
+        MATCHED = "matched", _("Matched")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+        HIDDEN = "hidden", _("Hidden by the council")
 
     class Urgency(models.IntegerChoices):
-        ROUTINE = 1, "Within a few weeks"
-        SOON = 2, "Within a week"
-        URGENT = 3, "Within 2 days"
+        ROUTINE = 1, _("Within a few weeks")
+        SOON = 2, _("Within a week")
+        URGENT = 3, _("Within 2 days")
 
     class Timing(models.TextChoices):
-        ONE_OFF = "one_off", "Once"
-        WEEKLY = "weekly", "Every week"
+        ONE_OFF = "one_off", _("Once")
+        WEEKLY = "weekly", _("Every week")
 
     reference = models.CharField(max_length=10, unique=True, default=new_reference, editable=False)
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="needs")

@@ -10,6 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from platform_core import dates
 from platform_core.availability import is_slot, valid_slots
@@ -67,11 +70,11 @@ def resident_save(
     which becomes the user's council too."""
     errors: dict[str, list[str]] = {}
     if user.role != User.Role.RESIDENT:
-        raise ValidationError("Only residents have a resident profile.", code="not_resident")
+        raise ValidationError(_("Only residents have a resident profile."), code="not_resident")
     if not (full_name or "").strip():
-        errors.setdefault("full_name", []).append("Enter your full name")
+        errors.setdefault("full_name", []).append(_("Enter your full name"))
     elif len(full_name) > _max_length(User, "full_name"):
-        errors.setdefault("full_name", []).append("Your full name must be 150 characters or fewer")
+        errors.setdefault("full_name", []).append(_("Your full name must be 150 characters or fewer"))
     try:
         phone = phone_normalise(phone)
     except ValidationError as exc:
@@ -80,7 +83,7 @@ def resident_save(
     else:
         texts = contact_preference in {ContactPreference.TEXT, ContactPreference.BOTH}
         if not phone and (texts or contact_preference == ContactPreference.PHONE):
-            errors.setdefault("phone", []).append("Enter a phone number so we can call or text you")
+            errors.setdefault("phone", []).append(_("Enter a phone number so we can call or text you"))
         elif texts and not phone_is_mobile(phone):
             errors.setdefault("phone", []).append(str(MOBILE_MESSAGE))
     place = None
@@ -164,39 +167,39 @@ def _need_rule_errors(need: Need, *, complete: bool, now: datetime | None = None
     category = need.category
     if category is not None:
         if category.council_id != need.council_id or not category.is_active:
-            add("category", "Select a kind of help from the list")
+            add("category", _("Select a kind of help from the list"))
     elif complete:
-        add("category", "Select the kind of help you need")
+        add("category", _("Select the kind of help you need"))
     if complete and not need.title.strip():
-        add("title", "Enter a short title for your request")
+        add("title", _("Enter a short title for your request"))
     if complete and not need.description.strip():
-        add("description", "Describe the help you need")
+        add("description", _("Describe the help you need"))
 
     if need.timing == Need.Timing.ONE_OFF:
         if need.window_start and need.window_end:
             if need.window_end <= need.window_start:
-                add("window_end", "The end time must be after the start time")
+                add("window_end", _("The end time must be after the start time"))
             elif need.window_end <= now:
-                add("window_start", "The date and time must be in the future")
+                add("window_start", _("The date and time must be in the future"))
             elif not (dates.in_range(need.window_start) and dates.in_range(need.window_end)):
                 # A window years ahead is no request for help, and one at the end of
                 # the calendar once broke every matching run of its council.
-                add("window_start", f"Enter a date before {dates.latest():%-d %B %Y}")
+                add("window_start", _("Enter a date before %(date)s") % {"date": date_format(dates.latest(), "j F Y")})
         elif complete:
-            add("window_start", "Enter the date and time you need help")
+            add("window_start", _("Enter the date and time you need help"))
     elif need.timing == Need.Timing.WEEKLY and complete and not need.weekly_slots:
-        add("weekly_slots", "Select at least one time of the week")
+        add("weekly_slots", _("Select at least one time of the week"))
     # Checked whatever the timing: a bad slot stored on a one-off need used to
     # crash every page that described it.
     slots = need.weekly_slots
     if not isinstance(slots, list) or not all(is_slot(s) for s in slots):
-        add("weekly_slots", "Select times of the week from the list")
+        add("weekly_slots", _("Select times of the week from the list"))
 
     unknown = set(need.preferences or []) - set(Preference.values)
     if unknown:
-        add("preferences", "Select preferences from the list")
+        add("preferences", _("Select preferences from the list"))
     if complete and (not need.postcode or need.latitude is None):
-        add("postcode", "Enter the postcode where you need help")
+        add("postcode", _("Enter the postcode where you need help"))
     return errors
 
 
@@ -207,7 +210,7 @@ def _need_apply_location(need: Need, *, use_home_address: bool, postcode: str) -
         need.postcode, need.latitude, need.longitude = resident.postcode, resident.latitude, resident.longitude
         return
     if not (postcode or "").strip():
-        raise ValidationError({"postcode": "Enter the postcode where you need help"}, code="required")
+        raise ValidationError({"postcode": _("Enter the postcode where you need help")}, code="required")
     place = locate(postcode, within=need.council)
     need.use_home_address = False
     need.postcode, need.latitude, need.longitude = place.postcode, place.point.latitude, place.point.longitude
@@ -276,7 +279,7 @@ def need_update(*, need: Need, **fields: Any) -> Need:
         Need.objects.select_for_update(of=("self",)).select_related("resident", "council", "category").get(pk=need.pk)
     )
     if need.status not in EDITABLE_STATUSES:
-        raise ValidationError("You can only change a request while it is waiting for a match.", code="not_editable")
+        raise ValidationError(_("You can only change a request while it is waiting for a match."), code="not_editable")
     is_open = need.status == Need.Status.OPEN
     need = _need_set(need, fields, complete=is_open)
     if is_open:
@@ -291,7 +294,7 @@ def need_post(*, need: Need) -> Need:
         Need.objects.select_for_update(of=("self",)).select_related("resident", "council", "category").get(pk=need.pk)
     )
     if need.status != Need.Status.DRAFT:
-        raise ValidationError("This request has already been sent.", code="not_draft")
+        raise ValidationError(_("This request has already been sent."), code="not_draft")
     _need_validate(need, complete=True)
     need.status = Need.Status.OPEN
     need.posted_at = timezone.now()
@@ -319,16 +322,18 @@ def need_cancel(*, need: Need, reason: str) -> Need:
     reason = (reason or "").strip()
     max_length = _max_length(Need, "status_reason")
     if not reason:
-        raise ValidationError({"reason": "Tell us why you are cancelling"}, code="required")
+        raise ValidationError({"reason": _("Tell us why you are cancelling")}, code="required")
     if len(reason) > max_length:
-        raise ValidationError({"reason": f"The reason must be {max_length} characters or fewer"}, code="max_length")
+        raise ValidationError(
+            {"reason": _("The reason must be %(limit)s characters or fewer") % {"limit": max_length}}, code="max_length"
+        )
     now = timezone.now()
     values = {"status": Need.Status.CANCELLED, "status_reason": reason, "closed_at": now, "updated_at": now}
     was_live = bool(
         Need.objects.filter(pk=need.pk, status__in=[Need.Status.OPEN, Need.Status.PROPOSED]).update(**values)
     )
     if not was_live and not Need.objects.filter(pk=need.pk, status=Need.Status.DRAFT).update(**values):
-        raise ValidationError("This request can no longer be cancelled.", code="not_cancellable")
+        raise ValidationError(_("This request can no longer be cancelled."), code="not_cancellable")
     need.refresh_from_db()
     if was_live:
         market_changed(council_id=need.council_id)
@@ -348,7 +353,8 @@ def need_expire_overdue(*, now: datetime | None = None) -> int:
         window_end__lt=now,
     ).update(
         status=Need.Status.EXPIRED,
-        status_reason="The time you asked for has passed.",
+        # Stored in English; the page shows it in the reader's language ({% translate need.status_reason %}).
+        status_reason=gettext_noop("The time you asked for has passed."),
         closed_at=now,
         updated_at=now,
     )

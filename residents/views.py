@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from platform_core.forms import apply_service_errors
@@ -37,7 +38,7 @@ def _residents_only(view: Callable, *, refuse: type[Exception]) -> Callable:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if request.user.role != User.Role.RESIDENT:
-            raise refuse("These pages are for residents.")
+            raise refuse(_("These pages are for residents."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -76,7 +77,7 @@ def need_page(view: Callable) -> Callable:
 def _own_need(request: HttpRequest, reference: str) -> Need:
     need = need_get_for(user=request.user, reference=reference)
     if need is None:
-        raise Http404("No such request.")
+        raise Http404(_("No such request."))
     return need
 
 
@@ -139,12 +140,12 @@ STEP_OF_FIELD = {
     "accessibility": "preferences",
 }
 STEP_TITLES = {
-    "category": "What kind of help do you need?",
-    "what": "What help do you need?",
-    "when": "When do you need help?",
-    "times": "When can help come?",
-    "where": "Where do you need help?",
-    "preferences": "Anything the helper should know",
+    "category": _("What kind of help do you need?"),
+    "what": _("What help do you need?"),
+    "when": _("When do you need help?"),
+    "times": _("When can help come?"),
+    "where": _("Where do you need help?"),
+    "preferences": _("Anything the helper should know"),
 }
 
 
