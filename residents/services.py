@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from platform_core import dates
