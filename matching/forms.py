@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 PROVIDER_DECLINE_REASONS = [
-    ("no_one_free", "No one is free at that time"),
-    ("too_far", "It is too far for us"),
-    ("not_suitable", "We cannot offer this kind of help"),
-    ("other", "Another reason"),
+    ("no_one_free", _("No one is free at that time")),
+    ("too_far", _("It is too far for us")),
+    ("not_suitable", _("We cannot offer this kind of help")),
+    ("other", _("Another reason")),
 ]
 RESIDENT_DECLINE_REASONS = [
-    ("found_help", "I have found help elsewhere"),
-    ("not_suitable", "This provider is not right for me"),
-    ("no_longer_needed", "I no longer need help"),
-    ("other", "Another reason"),
+    ("found_help", _("I have found help elsewhere")),
+    ("not_suitable", _("This provider is not right for me")),
+    ("no_longer_needed", _("I no longer need help")),
+    ("other", _("Another reason")),
 ]
 
 
@@ -22,10 +23,10 @@ class DeclineForm(forms.Form):
     """Why the proposal is declined: a choice, or "another reason" in words."""
 
     reason = forms.ChoiceField(
-        label="Why are you declining?", widget=forms.RadioSelect, error_messages={"required": "Select a reason"}
+        label=_("Why are you declining?"), widget=forms.RadioSelect, error_messages={"required": _("Select a reason")}
     )
     other = forms.CharField(
-        label="Tell us the reason", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Tell us the reason"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def __init__(self, *args, resident: bool = False, **kwargs):
@@ -36,7 +37,7 @@ class DeclineForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("reason") == "other" and not (data.get("other") or "").strip():
-            self.add_error("other", "Enter the reason")
+            self.add_error("other", _("Enter the reason"))
         return data
 
     def reason_text(self) -> str:
@@ -48,14 +49,14 @@ class DeclineForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label="Why are you cancelling?",
+        label=_("Why are you cancelling?"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter the reason"},
+        error_messages={"required": _("Enter the reason")},
     )
     still_needed = forms.TypedChoiceField(
-        label="Do you still need help?",
-        choices=[("yes", "Yes, find someone else"), ("no", "No, I no longer need help")],
+        label=_("Do you still need help?"),
+        choices=[("yes", _("Yes, find someone else")), ("no", _("No, I no longer need help"))],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
         required=False,
@@ -71,21 +72,21 @@ class CancelForm(forms.Form):
 
 class MessageForm(forms.Form):
     body = forms.CharField(
-        label="Your message",
+        label=_("Your message"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Enter a message"},
+        error_messages={"required": _("Enter a message")},
     )
 
 
 class ReviewForm(forms.Form):
     rating = forms.TypedChoiceField(
-        label="How would you rate the help you got?",
+        label=_("How would you rate the help you got?"),
         choices=[(5, "5 – Excellent"), (4, "4 – Good"), (3, "3 – Fair"), (2, "2 – Poor"), (1, "1 – Very poor")],
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select a rating"},
+        error_messages={"required": _("Select a rating")},
     )
     comment = forms.CharField(
-        label="Comments (optional)", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Comments (optional)"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

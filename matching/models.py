@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from platform_core.models import Council
 from providers.models import Offer
@@ -51,18 +52,18 @@ LIVE_STATUSES = ("proposed", "accepted", "confirmed")
 
 class Match(models.Model):
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Waiting for the provider"
-        ACCEPTED = "accepted", "Waiting for the resident"
-        CONFIRMED = "confirmed", "Confirmed"
-        COMPLETED = "completed", "Completed"
-        DECLINED = "declined", "Declined"
-        EXPIRED = "expired", "Expired"
-        CANCELLED = "cancelled", "Cancelled"
+        PROPOSED = "proposed", _("Waiting for the provider")
+        ACCEPTED = "accepted", _("Waiting for the resident")
+        CONFIRMED = "confirmed", _("Confirmed")
+        COMPLETED = "completed", _("Completed")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Party(models.TextChoices):
-        RESIDENT = "resident", "Resident"
-        PROVIDER = "provider", "Provider"
-        COUNCIL = "council", "Council"
+        RESIDENT = "resident", _("Resident")
+        PROVIDER = "provider", _("Provider")
+        COUNCIL = "council", _("Council")
         SYSTEM = "system", "System"
 
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="matches")

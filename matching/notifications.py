@@ -21,7 +21,7 @@ from platform_core.notifications import Audience, Kind, register
 RESIDENT, PROVIDER = Audience.RESIDENT, Audience.PROVIDER
 
 
-def _clock(local: datetime) -> str:
+def clock(local: datetime) -> str:
     """A time as people write it: "10am", "10:30am" (GOV.UK style)."""
     return date_format(local, "g:i").replace(":00", "") + date_format(local, "a").replace(".", "")
 
@@ -29,7 +29,7 @@ def _clock(local: datetime) -> str:
 def when(moment: datetime) -> str:
     """A date and time in words, in the active language: "3 March at 10:30am"."""
     local = timezone.localtime(moment)
-    return gettext("%(day)s at %(time)s") % {"day": date_format(local, "j F"), "time": _clock(local)}
+    return gettext("%(day)s at %(time)s") % {"day": date_format(local, "j F"), "time": clock(local)}
 
 
 def _category(match) -> str:
@@ -54,11 +54,11 @@ def _proposed(*, match) -> dict:
 
 def _visit(*, match, starts_at: datetime, ends_at: datetime | None = None) -> dict:
     local_start = timezone.localtime(starts_at)
-    span = _clock(local_start)
+    span = clock(local_start)
     if ends_at is not None:
         local_end = timezone.localtime(ends_at)
         if local_end.date() == local_start.date():
-            span = gettext("%(start)s to %(end)s") % {"start": span, "end": _clock(local_end)}
+            span = gettext("%(start)s to %(end)s") % {"start": span, "end": clock(local_end)}
     return {**_about(match=match), "day": date_format(local_start, "l j F"), "time": span}
 
 

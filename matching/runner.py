@@ -19,10 +19,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from matching import selectors
 from matching.models import Match, MatchRun
@@ -87,9 +88,12 @@ def _shared_slots(assignment, need_input, offer_input) -> tuple[int, ...]:
 
 
 def _explanation(*, distance_km: float, shared_slots, rating, terms: dict) -> str:
+    """Stored in English whoever runs the batch; pages show it in the reader's
+    language (matching/templatetags/match_words.py knows these shapes)."""
     parts = [f"{distance_km:.1f} km away"]
     if shared_slots:
-        parts.append(f"available {slot_label(int(sorted(shared_slots)[0]))}")
+        with translation.override(settings.LANGUAGE_CODE):
+            parts.append(f"available {slot_label(int(sorted(shared_slots)[0]))}")
     if rating is not None:
         parts.append(f"rated {float(rating):.1f}")
     else:

@@ -14,11 +14,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from matching import selectors, services
 from matching.forms import CancelForm, DeclineForm, MessageForm, ReviewForm
 from matching.models import Match
+from matching.notifications import clock
 from matching.permissions import is_provider_side, is_resident_side
 from platform_core.availability import slots_describe
 from platform_core.forms import apply_service_errors
@@ -26,7 +30,7 @@ from platform_core.http import found_or_404
 
 
 def _match_or_404(request: HttpRequest, pk: int) -> Match:
-    return found_or_404(selectors.match_get_for_user(user=request.user, pk=pk), "No such match.")
+    return found_or_404(selectors.match_get_for_user(user=request.user, pk=pk), _("No such match."))
 
 
 def _sides(match: Match, user) -> tuple[bool, bool]:
@@ -37,12 +41,17 @@ def _sides(match: Match, user) -> tuple[bool, bool]:
 
 
 def _when(need) -> str:
+    """When help is wanted, in the page's language."""
     if need.timing == need.Timing.WEEKLY:
-        return f"Every week: {slots_describe(need.weekly_slots or [])}"
+        return _("Every week: %(times)s") % {"times": slots_describe(need.weekly_slots or [])}
     if need.window_start and need.window_end:
         start, end = timezone.localtime(need.window_start), timezone.localtime(need.window_end)
-        return f"{start:%-d %B %Y}, {start:%-I:%M%p} to {end:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
-    return "Any time"
+        return _("%(day)s, %(start)s to %(end)s") % {
+            "day": date_format(start, "j F Y"),
+            "start": clock(start),
+            "end": clock(end),
+        }
+    return str(_("Any time"))
 
 
 @login_required
@@ -98,7 +107,7 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, _match_or_404(request, pk))
 
 
-def _simple_action(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
+def _simple_action(request: HttpRequest, pk: int, service, done: Promise | str) -> HttpResponse:
     match = _match_or_404(request, pk)
     try:
         service(match=match, user=request.user)
@@ -115,27 +124,27 @@ def _simple_action(request: HttpRequest, pk: int, service, done: str) -> HttpRes
 @login_required
 @require_POST
 def match_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    return _simple_action(request, pk, services.match_accept, "You accepted. We have asked the resident to confirm.")
+    return _simple_action(request, pk, services.match_accept, _("You accepted. We have asked the resident to confirm."))
 
 
 @login_required
 @require_POST
 def match_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    return _simple_action(request, pk, services.match_confirm, "Confirmed. You can now message your helper.")
+    return _simple_action(request, pk, services.match_confirm, _("Confirmed. You can now message your helper."))
 
 
 @login_required
 @require_POST
 def match_mark_done(request: HttpRequest, pk: int) -> HttpResponse:
     return _simple_action(
-        request, pk, services.match_mark_done, "Marked as done. We have asked the resident to confirm."
+        request, pk, services.match_mark_done, _("Marked as done. We have asked the resident to confirm.")
     )
 
 
 @login_required
 @require_POST
 def match_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _simple_action(request, pk, services.match_complete, "Thank you. This request is complete.")
+    return _simple_action(request, pk, services.match_complete, _("Thank you. This request is complete."))
 
 
 @login_required
@@ -150,7 +159,7 @@ def match_decline(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, "You declined. We will look for someone else.")
+            messages.success(request, _("You declined. We will look for someone else."))
             return redirect("matching:dashboard")
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "matching/decline.html", {"match": match, "form": form}, status=status)
@@ -175,7 +184,7 @@ def match_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, "The match is cancelled.")
+            messages.success(request, _("The match is cancelled."))
             return redirect("matching:dashboard")
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "matching/cancel.html", {"match": match, "form": form}, status=status)
@@ -209,6 +218,6 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, "Thank you for your review.")
+            messages.success(request, _("Thank you for your review."))
             return redirect("matching:detail", pk=match.pk)
     return _detail(request, match, status=400, form=form, review_form=form)

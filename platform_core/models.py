@@ -174,10 +174,10 @@ class CouncilDistrict(models.Model):
 class SafeguardingTier(models.TextChoices):
     """Which providers may serve a category, from least to most checked."""
 
-    OPEN = "open", "Open to all verified providers"
-    ID_CHECKED = "id_checked", "ID-checked"
-    DBS_CHECKED = "dbs_checked", "DBS-checked"
-    REGULATED_CARE = "regulated_care", "Regulated care (CQC-registered)"
+    OPEN = "open", _("Open to all verified providers")
+    ID_CHECKED = "id_checked", _("ID-checked")
+    DBS_CHECKED = "dbs_checked", _("DBS-checked")
+    REGULATED_CARE = "regulated_care", _("Regulated care (CQC-registered)")
 
 
 TIER_ORDER = [

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from platform_core.models import TIER_ORDER, Council, SafeguardingTier, ServiceCategory, tier_rank
 from platform_core.money import pounds
@@ -16,18 +17,18 @@ from platform_core.money import pounds
 
 class Provider(models.Model):
     class Kind(models.TextChoices):
-        CARE_FIRM = "care_firm", "Registered care firm"
-        CHARITY = "charity", "Charity"
-        COMMUNITY_GROUP = "community_group", "Community group"
-        BUSINESS = "business", "Local business"
-        VOLUNTEER = "volunteer", "Individual volunteer"
+        CARE_FIRM = "care_firm", _("Registered care firm")
+        CHARITY = "charity", _("Charity")
+        COMMUNITY_GROUP = "community_group", _("Community group")
+        BUSINESS = "business", _("Local business")
+        VOLUNTEER = "volunteer", _("Individual volunteer")
 
     class Verification(models.TextChoices):
-        UNVERIFIED = "unverified", "Not verified"
-        SUBMITTED = "submitted", "Waiting for the council"
-        VERIFIED = "verified", "Verified"
-        REJECTED = "rejected", "Rejected"
-        EXPIRED = "expired", "Evidence expired"
+        UNVERIFIED = "unverified", _("Not verified")
+        SUBMITTED = "submitted", _("Waiting for the council")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+        EXPIRED = "expired", _("Evidence expired")
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="providers")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -115,9 +116,9 @@ class VerificationEvidence(models.Model):
         COMPANY = "company", "Company or group registration"
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "Waiting for the council"
+        SUBMITTED = "submitted", _("Waiting for the council")
         ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
+        REJECTED = "rejected", _("Rejected")
         EXPIRED = "expired", "Expired"
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="evidence")
@@ -161,9 +162,9 @@ class Offer(models.Model):
         HIDDEN = "hidden", "Hidden by the council"
 
     class CostType(models.TextChoices):
-        FREE = "free", "Free"
-        PER_HOUR = "per_hour", "Per hour"
-        PER_VISIT = "per_visit", "Per visit"
+        FREE = "free", _("Free")
+        PER_HOUR = "per_hour", _("Per hour")
+        PER_VISIT = "per_visit", _("Per visit")
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="offers")
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="offers")

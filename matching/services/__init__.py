@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Avg, Count, F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from matching import notifications as kinds
 from matching.models import LIVE_STATUSES, Match, Message, Review
@@ -81,9 +82,9 @@ def _notify_resident(match: Match, kind: Kind, **objects: Any) -> None:
 def _clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Give a reason"})
+        raise ValidationError({"reason": _("Give a reason")})
     if len(reason) > 500:
-        raise ValidationError({"reason": "Reason must be 500 characters or fewer"})
+        raise ValidationError({"reason": _("Reason must be 500 characters or fewer")})
     return reason
 
 
@@ -101,9 +102,9 @@ def match_accept(*, match: Match, user: User, now: datetime | None = None) -> Ma
     require_provider_side(match=match, user=user)
     now = now or timezone.now()
     if match.status != Match.Status.PROPOSED:
-        raise ValidationError("This proposal has already been answered")
+        raise ValidationError(_("This proposal has already been answered"))
     if match.respond_by < now:
-        raise ValidationError("The deadline to answer this proposal has passed")
+        raise ValidationError(_("The deadline to answer this proposal has passed"))
     provider = match.offer.provider
     if provider.is_suspended:
         raise ValidationError(NO_LONGER_AVAILABLE)
@@ -134,7 +135,7 @@ def match_decline(*, match: Match, user: User, reason: str) -> Match:
     party = require_party(match=match, user=user)
     allowed = (Match.Status.PROPOSED,) if party == Party.PROVIDER else (Match.Status.PROPOSED, Match.Status.ACCEPTED)
     if match.status not in allowed:
-        raise ValidationError("This match can no longer be declined")
+        raise ValidationError(_("This match can no longer be declined"))
     was_accepted = match.status == Match.Status.ACCEPTED
     _transition(
         match,
@@ -163,7 +164,7 @@ def match_confirm(*, match: Match, user: User) -> Match:
     details and address with this provider (the consent time is recorded)."""
     require_resident_side(match=match, user=user)
     if match.status != Match.Status.ACCEPTED:
-        raise ValidationError("Only a match the provider has accepted can be confirmed")
+        raise ValidationError(_("Only a match the provider has accepted can be confirmed"))
     now = timezone.now()
     _transition(
         match,
@@ -188,7 +189,7 @@ def match_cancel(*, match: Match, user: User, reason: str, need_still_wanted: bo
     reason = _clean_reason(reason)
     party = require_party(match=match, user=user)
     if match.status not in LIVE_STATUSES:
-        raise ValidationError("This match has already ended")
+        raise ValidationError(_("This match has already ended"))
     held_capacity = match.status in (Match.Status.ACCEPTED, Match.Status.CONFIRMED)
     _transition(
         match,
@@ -221,7 +222,7 @@ def match_mark_done(*, match: Match, user: User) -> Match:
     """The provider says the help was given; the resident then confirms it."""
     require_provider_side(match=match, user=user)
     if match.status != Match.Status.CONFIRMED or match.provider_done_at is not None:
-        raise ValidationError("Only a confirmed match can be marked as done, once")
+        raise ValidationError(_("Only a confirmed match can be marked as done, once"))
     _transition(
         match,
         from_statuses=(Match.Status.CONFIRMED,),
@@ -238,9 +239,9 @@ def match_complete(*, match: Match, user: User) -> Match:
     capacity comes back, and the contact details are hidden again."""
     require_resident_side(match=match, user=user)
     if match.status != Match.Status.CONFIRMED:
-        raise ValidationError("Only a confirmed match can be completed")
+        raise ValidationError(_("Only a confirmed match can be completed"))
     if match.provider_done_at is None:
-        raise ValidationError("The provider has not marked this as done yet")
+        raise ValidationError(_("The provider has not marked this as done yet"))
     now = timezone.now()
     _transition(
         match,
@@ -264,15 +265,15 @@ def review_create(*, match: Match, user: User, rating: int, comment: str = "") -
     is recomputed from every review, so it can never drift."""
     require_resident_side(match=match, user=user)
     if match.status != Match.Status.COMPLETED:
-        raise ValidationError("You can leave a review once the help is complete")
+        raise ValidationError(_("You can leave a review once the help is complete"))
     if Review.objects.filter(match=match).exists():
-        raise ValidationError("You have already reviewed this match")
+        raise ValidationError(_("You have already reviewed this match"))
     review = Review(match=match, rating=rating, comment=(comment or "").strip())
     try:
         review.full_clean()
     except ValidationError as exc:
         if "rating" in exc.message_dict:
-            raise ValidationError({"rating": "Choose a rating from 1 to 5"})
+            raise ValidationError({"rating": _("Choose a rating from 1 to 5")})
         raise
     review.save()
     provider = match.offer.provider
@@ -290,10 +291,10 @@ def message_send(*, match: Match, user: User, body: str) -> Message:
     """A message in the conversation, open only while the match is confirmed."""
     party = require_party(match=match, user=user)
     if match.status != Match.Status.CONFIRMED:
-        raise ValidationError("You can only send messages while the match is confirmed")
+        raise ValidationError(_("You can only send messages while the match is confirmed"))
     message = Message(match=match, sender=user, body=(body or "").strip())
     if not message.body:
-        raise ValidationError({"body": "Enter a message"})
+        raise ValidationError({"body": _("Enter a message")})
     message.full_clean()
     message.save()
     # The notification says a message arrived, not what it says: mails stay free of personal data.
