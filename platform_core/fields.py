@@ -6,8 +6,11 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-from .widgets import DATE_PARTS, GovukDateWidget
+from .widgets import GovukDateWidget
+
+DATE_PART_WORDS = (_("day"), _("month"), _("year"))
 
 
 class GovukDateField(forms.MultiValueField):
@@ -21,10 +24,10 @@ class GovukDateField(forms.MultiValueField):
 
     widget = GovukDateWidget
     default_error_messages = {
-        "required": "Enter a date",
-        "incomplete": "Date must include a {parts}",
-        "invalid": "Enter a real date",
-        "year": "Year must include 4 numbers",
+        "required": _("Enter a date"),
+        "incomplete": _("Date must include a {parts}"),
+        "invalid": _("Enter a real date"),
+        "year": _("Year must include 4 numbers"),
     }
 
     def __init__(self, **kwargs):
@@ -35,7 +38,7 @@ class GovukDateField(forms.MultiValueField):
     def _fail(self, code: str, error_parts: list[int], **params) -> None:
         self.widget.error_parts = error_parts
         message = self.error_messages[code]
-        raise ValidationError(message.format(**params) if params else message, code=code)
+        raise ValidationError(str(message).format(**params) if params else message, code=code)
 
     def clean(self, value):
         self.widget.error_parts = []
@@ -49,8 +52,8 @@ class GovukDateField(forms.MultiValueField):
             return None
         missing = [i for i, v in enumerate(raw) if not v]
         if missing:
-            names = [DATE_PARTS[i] for i in missing]
-            self._fail("incomplete", missing, parts=" and ".join(names))
+            names = [str(DATE_PART_WORDS[i]) for i in missing]
+            self._fail("incomplete", missing, parts=str(_(" and ")).join(names))
         not_numbers = [i for i, v in enumerate(raw) if not v.isdigit()]
         if not_numbers:
             self._fail("invalid", not_numbers)

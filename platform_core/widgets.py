@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 DATE_PARTS = ("day", "month", "year")
+DATE_PART_LABELS = (_("Day"), _("Month"), _("Year"))
 
 
 class GovukDateWidget(forms.MultiWidget):
@@ -48,8 +50,8 @@ class GovukDateWidget(forms.MultiWidget):
         # Each input's value is exactly what was typed, even "" (so "3" stays "3", not "03").
         context = super().get_context(name, value, attrs)
         marked = set(self.error_parts or range(3)) if has_error else set()
-        for index, (part, sub) in enumerate(zip(DATE_PARTS, context["widget"]["subwidgets"], strict=True)):
-            sub["govuk_label"] = part.capitalize()
+        for index, (label, sub) in enumerate(zip(DATE_PART_LABELS, context["widget"]["subwidgets"], strict=True)):
+            sub["govuk_label"] = label
             sub["attrs"].pop("required", None)
             if index in marked:
                 sub["attrs"]["class"] = f"{sub['attrs'].get('class', '')} govuk-input--error".strip()
