@@ -52,8 +52,8 @@ LIVE_STATUSES = ("proposed", "accepted", "confirmed")
 
 class Match(models.Model):
     class Status(models.TextChoices):
-        PROPOSED = "proposed", _("Waiting for the provider")
-        ACCEPTED = "accepted", _("Waiting for the resident")
+        PROPOSED = "proposed", _("Waiting for the provider to reply")
+        ACCEPTED = "accepted", _("Waiting for the resident to confirm")
         CONFIRMED = "confirmed", _("Confirmed")
         COMPLETED = "completed", _("Completed")
         DECLINED = "declined", _("Declined")

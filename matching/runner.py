@@ -196,7 +196,25 @@ def _load(council: Council, now: datetime):
         categories.setdefault(need.category_id, need.category.safeguarding_tier)
 
     excluded = set(Match.objects.filter(need_id__in=[n.pk for n in needs]).values_list("need_id", "offer_id"))
+    excluded |= _excluded_by_provider(needs, offer_inputs, offer_by_id)
     return rule, needs, need_inputs, offer_inputs, offer_by_id, excluded, volunteer_open, _policy(rule, categories)
+
+
+def _excluded_by_provider(needs: list[Need], offer_inputs: list, offer_by_id: dict) -> set[tuple[int, int]]:
+    """(need, offer) pairs a provider-level rule forbids: never someone's own offer
+    for their own need (a volunteer who also needs help)."""
+    providers_of = selectors.providers_excluded_for_residents(resident_ids={n.resident_id for n in needs})
+    if not providers_of:
+        return set()
+    offers_of: dict[int, list[int]] = defaultdict(list)
+    for o in offer_inputs:
+        offers_of[offer_by_id[o.id].provider_id].append(o.id)
+    return {
+        (need.pk, offer_id)
+        for need in needs
+        for provider_id in providers_of.get(need.resident_id, ())
+        for offer_id in offers_of.get(provider_id, ())
+    }
 
 
 def _apply_volunteer_cap(assignments, offer_by_id, rule: MarketRule, volunteer_open: dict[int, int]) -> list:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, BaseUserManager, PermissionsMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 
@@ -120,6 +121,33 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_officer(self) -> bool:
         return self.role == self.Role.OFFICER and self.council_id is not None
+
+    # One person may hold several roles (DESIGN.md "Actors"): a volunteer who also
+    # needs help is a resident and a provider member at once. `role` is only what
+    # they signed up as (where "home" sends them); what they may do is derived
+    # from what they have: a resident profile, memberships, an officer's council.
+
+    @property
+    def can_be_resident(self) -> bool:
+        """May ask for help: residents and provider members (never officers or admins),
+        so a resident who registers a provider keeps their own requests."""
+        return self.role in (self.Role.RESIDENT, self.Role.PROVIDER)
+
+    @cached_property
+    def has_resident_profile(self) -> bool:
+        """Has told us where they live (residents.Resident), so they are a resident too."""
+        if self.pk is None:
+            return False
+        try:
+            self.resident  # noqa: B018 - the reverse one-to-one, cached on the instance
+        except ObjectDoesNotExist:
+            return False
+        return True
+
+    @cached_property
+    def is_provider_member(self) -> bool:
+        """Belongs to at least one provider (an organisation or their own volunteering)."""
+        return self.pk is not None and self.provider_memberships.exists()
 
     @property
     def display_name(self) -> str:

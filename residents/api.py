@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from platform_core.api import SlotsField
-from platform_core.models import Preference, User
+from platform_core.models import Preference
 
 from .models import ContactPreference, Need, Resident
 from .selectors import category_for_council, need_get_for, need_list_for, resident_for_user
@@ -30,7 +30,7 @@ class IsResident(BasePermission):
     message = "Only residents can use this part of the API."
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user.is_authenticated and request.user.role == User.Role.RESIDENT)
+        return bool(request.user.is_authenticated and request.user.can_be_resident)
 
 
 PERMISSIONS = [IsAuthenticated, IsResident]

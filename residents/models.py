@@ -67,7 +67,7 @@ class Need(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         OPEN = "open", _("Waiting for a match")
-        PROPOSED = "proposed", _("Provider proposed")
+        PROPOSED = "proposed", _("Waiting for the provider to reply")
         MATCHED = "matched", _("Matched")
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")

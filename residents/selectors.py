@@ -19,7 +19,7 @@ def resident_for_user(*, user: AnyUser) -> Resident | None:
 
 def need_list_for(*, user: User) -> QuerySet[Need]:
     """The needs a signed-in resident posted (drafts included), newest first."""
-    if not user.is_authenticated or user.role != User.Role.RESIDENT:
+    if not user.is_authenticated or not user.can_be_resident:
         return Need.objects.none()
     return Need.objects.filter(resident__user=user).select_related("category")
 

@@ -12,7 +12,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from platform_core import dates
 from platform_core.availability import is_slot, valid_slots
@@ -69,7 +69,7 @@ def resident_save(
     """Create or update the user's resident profile. The postcode decides the council,
     which becomes the user's council too."""
     errors: dict[str, list[str]] = {}
-    if user.role != User.Role.RESIDENT:
+    if not user.can_be_resident:
         raise ValidationError(_("Only residents have a resident profile."), code="not_resident")
     if not (full_name or "").strip():
         errors.setdefault("full_name", []).append(_("Enter your full name"))
@@ -203,6 +203,16 @@ def _need_rule_errors(need: Need, *, complete: bool, now: datetime | None = None
     return errors
 
 
+#: What the "somewhere else" postcode errors say: the place where help is needed.
+_ELSEWHERE_MESSAGES = {
+    "other_council": gettext_lazy("The place where you need help must be in %(council)s. Enter a postcode there"),
+    "outside": gettext_lazy("We do not cover the place where you need help. Enter a postcode in %(council)s"),
+    "not_found": gettext_lazy(
+        "We could not find the postcode of the place where you need help. Check it and enter it again"
+    ),
+}
+
+
 def _need_apply_location(need: Need, *, use_home_address: bool, postcode: str) -> None:
     if use_home_address:
         resident = need.resident
@@ -211,7 +221,18 @@ def _need_apply_location(need: Need, *, use_home_address: bool, postcode: str) -
         return
     if not (postcode or "").strip():
         raise ValidationError({"postcode": _("Enter the postcode where you need help")}, code="required")
-    place = locate(postcode, within=need.council)
+    try:
+        place = locate(postcode, within=need.council)
+    except ValidationError as exc:
+        # `locate` speaks of "a postcode"; here it is the place help is needed, which
+        # is often not where the resident lives (a parent's home, a surgery).
+        codes = {e.code for e in exc.error_dict.get("postcode", [])}
+        for code, message in _ELSEWHERE_MESSAGES.items():
+            if code in codes:
+                raise ValidationError(
+                    {"postcode": ValidationError(str(message) % {"council": need.council.name}, code=code)}
+                ) from None
+        raise
     need.use_home_address = False
     need.postcode, need.latitude, need.longitude = place.postcode, place.point.latitude, place.point.longitude
 

@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from platform_core.forms import apply_service_errors
-from platform_core.models import User
 
 from . import forms as need_forms
 from .models import Need, Resident
@@ -37,7 +36,7 @@ def _residents_only(view: Callable, *, refuse: type[Exception]) -> Callable:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if request.user.role != User.Role.RESIDENT:
+        if not request.user.can_be_resident:
             raise refuse(_("These pages are for residents."))
         return view(request, *args, **kwargs)
 
@@ -68,10 +67,25 @@ def profile_required(view: Callable) -> Callable:
     return _residents_only(_with_profile(view), refuse=PermissionDenied)
 
 
+def _with_profile_or_404(view: Callable) -> Callable:
+    """Without a profile one has no needs: a page about a need is not found
+    (a provider member who never asked for help gets what any stranger gets)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        resident = resident_for_user(user=request.user)
+        if resident is None:
+            raise Http404("No such request.")
+        request.resident = resident
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def need_page(view: Callable) -> Callable:
     """A page about one need: someone else's need is not found, whoever asks
     (another resident, a provider, an officer), so its reference leaks nothing."""
-    return _residents_only(_with_profile(view), refuse=Http404)
+    return _residents_only(_with_profile_or_404(view), refuse=Http404)
 
 
 def _own_need(request: HttpRequest, reference: str) -> Need:

@@ -227,5 +227,8 @@ def test_permission_matrix(client, world, name, actor):
     else:
         # A page of one's own (a list, a form): it works or sends you somewhere
         # of your own, and never shows the owner's things.
-        assert status in (200, 302, 403), f"{name}: {actor} got {status}"
+        # (A provider member may ask for help too, issue 9: before they tell us where they
+        # live, their own resident profile is not found.)
+        own_profile_missing = name == "residents_api:resident_me" and status == 404
+        assert status in (200, 302, 403) or own_profile_missing, f"{name}: {actor} got {status}"
         assert MARKER not in body, f"{name}: {actor} saw the owner's data"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from matching.models import Match, Message
+from matching.models import LIVE_STATUSES, Match, Message
 from matching.permissions import is_provider_side, is_resident_side, party_of
 from platform_core.models import AnyUser, Council
-from providers.models import Offer, Provider
+from providers.models import Offer, Provider, ProviderMember
 from providers.selectors import offer_list_in_market, provider_list_for_user
 from residents.models import Need
 from residents.selectors import need_list_open_for_matching
@@ -52,6 +54,33 @@ def match_list_for_user(*, user: AnyUser) -> QuerySet[Match]:
 def match_get_for_user(*, user: AnyUser, pk: int) -> Match | None:
     """One match the user is a party to, or None for anyone else (shown as 404: no hint it exists)."""
     return match_list_for_user(user=user).filter(pk=pk).first()
+
+
+def match_count_to_answer_for_provider_user(*, user: AnyUser) -> int:
+    """Proposals on the user's providers' offers that wait for their answer (one query)."""
+    if not user.is_authenticated:
+        return 0
+    return Match.objects.filter(offer__provider__members__user=user, status=Match.Status.PROPOSED).distinct().count()
+
+
+def match_counts_for_resident_user(*, user: AnyUser) -> dict[str, int]:
+    """On the user's own needs: helpers who said yes and wait for the resident to
+    confirm (`to_confirm`), and proposals the provider has not answered (`waiting`). One query."""
+    if not user.is_authenticated:
+        return {"to_confirm": 0, "waiting": 0}
+    S = Match.Status
+    return Match.objects.filter(need__resident__user=user).aggregate(
+        to_confirm=Count("pk", filter=Q(status=S.ACCEPTED)),
+        waiting=Count("pk", filter=Q(status=S.PROPOSED)),
+    )
+
+
+def match_live_for_needs(*, user: AnyUser, need_ids: Iterable[int]) -> dict[int, Match]:
+    """The live match of each of the user's own needs among `need_ids` (one query)."""
+    if not user.is_authenticated:
+        return {}
+    rows = Match.objects.filter(need__resident__user=user, need_id__in=list(need_ids), status__in=LIVE_STATUSES)
+    return {m.need_id: m for m in rows.only("pk", "need_id", "status")}
 
 
 @dataclass(frozen=True)
@@ -148,6 +177,18 @@ def open_proposals_by_volunteer(*, council_id: int) -> dict[int, int]:
         .annotate(n=Count("id"))
     )
     return {r["offer__provider_id"]: r["n"] for r in rows}
+
+
+def providers_excluded_for_residents(*, resident_ids: Iterable[int]) -> dict[int, set[int]]:
+    """For each resident, the providers the engine must never propose to them
+    (resident id -> provider ids): the providers they are a member of themselves."""
+    out: dict[int, set[int]] = defaultdict(set)
+    own = ProviderMember.objects.filter(user__resident__in=list(resident_ids)).values_list(
+        "user__resident__id", "provider_id"
+    )
+    for resident_id, provider_id in own:
+        out[resident_id].add(provider_id)
+    return dict(out)
 
 
 def provider_ids_for_user(*, user: AnyUser) -> set[int]:

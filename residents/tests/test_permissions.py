@@ -33,9 +33,10 @@ OBJECT_ENDPOINTS = [
     ("post", "residents_api:need_post"),
     ("post", "residents_api:need_cancel"),
 ]
-# A provider member, an officer of another council and an officer of the resident's own council
-# (officers see residents' data through the audited console, not these pages).
-NOT_RESIDENTS = ["provider_user", "other_officer", "officer"]
+# An officer of another council and an officer of the resident's own council (officers
+# see residents' data through the audited console, not these pages). A provider member
+# is not refused: they may need help too (issue 9), and then they are just another resident.
+NOT_RESIDENTS = ["other_officer", "officer"]
 ENDPOINTS = [
     ("get", "residents_api:need_list"),
     ("post", "residents_api:need_list"),
@@ -83,6 +84,15 @@ def test_providers_and_officers_are_refused_every_residents_page(client, residen
     for actor in NOT_RESIDENTS:
         client.force_login(request.getfixturevalue(actor))
         assert client.get(url).status_code == expected, actor
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_provider_member_is_just_another_resident_here(client, resident, provider_user, name):
+    """Their own pages open (or ask for their own profile first); someone else's need is not found."""
+    url = page_url(name, resident)
+    client.force_login(provider_user)
+    expected = (200, 302) if PAGES[name] is None else (404,)
+    assert client.get(url).status_code in expected
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -97,9 +97,14 @@ def test_withdrawing_consent_clears_when_it_was_given(resident):
     assert (resident.consent_share_details, resident.consent_given_at) == (False, None)
 
 
-def test_a_provider_cannot_have_a_resident_profile(council, kingston_postcodes):
+def test_a_provider_member_may_have_a_resident_profile_too(council, kingston_postcodes):
+    """A volunteer who also needs help (issue 9): one person, both sides."""
+    assert resident_save(user=UserFactory(role=User.Role.PROVIDER), **PROFILE).pk is not None
+
+
+def test_an_officer_cannot_have_a_resident_profile(council, kingston_postcodes):
     with pytest.raises(ValidationError):
-        resident_save(user=UserFactory(role=User.Role.PROVIDER), **PROFILE)
+        resident_save(user=UserFactory(role=User.Role.OFFICER, council=council), **PROFILE)
 
 
 @pytest.mark.parametrize(
