@@ -4,12 +4,9 @@ queries of its own beyond calling them."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from platform_core.models import Council
@@ -188,23 +185,3 @@ def dashboard_from(figures: MarketFigures) -> Dashboard:
         ),
     ]
     return Dashboard(filters=filters, tiles=tiles, tables=tables)
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_response(filename: str, headers: list[str], rows: Iterable[Iterable]) -> StreamingHttpResponse:
-    """A CSV download, streamed row by row."""
-    writer = csv.writer(_Echo())
-
-    def stream():
-        yield writer.writerow(headers)
-        for row in rows:
-            # A cell starting with = + - @ would be run as a formula by a spreadsheet.
-            yield writer.writerow(["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response

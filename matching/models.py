@@ -147,3 +147,105 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}/5 for match {self.match_id}"
+
+
+class Arrangement(models.Model):
+    """Ongoing help: the visits a confirmed weekly match brings, and how they stand.
+
+    Made once, when the resident confirms a weekly need with an end (a date or a
+    number of visits); its Visits are generated from the pattern copied here, so
+    a later edit elsewhere never moves a visit already planned
+    (matching.services.visits, ADR 0016). Either side may pause it or end it
+    with notice; visits inside a pause or after the end are cancelled.
+    """
+
+    match = models.OneToOneField(Match, on_delete=models.CASCADE, related_name="arrangement")
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="arrangements")
+    slots = models.JSONField(default=list, help_text="The agreed weekly slots: the need's that the offer covers.")
+    every_weeks = models.PositiveSmallIntegerField(default=1)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True, help_text="The last day of the plan, if it ends on a date.")
+    visit_count = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Visits planned, if counted.")
+    paused_from = models.DateField(null=True, blank=True)
+    paused_until = models.DateField(null=True, blank=True)
+    pause_reason = models.CharField(max_length=500, blank=True)
+    paused_by = models.CharField(max_length=10, choices=Match.Party.choices, blank=True)
+    ended_on = models.DateField(null=True, blank=True, help_text="Ended early: the last day visits came.")
+    ended_by = models.CharField(max_length=10, choices=Match.Party.choices, blank=True)
+    end_reason = models.CharField(max_length=500, blank=True)
+    missed_alerted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When officers were told of missed visits in a row (cleared by a visit done)."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="arrangement_pause_in_order",
+                condition=Q(paused_from__isnull=True) | Q(paused_until__gte=models.F("paused_from")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Arrangement for match {self.match_id}"
+
+
+class Visit(models.Model):
+    """One scheduled occurrence of a confirmed recurring match.
+
+    The provider records it (done, with the time spent for a paid offer; missed;
+    or cancelled, with a reason); the resident may say it did not happen (a
+    dispute), after which it counts as missed in every figure.
+    """
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Planned")
+        DONE = "done", _("Done")
+        MISSED = "missed", _("Missed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="visits")
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="visits")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    slot = models.PositiveSmallIntegerField(help_text="The weekly slot (weekday * 3 + day part).")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    reason = models.CharField(max_length=500, blank=True, help_text="Why it was missed or cancelled.")
+    cancelled_by = models.CharField(max_length=10, choices=Match.Party.choices, blank=True)
+    minutes_spent = models.PositiveSmallIntegerField(null=True, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    dispute_reason = models.CharField(max_length=500, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["match", "starts_at"]),
+            # Analytics: visits of a council due in a period.
+            models.Index(fields=["council", "starts_at"]),
+        ]
+        constraints = [
+            # Generation is idempotent: one visit per match and start, whoever runs it twice.
+            models.UniqueConstraint(fields=["match", "starts_at"], name="one_visit_per_match_and_start"),
+            models.CheckConstraint(
+                name="visit_minutes_in_a_day",
+                condition=Q(minutes_spent__isnull=True) | (Q(minutes_spent__gte=1) & Q(minutes_spent__lte=24 * 60)),
+            ),
+            models.CheckConstraint(name="visit_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"Visit {self.pk} of match {self.match_id}"
+
+    @property
+    def is_disputed(self) -> bool:
+        return self.disputed_at is not None
+
+    @property
+    def counts_as_missed(self) -> bool:
+        """Missed, or the resident says it did not happen."""
+        return self.status == self.Status.MISSED or (self.is_disputed and self.status != self.Status.CANCELLED)

@@ -171,3 +171,99 @@ VISIT_REMINDER_TO_PROVIDER = register(
         _visit,
     )
 )
+
+
+# --- ongoing help: visits and their arrangement ---------------------------------------------------
+
+
+def _day(day) -> str:
+    return date_format(day, "l j F")
+
+
+def _visit_of(*, visit) -> dict:
+    return {**_about(match=visit.match), "day": _day(timezone.localtime(visit.starts_at))}
+
+
+def _pause(*, arrangement) -> dict:
+    return {
+        **_about(match=arrangement.match),
+        "start": _day(arrangement.paused_from),
+        "end": _day(arrangement.paused_until),
+    }
+
+
+def _end(*, arrangement) -> dict:
+    return {**_about(match=arrangement.match), "last": _day(arrangement.ended_on)}
+
+
+def _missed_in_a_row(*, arrangement, count: int) -> dict:
+    return {**_about(match=arrangement.match), "count": count}
+
+
+VISIT_MISSED = register(
+    Kind(
+        "visit.missed",
+        RESIDENT,
+        _(
+            "%(provider)s did not come for your %(category)s visit on %(day)s. "
+            "If you need help now, contact them or the council."
+        ),
+        _visit_of,
+    )
+)
+VISIT_CANCELLED_BY_PROVIDER = register(
+    Kind(
+        "visit.cancelled_by_provider",
+        RESIDENT,
+        _("%(provider)s cancelled your %(category)s visit on %(day)s."),
+        _visit_of,
+    )
+)
+VISIT_DISPUTED = register(
+    Kind(
+        "visit.disputed",
+        PROVIDER,
+        _("The resident says the %(category)s visit on %(day)s (%(reference)s) did not happen."),
+        _visit_of,
+    )
+)
+ARRANGEMENT_PAUSED_TO_RESIDENT = register(
+    Kind(
+        "arrangement.paused_to_resident",
+        RESIDENT,
+        _("%(provider)s paused your %(category)s visits from %(start)s to %(end)s."),
+        _pause,
+    )
+)
+ARRANGEMENT_PAUSED_TO_PROVIDER = register(
+    Kind(
+        "arrangement.paused_to_provider",
+        PROVIDER,
+        _("The resident paused the %(category)s visits %(reference)s from %(start)s to %(end)s."),
+        _pause,
+    )
+)
+ARRANGEMENT_ENDED_TO_RESIDENT = register(
+    Kind(
+        "arrangement.ended_to_resident",
+        RESIDENT,
+        _("%(provider)s is ending your %(category)s visits. The last day is %(last)s."),
+        _end,
+    )
+)
+ARRANGEMENT_ENDED_TO_PROVIDER = register(
+    Kind(
+        "arrangement.ended_to_provider",
+        PROVIDER,
+        _("The resident is ending the %(category)s visits %(reference)s. The last day is %(last)s."),
+        _end,
+    )
+)
+VISITS_MISSED_IN_A_ROW = register(
+    Kind(
+        "arrangement.missed_in_a_row",
+        Audience.OFFICER,
+        _("%(count)s visits in a row were missed for the %(category)s request %(reference)s with %(provider)s."),
+        _missed_in_a_row,
+    )
+)

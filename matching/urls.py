@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, visit_views
 
 app_name = "matching"
 urlpatterns = [
@@ -14,4 +14,13 @@ urlpatterns = [
     path("<int:pk>/complete/", views.match_complete, name="complete"),
     path("<int:pk>/messages/", views.message_send, name="message"),
     path("<int:pk>/review/", views.review_create, name="review"),
+    # Ongoing help (ADR 0016).
+    path("<int:pk>/visits/", visit_views.arrangement_detail, name="visits"),
+    path("<int:pk>/visits/pause/", visit_views.arrangement_pause, name="visits_pause"),
+    path("<int:pk>/visits/end/", visit_views.arrangement_end, name="visits_end"),
+    path("visits/", visit_views.provider_visits, name="provider_visits"),
+    path("visits/export.csv", visit_views.provider_visits_export, name="visits_export"),
+    path("visits/hours.csv", visit_views.volunteer_hours_export, name="hours_export"),
+    path("visits/<int:pk>/record/", visit_views.visit_record, name="visit_record"),
+    path("visits/<int:pk>/dispute/", visit_views.visit_dispute, name="visit_dispute"),
 ]

@@ -81,3 +81,47 @@ def slots_for_window(start: datetime, end: datetime) -> list[int]:
 
 def slots_describe(slots: list[int]) -> str:
     return ", ".join(slot_label(s) for s in valid_slots(slots)) or str(_("Any time"))
+
+
+def slot_occurrences(
+    *,
+    slots: list[int],
+    first_day: date,
+    every_weeks: int = 1,
+    last_day: date | None = None,
+    count: int | None = None,
+    horizon_days: int = 366,
+) -> list[tuple[date, int]]:
+    """The days and slots of a weekly pattern, in time order.
+
+    Each slot falls on its weekday in every `every_weeks`-th week, weeks counted
+    from the Monday of `first_day`'s week; nothing before `first_day`, nothing
+    after `last_day` (inclusive), at most `count` occurrences, and never more
+    than `horizon_days` ahead, so an open pattern still ends.
+    """
+    wanted = valid_slots(slots)
+    if not wanted or every_weeks < 1 or (count is not None and count < 1):
+        return []
+    by_weekday: dict[int, list[int]] = {}
+    for slot in wanted:
+        by_weekday.setdefault(slot // 3, []).append(slot)
+    monday = first_day - timedelta(days=first_day.weekday())
+    end = first_day + timedelta(days=horizon_days)
+    if last_day is not None:
+        end = min(end, last_day)
+    found: list[tuple[date, int]] = []
+    day = first_day
+    while day <= end:
+        if ((day - monday).days // 7) % every_weeks == 0:
+            for slot in by_weekday.get(day.weekday(), []):
+                found.append((day, slot))
+                if count is not None and len(found) >= count:
+                    return found
+        day += timedelta(days=1)
+    return found
+
+
+def slot_span(day: date, slot: int, tzinfo) -> tuple[datetime, datetime]:
+    """When a slot on a given day starts and ends, in the given time zone."""
+    h0, h1 = DAY_PART_HOURS[DayPart(slot % 3)]
+    return datetime.combine(day, time(h0), tzinfo=tzinfo), datetime.combine(day, time(h1), tzinfo=tzinfo)

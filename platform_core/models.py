@@ -302,6 +302,16 @@ class MarketRule(models.Model):
         help_text="How many open proposals an individual volunteer may hold at once.",
     )
     weights = models.JSONField(default=default_weights, help_text="Matching score weights (council policy).")
+    missed_visits_alert_after = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="How many visits of an ongoing arrangement missed in a row alert the council's officers.",
+    )
+    visit_notice_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(0), MaxValueValidator(60)],
+        help_text="How many days' notice a provider gives before pausing or ending ongoing visits.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

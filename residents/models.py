@@ -94,6 +94,14 @@ class Need(models.Model):
     window_start = models.DateTimeField(null=True, blank=True, help_text="One-off: earliest start.")
     window_end = models.DateTimeField(null=True, blank=True, help_text="One-off: latest end.")
     weekly_slots = models.JSONField(default=list, blank=True, help_text="Weekly: availability slots.")
+    # Weekly needs: how often and until when visits come (a confirmed match turns
+    # these into scheduled visits, matching.services.visits). An end is required:
+    # a date or a number of visits, never both.
+    repeat_every_weeks = models.PositiveSmallIntegerField(
+        default=1, help_text="Weekly: visits come every this many weeks (1 = every week)."
+    )
+    ends_on = models.DateField(null=True, blank=True, help_text="Weekly: the last day visits may come.")
+    visit_count = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Weekly: how many visits in all.")
     use_home_address = models.BooleanField(default=True)
     postcode = models.CharField(max_length=8, blank=True)
     latitude = models.FloatField(null=True, blank=True)
@@ -152,6 +160,10 @@ class Need(models.Model):
         labels = dict(Preference.choices)
         return [labels.get(p, p) for p in self.preferences or []]
 
+
+# The bounds of a weekly pattern: anything beyond is refused with a message (ADR 0012's hostile input).
+REPEAT_EVERY_WEEKS_MAX = 12
+VISIT_COUNT_MAX = 365
 
 EDITABLE_STATUSES = frozenset({Need.Status.DRAFT, Need.Status.OPEN})
 CANCELLABLE_STATUSES = frozenset({Need.Status.DRAFT, Need.Status.OPEN, Need.Status.PROPOSED})

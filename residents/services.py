@@ -3,12 +3,12 @@ lives here, so the web pages and the API apply the same ones."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Case, Model, Q, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from platform_core.models import Preference, User
 from platform_core.phones import MOBILE_MESSAGE, phone_is_mobile, phone_normalise
 from platform_core.services import market_changed
 
-from .models import EDITABLE_STATUSES, ContactPreference, Need, Resident
+from .models import EDITABLE_STATUSES, REPEAT_EVERY_WEEKS_MAX, VISIT_COUNT_MAX, ContactPreference, Need, Resident
 
 
 def _max_length(model: type[Model], field: str) -> int:
@@ -145,6 +145,9 @@ NEED_EDITABLE_FIELDS = (
     "window_start",
     "window_end",
     "weekly_slots",
+    "repeat_every_weeks",
+    "ends_on",
+    "visit_count",
     "use_home_address",
     "postcode",
     "accessibility",
@@ -187,8 +190,11 @@ def _need_rule_errors(need: Need, *, complete: bool, now: datetime | None = None
                 add("window_start", _("Enter a date before %(date)s") % {"date": date_format(dates.latest(), "j F Y")})
         elif complete:
             add("window_start", _("Enter the date and time you need help"))
-    elif need.timing == Need.Timing.WEEKLY and complete and not need.weekly_slots:
-        add("weekly_slots", _("Select at least one time of the week"))
+    elif need.timing == Need.Timing.WEEKLY:
+        if complete and not need.weekly_slots:
+            add("weekly_slots", _("Select at least one time of the week"))
+        for field, message in _pattern_errors(need, complete=complete, today=timezone.localtime(now).date()):
+            add(field, message)
     # Checked whatever the timing: a bad slot stored on a one-off need used to
     # crash every page that described it.
     slots = need.weekly_slots
@@ -211,6 +217,34 @@ _ELSEWHERE_MESSAGES = {
         "We could not find the postcode of the place where you need help. Check it and enter it again"
     ),
 }
+
+
+def _pattern_errors(need: Need, *, complete: bool, today: date) -> list[tuple[str, str]]:
+    """How often and until when a weekly need's visits come: every 1 to 12
+    weeks, until a date within a year or for 1 to 365 visits (one, not both)."""
+    errors: list[tuple[str, str]] = []
+    every = need.repeat_every_weeks
+    if not isinstance(every, int) or not 1 <= every <= REPEAT_EVERY_WEEKS_MAX:
+        errors.append(
+            ("repeat_every_weeks", _("Choose how many weeks apart, from 1 to %(n)s") % {"n": REPEAT_EVERY_WEEKS_MAX})
+        )
+    if need.ends_on is not None and need.visit_count is not None:
+        errors.append(("ends_on", _("Give an end date or a number of visits, not both")))
+    elif need.ends_on is not None:
+        if need.ends_on <= today:
+            errors.append(("ends_on", _("The end date must be in the future")))
+        elif not dates.in_range(need.ends_on):
+            errors.append(
+                ("ends_on", _("Enter an end date before %(date)s") % {"date": date_format(dates.latest(), "j F Y")})
+            )
+    elif need.visit_count is not None:
+        if not 1 <= need.visit_count <= VISIT_COUNT_MAX:
+            errors.append(
+                ("visit_count", _("The number of visits must be between 1 and %(n)s") % {"n": VISIT_COUNT_MAX})
+            )
+    elif complete:
+        errors.append(("ends_on", _("Tell us when the visits should end: a date or a number of visits")))
+    return errors
 
 
 def _need_apply_location(need: Need, *, use_home_address: bool, postcode: str) -> None:
@@ -279,6 +313,7 @@ def _need_set(need: Need, fields: dict[str, Any], *, complete: bool) -> Need:
             need.window_start = need.window_end = None
         else:
             need.weekly_slots = []
+            need.repeat_every_weeks, need.ends_on, need.visit_count = 1, None, None
     if isinstance(need.weekly_slots, list) and all(is_slot(s) for s in need.weekly_slots):
         need.weekly_slots = sorted(set(need.weekly_slots))
     if need.preferences:
@@ -362,20 +397,22 @@ def need_cancel(*, need: Need, reason: str) -> Need:
 
 
 def need_expire_overdue(*, now: datetime | None = None) -> int:
-    """Open or proposed one-off needs whose window has ended become expired.
+    """Open or proposed one-off needs whose window has ended become expired, and
+    weekly needs whose last day (`ends_on`) has passed.
 
-    One UPDATE, so running it twice (or in two workers) is harmless. Weekly needs
-    have no window and never expire this way.
+    One UPDATE, so running it twice (or in two workers) is harmless.
     """
     now = now or timezone.now()
-    return Need.objects.filter(
-        status__in=[Need.Status.OPEN, Need.Status.PROPOSED],
-        timing=Need.Timing.ONE_OFF,
-        window_end__lt=now,
-    ).update(
+    one_off = Q(timing=Need.Timing.ONE_OFF, window_end__lt=now)
+    # A weekly need still waiting when its last day has gone has no visits left to plan.
+    weekly = Q(timing=Need.Timing.WEEKLY, ends_on__lt=timezone.localtime(now).date())
+    return Need.objects.filter(one_off | weekly, status__in=[Need.Status.OPEN, Need.Status.PROPOSED]).update(
         status=Need.Status.EXPIRED,
         # Stored in English; the page shows it in the reader's language ({% translate need.status_reason %}).
-        status_reason=gettext_noop("The time you asked for has passed."),
+        status_reason=Case(
+            When(timing=Need.Timing.WEEKLY, then=Value(gettext_noop("The last day you asked for has passed."))),
+            default=Value(gettext_noop("The time you asked for has passed.")),
+        ),
         closed_at=now,
         updated_at=now,
     )

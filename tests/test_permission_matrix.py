@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
-from matching.tests.factories import MatchFactory
+from matching.tests.factories import ArrangementFactory, MatchFactory, VisitFactory
 from platform_core.models import User
 from platform_core.tests.factories import OfficerFactory, ServiceCategoryFactory, UserFactory
 from providers.models import ProviderMember
@@ -98,6 +98,16 @@ MATRIX: dict[str, Row] = {
     "matching:complete": Row("resident", "match", "post"),
     "matching:message": Row("resident", "match", "post"),
     "matching:review": Row("resident", "match", "post"),
+    # Ongoing help: an arrangement's pages belong to both parties, a visit's record to the provider,
+    # a dispute to the resident (ADR 0016).
+    "matching:visits": Row("both", "arrangement"),
+    "matching:visits_pause": Row("both", "arrangement", "post"),
+    "matching:visits_end": Row("both", "arrangement", "post"),
+    "matching:visit_record": Row("provider", "visit", "post"),
+    "matching:visit_dispute": Row("resident", "visit", "post"),
+    "matching:provider_visits": Row("provider"),
+    "matching:visits_export": Row("provider"),
+    "matching:hours_export": Row("provider"),
     "matching_api:list": Row("both"),
     "matching_api:detail": Row("both", "match"),
     "matching_api:accept": Row("provider", "match", "post"),
@@ -151,6 +161,12 @@ def world(council, other_council, kingston_postcodes):
     invitation = ProviderInvitationFactory(provider=provider, email=invitee.email)
     matched_need = NeedFactory(resident=resident, category=category, title=f"Matched {MARKER}", status="proposed")
     match = MatchFactory(need=matched_need, offer=offer, explanation=f"Close by {MARKER}")
+    weekly_need = NeedFactory(resident=resident, category=category, title=f"Weekly {MARKER}", weekly=True)
+    weekly = MatchFactory(
+        need=weekly_need, offer=OfferFactory(provider=provider, categories=[category]), confirmed=True
+    )
+    arrangement = ArrangementFactory(match=weekly)
+    visit = VisitFactory(match=weekly, reason=f"Late {MARKER}")
     other_resident = ResidentFactory(council=council).user
     other_provider = ProviderMemberFactory(provider=ProviderFactory(council=council)).user
     foreign_officer = OfficerFactory(council=other_council, two_factor=True)
@@ -172,6 +188,8 @@ def world(council, other_council, kingston_postcodes):
             "offer": {"pk": offer.pk},
             "invitation": {"token": invitation.token},
             "match": {"pk": match.pk},
+            "arrangement": {"pk": arrangement.match_id},
+            "visit": {"pk": visit.pk},
             "": {},
         },
     }
@@ -180,7 +198,8 @@ def world(council, other_council, kingston_postcodes):
 def _request(client, name: str, row: Row, world) -> tuple[int, str, str]:
     url = reverse(name, kwargs=world["kwargs"][row.kwargs])
     response = getattr(client, row.method)(url)
-    body = response.content.decode(errors="replace") if response.status_code == 200 else ""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    body = content.decode(errors="replace") if response.status_code == 200 else ""
     return response.status_code, response.get("Location", ""), body
 
 

@@ -7,12 +7,13 @@ from datetime import timedelta
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from platform_core.exports import csv_response
 from platform_core.permissions import officer_required
 
 from ..forms import (
     AnalyticsFilterForm,
 )
-from ..presentation import csv_response, dashboard
+from ..presentation import dashboard
 from ..selectors import analytics as selectors
 from ..selectors import regulation as regulation_selectors
 from ..selectors.analytics import Filters

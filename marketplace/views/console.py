@@ -6,12 +6,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from platform_core.exports import csv_response
 from platform_core.permissions import officer_required
 
 from ..forms import (
     AuditFilterForm,
 )
-from ..presentation import csv_response
 from ..selectors import console as selectors
 
 

@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from matching import notifications as kinds
-from matching.models import LIVE_STATUSES, Match, Message, Review
+from matching.models import LIVE_STATUSES, Match, Message, Review, Visit
 from matching.permissions import require_party, require_provider_side, require_resident_side
+from matching.services.visits import arrangement_start, visits_cancel_from
 from platform_core.models import User
 from platform_core.notifications import Kind, notify, notify_each
 from platform_core.services import audit_record, market_changed
@@ -175,6 +176,8 @@ def match_confirm(*, match: Match, user: User) -> Match:
         consent_recorded_at=now,
     )
     _set_need_status(need_id=match.need_id, to=Need.Status.MATCHED, from_statuses=(Need.Status.PROPOSED,))
+    # Ongoing help: a weekly need with an end becomes its scheduled visits (ADR 0016).
+    arrangement_start(match=match, now=now)
     _notify_provider(match, kinds.MATCH_CONFIRMED_TO_PROVIDER)
     _notify_resident(match, kinds.MATCH_CONFIRMED_TO_RESIDENT)
     return match
@@ -202,6 +205,7 @@ def match_cancel(*, match: Match, user: User, reason: str, need_still_wanted: bo
     )
     if held_capacity:
         _give_capacity_back(offer_id=match.offer_id)
+    visits_cancel_from(match=match, moment=timezone.now(), reason=reason, party=party)
     live_need = (Need.Status.PROPOSED, Need.Status.MATCHED)
     if party == Party.RESIDENT and not need_still_wanted:
         _set_need_status(need_id=match.need_id, to=Need.Status.CANCELLED, from_statuses=live_need, reason=reason)
@@ -344,6 +348,9 @@ def match_expire_overdue(*, now: datetime | None = None) -> int:
                 continue
             if status in (Match.Status.ACCEPTED, Match.Status.CONFIRMED):
                 _give_capacity_back(offer_id=offer_id)
+            Visit.objects.filter(match_id=pk, status=Visit.Status.SCHEDULED, starts_at__gte=now).update(
+                status=Visit.Status.CANCELLED, reason="Need withdrawn", cancelled_by=Party.SYSTEM, recorded_at=now
+            )
             councils.add(council_id)
             changed += 1
     for council_id in councils:
@@ -377,6 +384,7 @@ def match_withdraw_for_provider(
             continue
         if match.status in (Match.Status.ACCEPTED, Match.Status.CONFIRMED):
             _give_capacity_back(offer_id=match.offer_id)
+        visits_cancel_from(match=match, moment=now, reason=reason, party=Party.COUNCIL)
         _set_need_status(
             need_id=match.need_id, to=Need.Status.OPEN, from_statuses=(Need.Status.PROPOSED, Need.Status.MATCHED)
         )

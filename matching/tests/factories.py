@@ -16,7 +16,7 @@ import factory
 from django.db.models import F
 from django.utils import timezone
 
-from matching.models import Match, MatchRun, Message, Review
+from matching.models import Arrangement, Match, MatchRun, Message, Review, Visit
 from platform_core.tests.factories import CouncilFactory
 from providers.models import Offer
 from providers.tests.factories import OfferFactory
@@ -147,3 +147,35 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     match = factory.SubFactory(MatchFactory, completed=True)
     rating = 5
     comment = "Kind and on time."
+
+
+class ArrangementFactory(factory.django.DjangoModelFactory):
+    """The arrangement of a confirmed weekly match (no visits: see VisitFactory,
+    or `matching.services.visits.visits_generate`)."""
+
+    class Meta:
+        model = Arrangement
+
+    match = factory.SubFactory(MatchFactory, confirmed=True, need__weekly=True)
+    council = factory.SelfAttribute("match.council")
+    slots = factory.LazyAttribute(lambda o: list(o.match.need.weekly_slots))
+    every_weeks = 1
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=1))
+    ends_on = factory.LazyAttribute(lambda o: o.match.need.ends_on)
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    """A planned visit of a confirmed weekly match, yesterday morning (so it can be recorded)."""
+
+    class Meta:
+        model = Visit
+
+    match = factory.SubFactory(MatchFactory, confirmed=True, need__weekly=True)
+    council = factory.SelfAttribute("match.council")
+    starts_at = factory.LazyFunction(
+        lambda: timezone.localtime(timezone.now() - timedelta(days=1)).replace(
+            hour=8, minute=0, second=0, microsecond=0
+        )
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=4))
+    slot = factory.LazyAttribute(lambda o: timezone.localtime(o.starts_at).weekday() * 3)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 
-from matching.tests.factories import MatchFactory
+from matching.tests.factories import ArrangementFactory, MatchFactory, VisitFactory
 from platform_core.models import Notification, NotifyBy
 from platform_core.notifications import kind_list, notify
 from platform_core.notifications.kinds import Audience
@@ -99,7 +99,16 @@ def world(council, kingston_postcodes):
         expires_on=date.today() + timedelta(days=20),
     )
     officer = OfficerFactory(council=council, phone="+447700900999", notify_by=NotifyBy.BOTH)
+    arrangement = ArrangementFactory(
+        match=match,
+        paused_from=date.today() + timedelta(days=8),
+        paused_until=date.today() + timedelta(days=15),
+        ended_on=date.today() + timedelta(days=30),
+    )
     objects = {
+        "visit": VisitFactory(match=match),
+        "arrangement": arrangement,
+        "count": 3,
         "match": match,
         "need": need,
         "offer": offer,

@@ -51,3 +51,11 @@ class NeedFactory(factory.django.DjangoModelFactory):
     class Params:
         # A need still being written: not posted, so nobody but its resident sees it.
         draft = factory.Trait(status=Need.Status.DRAFT, posted_at=None)
+        # Ongoing help: Monday, Wednesday and Friday mornings for six weeks.
+        weekly = factory.Trait(
+            timing=Need.Timing.WEEKLY,
+            window_start=None,
+            window_end=None,
+            weekly_slots=[0, 6, 12],
+            ends_on=factory.LazyFunction(lambda: timezone.localdate() + timedelta(weeks=6)),
+        )
