@@ -182,6 +182,19 @@ class MarketRuleForm(forms.Form):
     max_open_proposals_volunteer = forms.IntegerField(
         label="Open proposals an individual volunteer may hold", min_value=1, max_value=50
     )
+    missed_visits_alert_after = forms.IntegerField(
+        label="Missed visits in a row that alert the council's officers",
+        help_text="Of one arrangement of ongoing help (a visit the resident says did not happen counts too).",
+        min_value=1,
+        max_value=20,
+        required=False,  # left empty: kept as it is
+    )
+    visit_notice_days = forms.IntegerField(
+        label="Days of notice a provider gives before pausing or ending ongoing visits",
+        min_value=0,
+        max_value=60,
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -196,6 +209,8 @@ class MarketRuleForm(forms.Form):
             "max_distance_km": rule.max_distance_km,
             "response_deadline_hours": rule.response_deadline_hours,
             "max_open_proposals_volunteer": rule.max_open_proposals_volunteer,
+            "missed_visits_alert_after": rule.missed_visits_alert_after,
+            "visit_notice_days": rule.visit_notice_days,
         }
         weights = {**default_weights(), **(rule.weights or {})}
         data.update({f"weight_{k}": v for k, v in weights.items()})

@@ -9,10 +9,13 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
+# csv_response moved to platform_core.exports (every app streams CSV one way); kept importable from here.
+from platform_core.exports import csv_response  # noqa: F401
 from platform_core.models import Council
 from providers.models import Provider
 
 from .selectors.analytics import MATCH_BUCKETS, Filters, MarketFigures, market_figures
+from .selectors.visits import VisitFigures, visit_figures
 
 CHART_COLOURS = ["#1d70b8", "#f47738", "#00703c"]  # GOV.UK blue, orange, green
 
@@ -85,10 +88,49 @@ def _as_date(value) -> date:
 
 def dashboard(*, council: Council, filters: Filters | None = None, now: datetime | None = None) -> Dashboard:
     """The officer's dashboard for one council (a fixed number of queries, whatever the data size)."""
-    return dashboard_from(market_figures(council=council, filters=filters, now=now))
+    figures = market_figures(council=council, filters=filters, now=now)
+    f = figures.filters
+    visits = visit_figures(council=council, period=f, now=now, category_id=f.category_id, district=f.district)
+    return dashboard_from(figures, visits=visits)
 
 
-def dashboard_from(figures: MarketFigures) -> Dashboard:
+def visit_tables(visits: VisitFigures, categories: dict[int, str]) -> list[Table]:
+    """Visits of ongoing help: delivered against planned by category and district, and missed by provider."""
+    area_rows = [
+        [
+            f"{categories.get(r['category_id'], 'Other')}, {r['district'] or 'Unknown'}",
+            r["planned"],
+            r["delivered"],
+            r["missed"],
+            r["not_recorded"],
+            _pct(r["delivered"], r["planned"]),
+        ]
+        for r in visits.by_category_district
+    ]
+    provider_rows = [
+        [r["provider"], r["planned"], r["delivered"], r["missed"], r["disputed"], r["rate"]]
+        for r in sorted(visits.by_provider, key=lambda r: (-(r["rate"] or 0), r["provider"]))
+    ]
+    return [
+        Table(
+            "visits_by_area",
+            "Visits of ongoing help delivered against planned, by category and district",
+            ["Category and district", "Planned", "Delivered", "Missed", "Not recorded yet", "Delivered (%)"],
+            area_rows,
+            series=[1, 2],
+        ),
+        Table(
+            "missed_by_provider",
+            "Missed visits by provider",
+            ["Provider", "Planned", "Delivered", "Missed", "Of which the resident disputed", "Missed-visit rate (%)"],
+            provider_rows,
+            series=[2, 3],
+            ranked=True,
+        ),
+    ]
+
+
+def dashboard_from(figures: MarketFigures, *, visits: VisitFigures | None = None) -> Dashboard:
     """Tiles and tables from the figures the selectors read."""
     filters = figures.filters
     posted_by_category: dict[int | None, int] = {}
@@ -184,4 +226,7 @@ def dashboard_from(figures: MarketFigures) -> Dashboard:
             series=[1, 3],
         ),
     ]
+    if visits is not None:
+        tables.extend(visit_tables(visits, figures.categories))
+        tiles["visits"] = visits.totals
     return Dashboard(filters=filters, tiles=tiles, tables=tables)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, visit_api
 
 app_name = "matching_api"
 urlpatterns = [
@@ -14,4 +14,9 @@ urlpatterns = [
     path("matches/<int:pk>/complete/", api.MatchCompleteApi.as_view(), name="complete"),
     path("matches/<int:pk>/messages/", api.MatchMessagesApi.as_view(), name="messages"),
     path("matches/<int:pk>/review/", api.MatchReviewApi.as_view(), name="review"),
+    path("matches/<int:pk>/visits/", visit_api.VisitListApi.as_view(), name="visits"),
+    path("matches/<int:pk>/visits/pause/", visit_api.ArrangementPauseApi.as_view(), name="visits_pause"),
+    path("matches/<int:pk>/visits/end/", visit_api.ArrangementEndApi.as_view(), name="visits_end"),
+    path("visits/<int:pk>/record/", visit_api.VisitRecordApi.as_view(), name="visit_record"),
+    path("visits/<int:pk>/dispute/", visit_api.VisitDisputeApi.as_view(), name="visit_dispute"),
 ]

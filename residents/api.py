@@ -58,6 +58,9 @@ class NeedOutputSerializer(serializers.Serializer):
     window_end = serializers.DateTimeField(allow_null=True)
     weekly_slots = SlotsField()
     weekly_description = serializers.CharField()
+    repeat_every_weeks = serializers.IntegerField()
+    ends_on = serializers.DateField(allow_null=True)
+    visit_count = serializers.IntegerField(allow_null=True)
     use_home_address = serializers.BooleanField()
     postcode = serializers.CharField()
     accessibility = serializers.CharField()
@@ -79,6 +82,15 @@ class NeedInputSerializer(serializers.Serializer):
     window_start = serializers.DateTimeField(required=False, allow_null=True, help_text="One-off needs.")
     window_end = serializers.DateTimeField(required=False, allow_null=True, help_text="One-off needs.")
     weekly_slots = SlotsField(required=False, help_text="Weekly needs: slots weekday*3+day_part (0-20).")
+    repeat_every_weeks = serializers.IntegerField(
+        required=False, help_text="Weekly needs: visits come every this many weeks (1 to 12)."
+    )
+    ends_on = serializers.DateField(
+        required=False, allow_null=True, help_text="Weekly needs: the last day of visits (or visit_count, not both)."
+    )
+    visit_count = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Weekly needs: how many visits in all, 1 to 365 (or ends_on)."
+    )
     use_home_address = serializers.BooleanField(required=False)
     postcode = serializers.CharField(required=False, allow_blank=True, help_text="When use_home_address is false.")
     accessibility = serializers.CharField(required=False, allow_blank=True)

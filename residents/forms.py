@@ -245,6 +245,79 @@ class WeeklyTimesForm(forms.Form):
         _heading(self, "weekly_slots")
 
 
+class RepeatForm(forms.Form):
+    """How often a weekly need's visits come, and until when (ADR 0018). The
+    rules (an end within a year, at most 365 visits) are the services'."""
+
+    DATE = "date"
+    COUNT = "count"
+    service_fields = {"repeat_every_weeks": "repeat_every_weeks", "ends_on": "ends_on", "visit_count": "visit_count"}
+
+    repeat_every_weeks = forms.TypedChoiceField(
+        label=_("How often should help come?"),
+        choices=[
+            (1, _("Every week")),
+            (2, _("Every 2 weeks")),
+            (3, _("Every 3 weeks")),
+            (4, _("Every 4 weeks")),
+        ],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Select how often help should come"),
+            "invalid_choice": _("Select how often help should come"),
+        },
+    )
+    end = forms.ChoiceField(
+        label=_("When should the visits stop?"),
+        choices=[(DATE, _("On a date")), (COUNT, _("After a number of visits"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Select when the visits should stop")},
+    )
+    ends_on = GovukDateField(
+        label=_("Last day of visits, if they stop on a date"),
+        help_text=_("For example, 27 3 2027"),
+        required=False,
+    )
+    visit_count = forms.IntegerField(
+        label=_("Number of visits, if they stop after a number"),
+        help_text=_("For example, 18 for three visits a week for six weeks."),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4"}),
+        error_messages={"invalid": _("Enter the number of visits as a number, like 18")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _heading(self, "repeat_every_weeks")
+
+    @classmethod
+    def initial_for(cls, need: Need) -> dict:
+        initial: dict = {"repeat_every_weeks": need.repeat_every_weeks}
+        if need.ends_on:
+            initial.update(end=cls.DATE, ends_on=need.ends_on)
+        elif need.visit_count:
+            initial.update(end=cls.COUNT, visit_count=need.visit_count)
+        return initial
+
+    def clean(self):
+        data = super().clean()
+        if data.get("end") == self.DATE and not data.get("ends_on") and "ends_on" not in self.errors:
+            self.add_error("ends_on", _("Enter the last day of visits"))
+        if data.get("end") == self.COUNT and data.get("visit_count") is None and "visit_count" not in self.errors:
+            self.add_error("visit_count", _("Enter the number of visits"))
+        return data
+
+    def pattern(self) -> dict:
+        data = self.cleaned_data
+        by_date = data["end"] == self.DATE
+        return {
+            "repeat_every_weeks": data["repeat_every_weeks"],
+            "ends_on": data["ends_on"] if by_date else None,
+            "visit_count": None if by_date else data["visit_count"],
+        }
+
+
 class WhereForm(forms.Form):
     HOME = "home"
     ELSEWHERE = "elsewhere"

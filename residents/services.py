@@ -190,11 +190,12 @@ def _need_rule_errors(need: Need, *, complete: bool, now: datetime | None = None
                 add("window_start", _("Enter a date before %(date)s") % {"date": date_format(dates.latest(), "j F Y")})
         elif complete:
             add("window_start", _("Enter the date and time you need help"))
-    elif need.timing == Need.Timing.WEEKLY:
-        if complete and not need.weekly_slots:
-            add("weekly_slots", _("Select at least one time of the week"))
-        for field, message in _pattern_errors(need, complete=complete, today=timezone.localtime(now).date()):
-            add(field, message)
+    elif need.timing == Need.Timing.WEEKLY and complete and not need.weekly_slots:
+        add("weekly_slots", _("Select at least one time of the week"))
+    # Checked whatever the timing (like the slots below), so nothing absurd is ever stored.
+    weekly = need.timing == Need.Timing.WEEKLY
+    for field, message in _pattern_errors(need, complete=complete and weekly, today=timezone.localtime(now).date()):
+        add(field, message)
     # Checked whatever the timing: a bad slot stored on a one-off need used to
     # crash every page that described it.
     slots = need.weekly_slots

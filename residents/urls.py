@@ -12,6 +12,7 @@ urlpatterns = [
     path("needs/<str:reference>/what/", views.need_what, name="need_what"),
     path("needs/<str:reference>/when/", views.need_when, name="need_when"),
     path("needs/<str:reference>/times/", views.need_times, name="need_times"),
+    path("needs/<str:reference>/repeat/", views.need_repeat, name="need_repeat"),
     path("needs/<str:reference>/where/", views.need_where, name="need_where"),
     path("needs/<str:reference>/preferences/", views.need_preferences, name="need_preferences"),
     path("needs/<str:reference>/check/", views.need_check, name="need_check"),

@@ -137,7 +137,9 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 # --- Post a need: one question per page ------------------------------------------
 
-STEPS = ["category", "what", "when", "times", "where", "preferences"]
+STEPS = ["category", "what", "when", "times", "repeat", "where", "preferences"]
+# Questions only some needs are asked: how often and until when, for weekly needs.
+WEEKLY_ONLY = {"repeat"}
 STEP_OF_FIELD = {
     "category": "category",
     "title": "what",
@@ -147,6 +149,9 @@ STEP_OF_FIELD = {
     "window_start": "times",
     "window_end": "times",
     "weekly_slots": "times",
+    "repeat_every_weeks": "repeat",
+    "ends_on": "repeat",
+    "visit_count": "repeat",
     "use_home_address": "where",
     "postcode": "where",
     "preferences": "preferences",
@@ -158,9 +163,21 @@ STEP_TITLES = {
     "what": _("What help do you need?"),
     "when": _("When do you need help?"),
     "times": _("When can help come?"),
+    "repeat": _("How often should help come?"),
     "where": _("Where do you need help?"),
     "preferences": _("Anything the helper should know"),
 }
+
+
+def _steps_for(need: Need | None) -> list[str]:
+    """The questions this need is asked, in order: a one-off need skips how often and until when."""
+    if need is not None and need.timing == Need.Timing.WEEKLY:
+        return STEPS
+    return [s for s in STEPS if s not in WEEKLY_ONLY]
+
+
+def _pattern_answered(need: Need) -> bool:
+    return need.ends_on is not None or need.visit_count is not None
 
 
 def _step_url(need: Need, step: str, *, change: bool = False) -> str:
@@ -176,6 +193,8 @@ def _resume_url(need: Need) -> str:
         return _step_url(need, "what")
     if not need.window_start and not need.weekly_slots:
         return _step_url(need, "when")
+    if need.timing == Need.Timing.WEEKLY and not _pattern_answered(need):
+        return _step_url(need, "repeat")
     return reverse("residents:need_check", kwargs={"reference": need.reference})
 
 
@@ -197,6 +216,9 @@ def _step_form(step: str, request: HttpRequest, need: Need | None, resident: Res
         if need.timing == Need.Timing.WEEKLY:
             return need_forms.WeeklyTimesForm(data, initial={"weekly_slots": need.weekly_slots})
         return need_forms.OneOffTimesForm(data, initial=need_forms.OneOffTimesForm.initial_for(need))
+    if step == "repeat":
+        initial = need_forms.RepeatForm.initial_for(need) if _pattern_answered(need) else {}
+        return need_forms.RepeatForm(data, initial=initial)
     if step == "where":
         return need_forms.WhereForm(data, initial=need_forms.WhereForm.initial_for(need), resident=resident)
     if step == "preferences":
@@ -212,6 +234,8 @@ def _step_fields(step: str, form: forms.Form) -> dict[str, Any]:
         return {"window_start": start, "window_end": end}
     if step == "where":
         return {"use_home_address": data["where"] == form.HOME, "postcode": data["postcode"]}
+    if step == "repeat":
+        return form.pattern()
     return dict(data)
 
 
@@ -221,6 +245,9 @@ def _step(request: HttpRequest, step: str, reference: str | None = None) -> Http
     if need is not None and not need.is_editable:
         return redirect("residents:need_detail", reference=need.reference)
     change = request.GET.get("change") == CHANGE_RETURNS_TO_CHECK and need is not None
+    if step not in _steps_for(need):
+        # A one-off need is not asked how often: on to the next question.
+        return redirect(_step_url(need, "where", change=change))
     form = _step_form(step, request, need, resident)
     if request.method == "POST" and form.is_valid():
         fields = _step_fields(step, form)
@@ -235,11 +262,14 @@ def _step(request: HttpRequest, step: str, reference: str | None = None) -> Http
         else:
             if need.status == Need.Status.OPEN:
                 return redirect("residents:need_detail", reference=need.reference)
+            steps = _steps_for(need)
             if change:
                 if step == "when" and need.timing != old_timing:
                     return redirect(_step_url(need, "times", change=True))
+                if step == "times" and need.timing == Need.Timing.WEEKLY and not _pattern_answered(need):
+                    return redirect(_step_url(need, "repeat", change=True))
                 return redirect("residents:need_check", reference=need.reference)
-            return redirect(_step_url(need, STEPS[STEPS.index(step) + 1]) if step != STEPS[-1] else _check_url(need))
+            return redirect(_step_url(need, steps[steps.index(step) + 1]) if step != steps[-1] else _check_url(need))
 
     if need is not None and need.status == Need.Status.OPEN:
         back_url = reverse("residents:need_detail", kwargs={"reference": need.reference})
@@ -248,7 +278,8 @@ def _step(request: HttpRequest, step: str, reference: str | None = None) -> Http
     elif step == STEPS[0]:
         back_url = reverse("residents:dashboard")
     else:
-        back_url = _step_url(need, STEPS[STEPS.index(step) - 1])
+        steps = _steps_for(need)
+        back_url = _step_url(need, steps[steps.index(step) - 1])
     return render(
         request,
         f"residents/need_step_{step}.html",
@@ -284,6 +315,7 @@ need_category = _step_view("category")
 need_what = _step_view("what")
 need_when = _step_view("when")
 need_times = _step_view("times")
+need_repeat = _step_view("repeat")
 need_where = _step_view("where")
 need_preferences = _step_view("preferences")
 

@@ -88,7 +88,7 @@ def world(council, resident, provider, provider_member, officer):
     from marketplace.models import TargetType
     from marketplace.services import moderation, safeguarding
     from matching import services as match_services
-    from matching.tests.factories import MatchFactory
+    from matching.tests.factories import MatchFactory, VisitFactory
     from platform_core.models import SafeguardingTier
     from platform_core.tests.factories import ServiceCategoryFactory
     from providers.tests.factories import EvidenceFactory, OfferFactory
@@ -107,6 +107,15 @@ def world(council, resident, provider, provider_member, officer):
     proposed = MatchFactory(need=NeedFactory(resident=resident, category=category), offer=offer)
     confirmed = MatchFactory(need=NeedFactory(resident=resident, category=category), offer=offer, confirmed=True)
     match_services.message_send(match=confirmed, user=resident.user, body="Thank you, see you on Tuesday")
+    # Ongoing help: a confirmed weekly match with its visits, one of them past (so it can be recorded).
+    weekly = match_services.match_confirm(
+        match=match_services.match_accept(
+            match=MatchFactory(need=NeedFactory(resident=resident, category=category, weekly=True), offer=offer),
+            user=member,
+        ),
+        user=resident.user,
+    )
+    past = VisitFactory(match=weekly)
     concern = safeguarding.concern_raise(user=resident.user, match=confirmed, description="They did not come.")
     moderation.report_create(
         reporter=resident.user, target_type=TargetType.OFFER, target_id=offer.pk, reason="Phone 07700 900123"
@@ -115,7 +124,7 @@ def world(council, resident, provider, provider_member, officer):
         "users": {"resident": resident.user, "provider": member, "officer": officer},
         "ids": {
             "reference": [need.reference, draft.reference],
-            "id": [provider.pk, offer.pk, proposed.pk, confirmed.pk, concern.pk, evidence.pk],
+            "id": [provider.pk, offer.pk, proposed.pk, confirmed.pk, concern.pk, evidence.pk, weekly.pk, past.pk],
             "member_pk": [provider_member.pk],
         },
     }

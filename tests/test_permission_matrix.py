@@ -49,6 +49,7 @@ MATRIX: dict[str, Row] = {
     "residents:need_what": Row("resident", "draft"),
     "residents:need_when": Row("resident", "draft"),
     "residents:need_times": Row("resident", "draft"),
+    "residents:need_repeat": Row("resident", "draft"),
     "residents:need_where": Row("resident", "draft"),
     "residents:need_preferences": Row("resident", "draft"),
     "residents:need_check": Row("resident", "draft"),
@@ -118,6 +119,11 @@ MATRIX: dict[str, Row] = {
     "matching_api:complete": Row("resident", "match", "post"),
     "matching_api:messages": Row("both", "match"),
     "matching_api:review": Row("resident", "match", "post"),
+    "matching_api:visits": Row("both", "arrangement"),
+    "matching_api:visits_pause": Row("both", "arrangement", "post"),
+    "matching_api:visits_end": Row("both", "arrangement", "post"),
+    "matching_api:visit_record": Row("provider", "visit", "post"),
+    "matching_api:visit_dispute": Row("resident", "visit", "post"),
 }
 
 

@@ -200,6 +200,8 @@ def _rule_snapshot(rule: MarketRule) -> dict:
         "max_distance_km": str(rule.max_distance_km),
         "response_deadline_hours": rule.response_deadline_hours,
         "max_open_proposals_volunteer": rule.max_open_proposals_volunteer,
+        "missed_visits_alert_after": rule.missed_visits_alert_after,
+        "visit_notice_days": rule.visit_notice_days,
         "weights": dict(rule.weights),
     }
 
@@ -213,9 +215,12 @@ def market_rule_update(
     response_deadline_hours: int,
     max_open_proposals_volunteer: int,
     weights: dict[str, float],
+    missed_visits_alert_after: int | None = None,
+    visit_notice_days: int | None = None,
     request: HttpRequest | None = None,
 ) -> MarketRule:
-    """Save the council's market rules (created with the defaults if the council has none yet)."""
+    """Save the council's market rules (created with the defaults if the council has none yet).
+    The two rules of ongoing help (ADR 0018) are kept as they are when not given."""
     require_officer_of(user=officer, council_id=rule.council_id)
     rule, _ = MarketRule.objects.select_for_update().get_or_create(council_id=rule.council_id)
     unknown = set(weights) - set(default_weights())
@@ -227,6 +232,10 @@ def market_rule_update(
     rule.max_distance_km = max_distance_km
     rule.response_deadline_hours = response_deadline_hours
     rule.max_open_proposals_volunteer = max_open_proposals_volunteer
+    if missed_visits_alert_after is not None:
+        rule.missed_visits_alert_after = missed_visits_alert_after
+    if visit_notice_days is not None:
+        rule.visit_notice_days = visit_notice_days
     defaults = default_weights()
     kept = {k: v for k, v in (rule.weights or {}).items() if k in defaults}
     rule.weights = {**defaults, **kept, **weights}
@@ -236,6 +245,8 @@ def market_rule_update(
             "max_distance_km",
             "response_deadline_hours",
             "max_open_proposals_volunteer",
+            "missed_visits_alert_after",
+            "visit_notice_days",
             "weights",
             "updated_at",
         ]

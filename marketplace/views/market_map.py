@@ -7,10 +7,10 @@ from datetime import timedelta
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from platform_core.exports import csv_response
 from platform_core.permissions import officer_required
 
 from ..forms import MarketMapForm
-from ..presentation import csv_response
 from ..presentation_map import HEADERS, SHOW_CHOICES, market_map
 from ..selectors import regulation as regulation_selectors
 from ..selectors.market_map import Period, map_figures

@@ -129,6 +129,8 @@ def market_rule_edit(request: HttpRequest) -> HttpResponse:
                     response_deadline_hours=data["response_deadline_hours"],
                     max_open_proposals_volunteer=data["max_open_proposals_volunteer"],
                     weights=form.weights,
+                    missed_visits_alert_after=data["missed_visits_alert_after"],
+                    visit_notice_days=data["visit_notice_days"],
                     request=request,
                 )
                 messages.success(request, "Market rules saved. They apply from the next matching run.")

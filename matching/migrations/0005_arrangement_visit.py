@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('matching', '0004_match_reminder_sent_at'),
-        ('platform_core', '0005_market_rule_visit_rules'),
+        ('platform_core', '0007_market_rule_visit_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

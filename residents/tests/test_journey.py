@@ -96,9 +96,40 @@ def test_weekly_journey_asks_for_day_parts(resident_client, draft):
     response = resident_client.get(url("need_times", draft))
     assert "Monday morning" in response.content.decode()
     response = resident_client.post(url("need_times", draft), {"weekly_slots": [0, 4]})
-    assert response.url == url("need_where", draft)
+    assert response.url == url("need_repeat", draft)  # then how often and until when
     draft.refresh_from_db()
     assert (draft.weekly_slots, draft.window_start) == ([0, 4], None)
+
+
+def test_weekly_journey_asks_how_often_and_until_when(resident_client, draft):
+    resident_client.post(url("need_when", draft), {"timing": "weekly", "urgency": 1})
+    resident_client.post(url("need_times", draft), {"weekly_slots": [0, 6, 12]})
+    page = url("need_repeat", draft)
+    assert "How often should help come?" in resident_client.get(page).content.decode()
+    refused = resident_client.post(page, {"repeat_every_weeks": "1", "end": "count", "visit_count": ""})
+    assert refused.status_code == 200 and "Enter the number of visits" in refused.content.decode()
+    absurd = resident_client.post(page, {"repeat_every_weeks": "1", "end": "count", "visit_count": "100000"})
+    assert "The number of visits must be between 1 and 365" in absurd.content.decode()
+    past = resident_client.post(page, {"repeat_every_weeks": "1", "end": "date", **_ends_on(timezone.localdate())})
+    assert "The end date must be in the future" in past.content.decode()
+    response = resident_client.post(page, {"repeat_every_weeks": "2", "end": "count", "visit_count": "18"})
+    assert response.url == url("need_where", draft)
+    draft.refresh_from_db()
+    assert (draft.repeat_every_weeks, draft.visit_count, draft.ends_on) == (2, 18, None)
+    # Changing to an end date drops the number of visits.
+    ends = timezone.localdate() + timedelta(weeks=6)
+    resident_client.post(page, {"repeat_every_weeks": "1", "end": "date", **_ends_on(ends)})
+    draft.refresh_from_db()
+    assert (draft.repeat_every_weeks, draft.visit_count, draft.ends_on) == (1, None, ends)
+
+
+def _ends_on(day) -> dict:
+    return {"ends_on_day": day.day, "ends_on_month": day.month, "ends_on_year": day.year}
+
+
+def test_a_one_off_need_is_not_asked_how_often(resident_client, draft):
+    response = resident_client.get(url("need_repeat", draft))
+    assert response.status_code == 302 and response.url == url("need_where", draft)
 
 
 def test_posting_a_need_without_a_profile_sends_the_resident_to_create_one_and_back(

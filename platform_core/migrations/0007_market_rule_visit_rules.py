@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('platform_core', '0004_api_tokens_and_officer_token_hours'),
+        ('platform_core', '0006_languages'),
     ]
 
     operations = [
