@@ -276,7 +276,10 @@ def _need_validate(need: Need, *, complete: bool) -> None:
     errors: dict[str, list[str]] = {}
     try:
         # The window's check constraint is the rule below, with a message a resident can act on.
-        need.full_clean(exclude=["resident", "council"], validate_constraints=False)
+        # The pattern's numbers have their own rules below (_pattern_errors), with messages to act on.
+        need.full_clean(
+            exclude=["resident", "council", "repeat_every_weeks", "visit_count"], validate_constraints=False
+        )
     except ValidationError as exc:
         errors.update(exc.message_dict)
     for field, messages in _need_rule_errors(need, complete=complete).items():

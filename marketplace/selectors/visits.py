@@ -13,12 +13,11 @@ Definitions (also shown on the page):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Left, StrIndex
 from django.utils import timezone
 
@@ -39,9 +38,9 @@ NOT_RECORDED = Q(status=Status.SCHEDULED, disputed_at__isnull=True)
 class VisitFigures:
     period: Period
     # By category and district: category_id, district, planned, delivered, missed, disputed, not_recorded, cancelled.
-    by_category_district: list[Mapping[str, Any]]
+    by_category_district: list[dict[str, Any]]
     # By provider: provider_id, provider, planned, delivered, missed, disputed, rate (None when nothing recorded).
-    by_provider: list[Mapping[str, Any]]
+    by_provider: list[dict[str, Any]]
 
     @property
     def totals(self) -> dict[str, int]:
@@ -98,27 +97,18 @@ def visit_figures(
     """Visits due in the period (up to now) in one council: two queries."""
     now = now or timezone.now()
     due = _due(council, period, now, category_id=category_id, district=district)
-    by_area = list(
-        due.annotate(district=_district())
-        .values("match__need__category_id", "district")
+    by_area: list[dict[str, Any]] = [
+        dict(r)
+        for r in due.values(category_id=F("match__need__category_id"), district=_district())
         .annotate(**_counts())
-        .order_by("match__need__category_id", "district")
-    )
-    by_provider = list(
-        due.values("match__offer__provider_id", "match__offer__provider__name")
+        .order_by("category_id", "district")
+    ]
+    by_provider: list[dict[str, Any]] = [
+        dict(r)
+        for r in due.values(provider_id=F("match__offer__provider_id"), provider=F("match__offer__provider__name"))
         .annotate(**_counts())
-        .order_by("match__offer__provider__name", "match__offer__provider_id")
-    )
-    return VisitFigures(
-        period=period,
-        by_category_district=[{"category_id": r.pop("match__need__category_id"), **r} for r in by_area],
-        by_provider=[
-            {
-                "provider_id": r.pop("match__offer__provider_id"),
-                "provider": r.pop("match__offer__provider__name"),
-                **r,
-                "rate": missed_rate(delivered=r["delivered"], missed=r["missed"]),
-            }
-            for r in by_provider
-        ],
-    )
+        .order_by("provider", "provider_id")
+    ]
+    for row in by_provider:
+        row["rate"] = missed_rate(delivered=row["delivered"], missed=row["missed"])
+    return VisitFigures(period=period, by_category_district=by_area, by_provider=by_provider)
