@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('residents', '0004_notifications'),
+        ('residents', '0005_status_words'),
     ]
 
     operations = [

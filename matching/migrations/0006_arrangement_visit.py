@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('matching', '0004_match_reminder_sent_at'),
+        ('matching', '0005_status_words'),
         ('platform_core', '0007_market_rule_visit_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
