@@ -118,6 +118,19 @@ class Match(models.Model):
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
 
+    @property
+    def tag_colour(self) -> str:
+        """The GOV.UK tag colour of the status (`govuk-tag--<colour>`)."""
+        return TAG_COLOURS.get(self.status, "red")
+
+
+TAG_COLOURS = {
+    Match.Status.PROPOSED: "yellow",
+    Match.Status.ACCEPTED: "blue",
+    Match.Status.CONFIRMED: "green",
+    Match.Status.COMPLETED: "grey",
+}
+
 
 class Message(models.Model):
     """The conversation that opens between a resident and a provider on confirmation."""

@@ -27,6 +27,7 @@ from .http import found_or_404
 from .i18n import language_choose
 from .models import Language, User
 from .notifications.services import account_contact_update
+from .pagination import window_of
 from .permissions import is_privileged, session_passed_two_factor
 from .phones import phone_display
 from .privacy import account_erase as account_erase_service
@@ -85,9 +86,12 @@ def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         notification_mark_all_read(user=request.user)
         return redirect("notifications")
-    items = list(notification_list_for(user=request.user)[:50])
-    unread = any(n.read_at is None for n in items)
-    return render(request, "platform_core/notifications.html", {"notifications": items, "unread": unread})
+    # Newest first, a page at a time without counting them: a long history costs nothing.
+    page = window_of(notification_list_for(user=request.user), request)
+    unread = any(n.read_at is None for n in page.object_list)
+    return render(
+        request, "platform_core/notifications.html", {"notifications": page.object_list, "page": page, "unread": unread}
+    )
 
 
 @login_required

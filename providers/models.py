@@ -210,6 +210,11 @@ class Offer(models.Model):
         return self.postcode.split(" ")[0]
 
     @property
+    def tag_colour(self) -> str:
+        """The GOV.UK tag colour of the status (`govuk-tag--<colour>`)."""
+        return OFFER_TAG_COLOURS.get(self.status, "grey")
+
+    @property
     def capacity_in_use(self) -> int:
         return self.capacity - self.capacity_left
 
@@ -226,6 +231,8 @@ class Offer(models.Model):
         categories = self.categories.all() if categories is None else categories
         return [c for c in categories if c.price_above_cap(self.price_pence)]
 
+
+OFFER_TAG_COLOURS = {Offer.Status.ACTIVE: "green", Offer.Status.PENDING_REVIEW: "yellow", Offer.Status.HIDDEN: "red"}
 
 # Which evidence each kind of provider may send.
 EVIDENCE_ALLOWED: dict[str, tuple[str, ...]] = {

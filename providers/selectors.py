@@ -80,9 +80,12 @@ EVIDENCE_WHY: dict[str, str] = {
 
 def verification_requirements(*, provider: Provider) -> list[EvidenceRow]:
     """What evidence a provider of this kind can send, which is required, and the latest of each."""
+    # The latest of each kind: one small query per kind (at most three), whatever the history's length.
     latest: dict[str, VerificationEvidence] = {}
-    for evidence in evidence_list_for_provider(provider=provider):
-        latest.setdefault(evidence.kind, evidence)
+    for kind in EVIDENCE_ALLOWED[provider.kind]:
+        evidence = evidence_list_for_provider(provider=provider).filter(kind=kind).first()
+        if evidence is not None:
+            latest[kind] = evidence
     required = EVIDENCE_REQUIRED[provider.kind]
     rows = []
     for kind in EVIDENCE_ALLOWED[provider.kind]:
@@ -104,10 +107,22 @@ def offer_list_for_user(*, user: AnyUser) -> QuerySet[Offer]:
     if not user.is_authenticated:
         return Offer.objects.none()
     return (
-        Offer.objects.filter(provider__members__user=user)
+        Offer.objects.filter(provider_id__in=ProviderMember.objects.filter(user=user).values("provider_id"))
         .select_related("provider", "council")
         .prefetch_related(Prefetch("categories", queryset=ServiceCategory.objects.order_by("position", "name")))
     )
+
+
+# Offers a provider no longer runs: the dashboard shows them one click away.
+OFFER_PAST_STATUSES = (Offer.Status.CLOSED,)
+
+
+def offer_list_current_for_user(*, user: AnyUser, past: bool = False) -> QuerySet[Offer]:
+    """The user's offers still in play (or, with `past`, the closed ones), newest first."""
+    offers = offer_list_for_user(user=user)
+    if past:
+        return offers.filter(status__in=OFFER_PAST_STATUSES)
+    return offers.exclude(status__in=OFFER_PAST_STATUSES)
 
 
 def offer_get_for_user(*, user: AnyUser, pk: int) -> Offer | None:

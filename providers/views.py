@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from platform_core.availability import slots_describe
 from platform_core.forms import apply_service_errors
+from platform_core.pagination import page_of, window_of
 from platform_core.phones import phone_display
 from providers import selectors, services
 from providers.forms import (
@@ -41,10 +42,13 @@ def _offer_or_404(request: HttpRequest, pk: int) -> Offer:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """My offers: every offer of the providers the user belongs to."""
+    """My offers: those in play first, a page at a time; closed ones one click away (`?show=closed`)."""
     providers = list(selectors.provider_list_for_user(user=request.user).select_related("council"))
-    offers = list(selectors.offer_list_for_user(user=request.user))
-    return render(request, "providers/dashboard.html", {"providers": providers, "offers": offers})
+    past = request.GET.get("show") == "closed"
+    offers = (
+        window_of(selectors.offer_list_current_for_user(user=request.user, past=past), request) if providers else None
+    )
+    return render(request, "providers/dashboard.html", {"providers": providers, "offers": offers, "past": past})
 
 
 @login_required
@@ -95,8 +99,7 @@ def verification(request: HttpRequest, pk: int) -> HttpResponse:
     """What evidence this kind of provider needs, where each stands, and why."""
     provider = _provider_or_404(request, pk)
     rows = selectors.verification_requirements(provider=provider)
-    history = selectors.evidence_list_for_provider(provider=provider)
-    return render(request, "providers/verification.html", {"provider": provider, "rows": rows, "history": history})
+    return render(request, "providers/verification.html", {"provider": provider, "rows": rows})
 
 
 @login_required
@@ -144,8 +147,8 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("providers:members", pk=provider.pk)
     context = {
         "provider": provider,
-        "members": selectors.member_list_for_provider(provider=provider),
-        "invitations": selectors.invitation_list_pending(provider=provider) if owner else [],
+        "members": page_of(selectors.member_list_for_provider(provider=provider), request, per_page=50),
+        "invitations": selectors.invitation_list_pending(provider=provider)[:50] if owner else [],
         "is_owner": owner,
         "can_invite": owner and provider.kind != Provider.Kind.VOLUNTEER,
         "form": form,

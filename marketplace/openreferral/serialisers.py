@@ -3,12 +3,14 @@ Plain functions over rows the selectors loaded: no queries of their own."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from platform_core.availability import DAY_PART_HOURS, DayPart, valid_slots
@@ -54,12 +56,41 @@ class PageRequest:
     per_page: int = DEFAULT_PER_PAGE
 
 
+COUNT_SECONDS = 60  # as long as the feed's public caching (views.oruk_endpoint)
+
+
+def _query_key(items: QuerySet) -> str:
+    return hashlib.sha256(str(items.query).encode()).hexdigest()[:32]
+
+
 def page_of(items: QuerySet | None, request: PageRequest, serialise) -> dict[str, Any]:
-    """An ORUK page: one COUNT and one slice (plus the slice's prefetches)."""
-    total = items.count() if items is not None else 0
+    """An ORUK page in a fixed number of queries whatever the page number.
+
+    - `total_items` is counted once a minute per query (cached): the feed is
+      cached publicly for as long, so a reader never sees the two disagree more
+      than any cached page would.
+    - Rows are read by keyset when the previous page was served (the usual way a
+      directory walks the feed: page 1, 2, 3 ...): its last id is remembered, so
+      page 200 starts at `id > last` instead of skipping 3,980 rows. Otherwise (a
+      jump straight to a page) by OFFSET, which then remembers its own end.
+    """
+    if items is None:
+        total, rows = 0, []
+    else:
+        key = _query_key(items)
+        total = cache.get_or_set(f"oruk:count:{key}", items.count, COUNT_SECONDS)
+        start = (request.page - 1) * request.per_page
+        rows = []
+        if start < total:
+            by_pk = tuple(items.query.order_by) == ("pk",)  # keyset needs the order to be the id
+            after = None
+            if by_pk and request.page > 1:
+                after = cache.get(f"oruk:end:{key}:{request.per_page}:{request.page - 1}")
+            page_rows = items.filter(pk__gt=after) if after is not None else items[start:]
+            rows = list(page_rows[: request.per_page])
+            if rows and by_pk:
+                cache.set(f"oruk:end:{key}:{request.per_page}:{request.page}", rows[-1].pk, COUNT_SECONDS)
     total_pages = max(1, math.ceil(total / request.per_page))
-    start = (request.page - 1) * request.per_page
-    rows = list(items[start : start + request.per_page]) if items is not None and start < total else []
     contents = [serialise(row) for row in rows]
     return {
         "total_items": total,

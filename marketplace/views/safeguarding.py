@@ -15,6 +15,7 @@ from matching import selectors as match_selectors
 from platform_core.disclosure import purpose_set
 from platform_core.forms import apply_service_errors
 from platform_core.http import found_or_404
+from platform_core.pagination import page_of
 from platform_core.permissions import officer_required
 
 from ..forms import (
@@ -33,8 +34,8 @@ from ..services import safeguarding
 @never_cache
 def concern_queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    concerns = selectors.concern_list_for_officer(officer=request.user, status=status)
-    return render(request, "marketplace/concern_queue.html", {"concerns": concerns, "status": status})
+    page = page_of(selectors.concern_list_for_officer(officer=request.user, status=status), request, per_page=50)
+    return render(request, "marketplace/concern_queue.html", {"concerns": page, "page": page, "status": status})
 
 
 CONCERN_FORMS = {

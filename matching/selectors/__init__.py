@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from matching.models import LIVE_STATUSES, Match, Message
 from matching.permissions import is_provider_side, is_resident_side, party_of
-from platform_core.models import AnyUser, Council
+from platform_core.models import AnyUser, Council, User
 from providers.models import Offer, Provider, ProviderMember
 from providers.selectors import offer_list_in_market, provider_list_for_user
 from residents.models import Need
@@ -30,11 +30,17 @@ def _base() -> QuerySet[Match]:
     return Match.objects.select_related(*_MATCH_RELATED).select_related("review")
 
 
+def _provider_ids_of(user: User) -> QuerySet:
+    """The providers a user is a member of, as a subquery: `offer__provider_id__in` this
+    needs no join through the members and no DISTINCT (a user joins a provider once)."""
+    return ProviderMember.objects.filter(user=user).values("provider_id")
+
+
 def match_list_for_provider_user(*, user: AnyUser) -> QuerySet[Match]:
     """Matches on offers of every provider the user is a member of."""
-    if not user.is_authenticated:
+    if not isinstance(user, User):
         return Match.objects.none()
-    return _base().filter(offer__provider__members__user=user).distinct()
+    return _base().filter(offer__provider_id__in=_provider_ids_of(user))
 
 
 def match_list_for_resident_user(*, user: AnyUser) -> QuerySet[Match]:
@@ -46,9 +52,24 @@ def match_list_for_resident_user(*, user: AnyUser) -> QuerySet[Match]:
 
 def match_list_for_user(*, user: AnyUser) -> QuerySet[Match]:
     """Every match the user is a party to, either side."""
-    if not user.is_authenticated:
+    if not isinstance(user, User):
         return Match.objects.none()
-    return _base().filter(Q(offer__provider__members__user=user) | Q(need__resident__user=user)).distinct()
+    return _base().filter(Q(offer__provider_id__in=_provider_ids_of(user)) | Q(need__resident__user=user))
+
+
+# What a side's dashboard shows first, and in what order; everything else is history.
+CURRENT_STATUSES = (Match.Status.PROPOSED, Match.Status.ACCEPTED, Match.Status.CONFIRMED)
+PAST_STATUSES = (Match.Status.COMPLETED, Match.Status.DECLINED, Match.Status.EXPIRED, Match.Status.CANCELLED)
+
+
+def match_list_current(*, matches: QuerySet[Match]) -> QuerySet[Match]:
+    """The live matches of one side, those waiting longest for an answer first."""
+    return matches.filter(status__in=CURRENT_STATUSES).order_by("respond_by", "id")
+
+
+def match_list_past(*, matches: QuerySet[Match]) -> QuerySet[Match]:
+    """The finished matches of one side (history), newest first."""
+    return matches.filter(status__in=PAST_STATUSES).order_by("-proposed_at", "-id")
 
 
 def match_get_for_user(*, user: AnyUser, pk: int) -> Match | None:

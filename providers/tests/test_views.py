@@ -296,7 +296,7 @@ def test_dashboard_queries_do_not_grow_with_offers(
     # 7, and (issue 9) whether they are a resident too and how many proposals wait for them.
     with django_assert_max_num_queries(9):
         response = client.get(reverse("providers:dashboard"))
-    assert response.content.decode().count('class="govuk-tag') >= n
+    assert response.content.decode().count('class="govuk-tag') >= min(n, 25)  # a page of 25 (issue 11)
 
 
 def test_admin_lists_providers_and_offers(client, offer):

@@ -1,0 +1,267 @@
+"""No page or API list whose cost grows with a person's or a council's history (issue 11).
+
+Each test serves the same page to someone with a short history and, after bulk
+inserts, with a long one (10 vs 1,000 rows for a person; 2 vs 2,000 past matches
+for `/matches/`; 10 vs 10,000 for the feed and the console's queues), and asserts
+the same number of queries. Timings are measured in `benchmarks/bench_web.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from marketplace.models import ModerationFlag, SafeguardingConcern, TargetType
+from matching.models import Match
+from matching.tests.factories import MatchFactory
+from platform_core.models import Notification, SafeguardingTier
+from platform_core.tests.factories import NotificationFactory, ServiceCategoryFactory, UserFactory
+from providers.models import Offer, ProviderMember, VerificationEvidence
+from providers.tests.factories import EvidenceFactory, OfferFactory, ProviderFactory
+from residents.models import Need
+from residents.tests.factories import NeedFactory, ResidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def measure(client, url: str, status: int = 200) -> tuple[int, int]:
+    """(queries, bytes) one GET costs (after a first GET, so per-process warm-ups do not count)."""
+    assert client.get(url).status_code == status
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == status, response.content[:500]
+    return len(ctx), len(response.content)
+
+
+def queries(client, url: str, status: int = 200) -> int:
+    return measure(client, url, status)[0]
+
+
+def same_cost(client, url: str, grow, small: int, large: int) -> None:
+    """The same queries, and a page that does not grow with the list (it is paged)."""
+    grow(small)
+    before, small_size = measure(client, url)
+    grow(large - small)
+    after, large_size = measure(client, url)
+    assert before == after, f"{url}: {before} queries with {small} rows, {after} with {large}"
+    assert large_size < 3 * small_size, f"{url}: {small_size} bytes with {small} rows, {large_size} with {large}"
+
+
+@pytest.fixture
+def category(council):
+    return ServiceCategoryFactory(
+        council=council, name="Shopping", slug="shopping", safeguarding_tier=SafeguardingTier.OPEN
+    )
+
+
+@pytest.fixture
+def offer(provider, category):
+    return OfferFactory(provider=provider, categories=[category], capacity=5)
+
+
+def bulk_needs(resident, category, n: int, **fields) -> list[Need]:
+    fields.setdefault("status", Need.Status.COMPLETED)
+    return Need.objects.bulk_create(NeedFactory.build_batch(n, resident=resident, category=category, **fields))
+
+
+def bulk_offers(provider, category, n: int, **fields) -> list[Offer]:
+    offers = Offer.objects.bulk_create(
+        OfferFactory.build_batch(n, provider=provider, council=provider.council, **fields)
+    )
+    Offer.categories.through.objects.bulk_create(
+        [Offer.categories.through(offer_id=o.pk, servicecategory_id=category.pk) for o in offers]
+    )
+    return offers
+
+
+def bulk_matches(offer, needs, status=Match.Status.COMPLETED, **traits) -> None:
+    now = timezone.now()
+    rows = []
+    for i, need in enumerate(needs):
+        match = MatchFactory.build(need=need, offer=offer, council=offer.council, status=status, **traits)
+        match.proposed_at = now - timedelta(days=30, minutes=i)
+        rows.append(match)
+    Match.objects.bulk_create(rows)
+
+
+# --- A provider ------------------------------------------------------------------------------------
+
+
+def test_matches_first_page_costs_the_same_for_2_or_2000_past_matches(client, provider_user, offer, category, council):
+    history = ResidentFactory(council=council)
+    client.force_login(provider_user)
+    current = MatchFactory(offer=offer, need=NeedFactory(resident=history, category=category))
+
+    def grow(n):
+        bulk_matches(offer, bulk_needs(history, category, n))
+
+    same_cost(client, "/matches/", grow, 2, 2000)
+    html = client.get("/matches/").content.decode()
+    assert f"/matches/{current.pk}/" in html
+    assert "Past requests" in html
+    assert html.count("govuk-table__row") < 10  # the history is one click away, not on this page
+
+
+def test_past_matches_are_paged_without_counting_them(client, provider_user, offer, category, council):
+    history = ResidentFactory(council=council)
+    client.force_login(provider_user)
+
+    def grow(n):
+        bulk_matches(offer, bulk_needs(history, category, n))
+
+    same_cost(client, "/matches/?past=provider", grow, 2, 2000)
+    html = client.get("/matches/?past=provider&page=3").content.decode()
+    assert "Page 3" in html and 'rel="next"' in html and 'rel="prev"' in html
+
+
+def test_current_matches_are_paged_too(client, provider_user, category, council, provider):
+    history = ResidentFactory(council=council)
+    offer = OfferFactory(provider=provider, categories=[category], capacity=1000)
+    client.force_login(provider_user)
+
+    def grow(n):
+        bulk_matches(offer, bulk_needs(history, category, n, status=Need.Status.PROPOSED), status=Match.Status.PROPOSED)
+
+    same_cost(client, "/matches/", grow, 10, 1000)
+
+
+def test_the_providers_offers_page_costs_the_same_for_10_or_1000_offers(client, provider_user, provider, category):
+    client.force_login(provider_user)
+    same_cost(client, "/provider/", lambda n: bulk_offers(provider, category, n), 10, 1000)
+
+
+def test_the_offers_api_costs_the_same_for_10_or_1000_offers(provider_user, provider, category):
+    api = APIClient()
+    api.force_authenticate(provider_user)
+    same_cost(api, "/api/v1/offers/", lambda n: bulk_offers(provider, category, n), 10, 1000)
+
+
+def test_the_matches_api_costs_the_same_for_10_or_1000_matches(provider_user, offer, category, council):
+    history = ResidentFactory(council=council)
+    api = APIClient()
+    api.force_authenticate(provider_user)
+    same_cost(api, "/api/v1/matches/", lambda n: bulk_matches(offer, bulk_needs(history, category, n)), 10, 1000)
+
+
+def test_members_and_evidence_cost_the_same_for_10_or_1000(client, provider_user, provider):
+    client.force_login(provider_user)
+
+    def members(n):
+        users = UserFactory.create_batch(n)
+        ProviderMember.objects.bulk_create([ProviderMember(provider=provider, user=u) for u in users])
+
+    def evidence(n):
+        VerificationEvidence.objects.bulk_create(EvidenceFactory.build_batch(n, provider=provider))
+
+    same_cost(client, f"/provider/{provider.pk}/members/", members, 10, 1000)
+    same_cost(client, f"/provider/{provider.pk}/verification/", evidence, 10, 1000)
+    api = APIClient()
+    api.force_authenticate(provider_user)
+    assert queries(api, f"/api/v1/providers/{provider.pk}/members/") == queries(
+        api, f"/api/v1/providers/{provider.pk}/members/"
+    )
+
+
+# --- A resident ------------------------------------------------------------------------------------
+
+
+def test_the_residents_pages_cost_the_same_for_10_or_1000_needs(client, resident, category, offer):
+    client.force_login(resident.user)
+
+    def grow(n):
+        bulk_matches(offer, bulk_needs(resident, category, n))
+
+    same_cost(client, "/resident/", grow, 10, 1000)
+    same_cost(client, "/matches/", grow, 10, 1000)
+    api = APIClient()
+    api.force_authenticate(resident.user)
+    same_cost(api, "/api/v1/needs/", grow, 10, 1000)
+
+
+def test_notifications_cost_the_same_for_10_or_1000(client, resident):
+    client.force_login(resident.user)
+
+    def grow(n):
+        Notification.objects.bulk_create(NotificationFactory.build_batch(n, user=resident.user))
+
+    same_cost(client, "/notifications/", grow, 10, 1000)
+    html = client.get("/notifications/").content.decode()
+    assert 'rel="next"' in html
+
+
+# --- The feed and the console ----------------------------------------------------------------------
+
+
+def test_the_open_referral_feed_costs_the_same_for_10_or_10000_offers(client, provider, category):
+    def grow(n):
+        bulk_offers(provider, category, n)
+        cache.clear()  # the feed's count is cached for a minute, like its pages
+
+    same_cost(client, "/openreferral/services?per_page=20", grow, 10, 10000)
+    first = queries(client, "/openreferral/services?per_page=20")
+    assert queries(client, "/openreferral/services?per_page=20&page=200") == first
+    page = client.get("/openreferral/services?per_page=20&page=200").json()
+    assert (page["page_number"], page["size"], page["total_items"]) == (200, 20, 10000)
+
+
+def test_walking_the_feed_page_by_page_gives_every_offer_once(client, provider, category):
+    offers = bulk_offers(provider, category, 95)
+    seen = []
+    for number in range(1, 6):
+        page = client.get(f"/openreferral/services?per_page=20&page={number}").json()
+        seen += [s["id"] for s in page["contents"]]
+        assert page["last_page"] == (number == 5)
+    assert len(seen) == len(set(seen)) == 95 + 0 * len(offers)
+    # A jump straight to a page (no previous page served) reads the same rows.
+    cache.clear()
+    jumped = client.get("/openreferral/services?per_page=20&page=3").json()["contents"]
+    assert [s["id"] for s in jumped] == seen[40:60]
+
+
+def test_the_console_queues_cost_the_same_for_10_or_10000(officer_client, council, category):
+    provider = ProviderFactory(council=council)
+    resident = ResidentFactory(council=council)
+
+    def grow(n):
+        VerificationEvidence.objects.bulk_create(EvidenceFactory.build_batch(n, provider=provider))
+        bulk_offers(provider, category, n, status=Offer.Status.PENDING_REVIEW)
+        needs = bulk_needs(resident, category, n, status=Need.Status.OPEN)
+        ModerationFlag.objects.bulk_create(
+            [
+                ModerationFlag(council=council, target_type=TargetType.NEED, target_id=need.pk, cause="phone")
+                for need in needs
+            ]
+        )
+
+    same_cost(officer_client, "/console/verification/", grow, 10, 10000)
+    for url in ("/console/", "/console/moderation/", "/console/safeguarding/"):
+        assert queries(officer_client, url) == queries(officer_client, url)
+
+
+def test_the_concern_queue_costs_the_same_for_10_or_1000(officer_client, council, offer, category):
+    from marketplace.tests.factories import SafeguardingConcernFactory
+
+    concern = SafeguardingConcernFactory(match=MatchFactory(offer=offer, confirmed=True))
+
+    def grow(n):
+        SafeguardingConcern.objects.bulk_create(
+            [
+                SafeguardingConcern(
+                    council=council,
+                    provider=concern.provider,
+                    match=concern.match,
+                    raised_by=concern.raised_by,
+                    raised_as=concern.raised_as,
+                    description="Another concern",
+                )
+                for _ in range(n)
+            ]
+        )
+
+    same_cost(officer_client, "/console/safeguarding/", grow, 10, 1000)
