@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from platform_core.forms import BoundedDateField
 from platform_core.models import SafeguardingTier, default_weights
@@ -53,12 +54,14 @@ class OptionalReasonForm(ReasonForm):
 
 class ConcernRaiseForm(forms.Form):
     description = forms.CharField(
-        label="What is your concern?",
-        help_text="Tell us what happened or what worries you. Only council officers will read this. "
-        "If someone is in immediate danger, call 999.",
+        label=_("What is your concern?"),
+        help_text=_(
+            "Tell us what happened or what worries you. Only council officers will read this. "
+            "If someone is in immediate danger, call 999."
+        ),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 8, "class": "govuk-textarea"}),
-        error_messages={"required": "Tell us what your concern is"},
+        error_messages={"required": _("Tell us what your concern is")},
     )
 
     def __init__(self, *args, **kwargs):
@@ -68,10 +71,10 @@ class ConcernRaiseForm(forms.Form):
 
 class ReportForm(forms.Form):
     reason = forms.CharField(
-        label="What is wrong with it?",
+        label=_("What is wrong with it?"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 5, "class": "govuk-textarea"}),
-        error_messages={"required": "Tell us what is wrong"},
+        error_messages={"required": _("Tell us what is wrong")},
     )
 
     def __init__(self, *args, **kwargs):

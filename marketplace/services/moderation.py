@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from platform_core.models import Council, User
 from platform_core.money import pounds
@@ -195,7 +196,7 @@ def _target_council_id(target_type: str, target_id: int) -> int:
     }
     model = models.get(target_type)
     if model is None:
-        raise ValidationError({"target_type": "You can report a need, an offer or a provider"})
+        raise ValidationError({"target_type": gettext("You can report a need, an offer or a provider")})
     council_id = model.objects.filter(pk=target_id).values_list("council_id", flat=True).first()
     if council_id is None:
         raise ValidationError("We could not find what you are reporting.")
@@ -213,7 +214,7 @@ def report_create(*, reporter: User, target_type: str, target_id: int, reason: s
         council_id=council_id, reporter=reporter, target_type=target_type, target_id=target_id, reason=reason
     )
     if not reason:
-        raise ValidationError({"reason": "Tell us what is wrong"})
+        raise ValidationError({"reason": gettext("Tell us what is wrong")})
     report.full_clean()
     report.save()
     ModerationFlag.objects.create(

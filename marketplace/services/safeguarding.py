@@ -12,6 +12,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from matching.models import Match
 from matching.permissions import party_of
@@ -46,7 +47,7 @@ def concern_raise(
     """
     party = party_of(match=match, user=user)
     if party is None:
-        raise PermissionDenied("Only the people involved in this match can raise a concern about it.")
+        raise PermissionDenied(_("Only the people involved in this match can raise a concern about it."))
     role = (
         SafeguardingConcern.RaisedAs.RESIDENT
         if party == Match.Party.RESIDENT
@@ -54,7 +55,7 @@ def concern_raise(
     )
     description = (description or "").strip()
     if len(description) < 10:
-        raise ValidationError({"description": "Tell us what happened, in a few words at least"})
+        raise ValidationError({"description": _("Tell us what happened, in a few words at least")})
     concern = SafeguardingConcern(
         council_id=match.council_id,
         match=match,

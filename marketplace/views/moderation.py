@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from platform_core.forms import apply_service_errors
@@ -114,7 +115,7 @@ def report_create(request: HttpRequest, target_type: str, target_id: int) -> Htt
             moderation.report_create(
                 reporter=request.user, target_type=target_type, target_id=target_id, reason=form.cleaned_data["reason"]
             )
-            messages.success(request, "Thank you. The council will look at your report.")
+            messages.success(request, _("Thank you. The council will look at your report."))
             return redirect(reverse("home"))
         except ValidationError as exc:
             apply_service_errors(form, exc)
