@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,8 +26,7 @@ from platform_core.availability import slots_describe
 from platform_core.exports import csv_response
 from platform_core.forms import apply_service_errors
 from platform_core.http import found_or_404
-
-PAGE_SIZE = 25
+from platform_core.pagination import window_of
 
 
 def _arrangement_or_404(request: HttpRequest, pk: int) -> Arrangement:
@@ -50,8 +48,8 @@ def _pattern(arrangement: Arrangement) -> str:
 def arrangement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     arrangement = _arrangement_or_404(request, pk)
     match = arrangement.match
-    visits = visit_selectors.visit_list_for_match(match=match, user=request.user)
-    page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A history list: paged without counting it (platform_core.pagination).
+    page = window_of(visit_selectors.visit_list_for_match(match=match, user=request.user), request)
     return render(
         request,
         "matching/visits.html",
@@ -155,8 +153,8 @@ def arrangement_end(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def provider_visits(request: HttpRequest) -> HttpResponse:
     """Every visit on the user's providers' offers, with the exports."""
-    visits = visit_selectors.visit_list_for_provider_user(user=request.user)
-    page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
+    visits = visit_selectors.visit_list_for_provider_user(user=request.user).order_by("-starts_at", "-id")
+    page = window_of(visits, request)  # the latest first; history is paged without a count
     return render(
         request,
         "matching/provider_visits.html",
