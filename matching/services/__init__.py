@@ -428,10 +428,10 @@ def visit_remind(*, match: Match, starts_at: datetime, ends_at: datetime | None 
 
 
 def visit_reminders_send(*, now: datetime | None = None) -> int:
-    """The day before a confirmed one-off visit, from VISIT_REMINDER_HOUR local
-    time, remind both sides once. Run by the beat; safe to run twice and from
+    """The day before a confirmed one-off visit, or a planned visit of ongoing
+    help, from VISIT_REMINDER_HOUR local time, remind both sides once. Run by the beat; safe to run twice and from
     two workers at once (`Match.reminder_sent_at` is claimed before sending).
-    Returns how many matches were reminded."""
+    Returns how many visits were reminded."""
     now = now or timezone.now()
     local = timezone.localtime(now)
     if local.hour < settings.VISIT_REMINDER_HOUR:
@@ -456,5 +456,23 @@ def visit_reminders_send(*, now: datetime | None = None) -> int:
             if not claimed or match.need.window_start is None:  # the filter above excludes None
                 continue
             visit_remind(match=match, starts_at=match.need.window_start, ends_at=match.need.window_end)
+            sent += 1
+    # Ongoing help: each planned visit of a confirmed arrangement, on its own row's marker (ADR 0018).
+    visits = Visit.objects.filter(
+        status=Visit.Status.SCHEDULED,
+        reminder_sent_at__isnull=True,
+        starts_at__gte=start,
+        starts_at__lt=end,
+        match__status=Match.Status.CONFIRMED,
+    ).select_related(
+        "match", "match__need", "match__need__category", "match__need__resident__user", "match__offer__provider"
+    )
+    for visit in visits:
+        with transaction.atomic():
+            if not Visit.objects.filter(
+                pk=visit.pk, status=Visit.Status.SCHEDULED, reminder_sent_at__isnull=True
+            ).update(reminder_sent_at=now):
+                continue
+            visit_remind(match=visit.match, starts_at=visit.starts_at, ends_at=visit.ends_at)
             sent += 1
     return sent

@@ -368,3 +368,30 @@ def test_a_stranger_cannot_pause_or_end(confirmed, stranger):
 def test_cancelling_the_match_cancels_the_visits_to_come(confirmed, resident_user):
     services.match_cancel(match=confirmed, user=resident_user, reason="Found help elsewhere")
     assert not Visit.objects.filter(match=confirmed, status=Visit.Status.SCHEDULED).exists()
+
+
+# --- reminders ----------------------------------------------------------------------------------------
+
+
+def test_the_day_before_a_planned_visit_both_sides_are_reminded_once(
+    confirmed, resident_user, provider_user, settings, django_capture_on_commit_callbacks
+):
+    settings.VISIT_REMINDER_HOUR = 0
+    first = _visits(confirmed)[0]
+    day_before = timezone.localtime(first.starts_at) - timedelta(days=1)
+    now = day_before.replace(hour=12)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.visit_reminders_send(now=now) == 1
+        assert services.visit_reminders_send(now=now + timedelta(minutes=15)) == 0
+    assert Notification.objects.filter(user=resident_user, kind="visit.reminder_to_resident").count() == 1
+    assert Notification.objects.filter(user=provider_user, kind="visit.reminder_to_provider").count() == 1
+    first.refresh_from_db()
+    assert first.reminder_sent_at == now
+
+
+def test_a_cancelled_visit_is_not_reminded(confirmed, provider_user, resident_user, settings):
+    settings.VISIT_REMINDER_HOUR = 0
+    first = _visits(confirmed)[0]
+    visit_services.visit_record(visit=first, user=provider_user, outcome="cancelled", reason="Snow")
+    now = (timezone.localtime(first.starts_at) - timedelta(days=1)).replace(hour=12)
+    assert services.visit_reminders_send(now=now) == 0
