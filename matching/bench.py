@@ -1,6 +1,6 @@
 """Benchmark CLI for the matching engine; needs no database and no Django.
 
-    python -m matching.bench generate --needs N [--offers M] --region-km R --seed S > instance.json
+    python -m matching.bench generate --needs N [--offers M] [--shape uniform|clustered] --seed S > instance.json
     python -m matching.bench solve instance.json --solver optimal|greedy --objective score|distance > result.json
     python -m matching.bench verify instance.json result.json
 
@@ -21,7 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from matching.engine.instance import generate_instance, instance_from_json, instance_to_json
+from matching.engine.instance import (
+    SHAPES,
+    generate_clustered_instance,
+    generate_instance,
+    instance_from_json,
+    instance_to_json,
+)
 from matching.engine.solving import DEFAULT_K, solve_arrays
 
 
@@ -34,7 +40,10 @@ def _read_json(path: str) -> Any:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     offers = args.offers if args.offers is not None else max(1, args.needs // 3)
-    inst = generate_instance(args.needs, offers, args.region_km, args.seed)
+    if args.shape == "clustered":
+        inst = generate_clustered_instance(args.needs, offers, args.seed)
+    else:
+        inst = generate_instance(args.needs, offers, args.region_km, args.seed)
     json.dump(instance_to_json(inst), sys.stdout, separators=(",", ":"))
     sys.stdout.write("\n")
     return 0
@@ -52,6 +61,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         k=args.k,
         shards=args.shards,
         processes=args.processes,
+        certify=not args.no_certify,
     )
     nid = inst.needs.id[res.need_index].tolist()
     oid = inst.offers.id[res.offer_index].tolist()
@@ -68,6 +78,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         "candidate_pairs": res.candidate_pairs,
         "examined_pairs": res.examined_pairs,
         "shards": res.shards,
+        "certified": res.certified,
+        "grown_pairs": res.grown_pairs,
         "timings": {key: round(v, 4) for key, v in res.timings.items()},
     }
     json.dump(out, sys.stdout, separators=(",", ":"))
@@ -150,7 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="write a synthetic instance as JSON to stdout")
     g.add_argument("--needs", type=int, required=True)
     g.add_argument("--offers", type=int, default=None, help="default: needs / 3")
-    g.add_argument("--region-km", type=float, default=20.0)
+    g.add_argument(
+        "--shape", choices=SHAPES, default="uniform", help="clustered: borough-like towns (docs/matching.md)"
+    )
+    g.add_argument("--region-km", type=float, default=20.0, help="uniform: side of the square")
     g.add_argument("--seed", type=int, default=0)
     g.set_defaults(func=cmd_generate)
     s = sub.add_parser("solve", help="solve an instance JSON file ('-' = stdin)")
@@ -160,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--k", type=int, default=DEFAULT_K, help="nearest feasible offers kept per need")
     s.add_argument("--shards", type=int, default=None, help="1 = unsharded; default: by size")
     s.add_argument("--processes", type=int, default=None, help="default: CPUs available")
+    s.add_argument("--no-certify", action="store_true", help="skip the certificate and candidate growth")
     s.set_defaults(func=cmd_solve)
     v = sub.add_parser("verify", help="check a result against an instance's hard constraints")
     v.add_argument("instance")

@@ -37,6 +37,11 @@ class MatchRun(models.Model):
     objective = models.FloatField(default=0)
     seconds = models.FloatField(default=0)
     shards = models.PositiveSmallIntegerField(default=1)
+    #: Whether the engine proved no unserved need could have been served
+    #: (docs/matching.md, "The certificate"); empty when it did not check.
+    certified = models.BooleanField(null=True, blank=True)
+    #: Feasible pairs beyond each need's k nearest that the certificate added.
+    grown_pairs = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:

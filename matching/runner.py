@@ -282,6 +282,8 @@ def _run_locked(council: Council, started: datetime, clock: float, trigger: str,
         assignments = _apply_volunteer_cap(result.assignments, offer_by_id, rule, volunteer_open)
         run.candidate_pairs = int(result.candidate_pairs)
         run.shards = max(1, int(result.shards))
+        run.certified = result.certified
+        run.grown_pairs = int(result.grown_pairs)
 
     # Lock the needs still open (in primary-key order, so two writers never
     # deadlock); a need cancelled since we read it is skipped, not proposed.

@@ -131,6 +131,151 @@ def generate_instance(n_needs: int, n_offers: int, region_km: float = 20.0, seed
     )
 
 
+#: Twelve kinds of help for the clustered instances; their popularity is
+#: uneven (a Zipf-like share), so some categories are scarce in some towns.
+CLUSTERED_CATEGORIES: tuple[str, ...] = (
+    "shopping",
+    "transport",
+    "befriending",
+    "meals",
+    "gardening",
+    "prescriptions",
+    "tech-help",
+    "cleaning",
+    "diy",
+    "dog-walking",
+    "personal-care",
+    "childcare",
+)
+#: Needs per town on average in clustered instances, and the borough they live
+#: in: 20k needs ~ six towns in a 25 km square (issue 12's instance); larger
+#: instances keep that density over a larger area (a county, a metropolis).
+NEEDS_PER_TOWN = 3_500
+BOROUGH_KM = 25.0
+BOROUGH_NEEDS = 20_000
+
+
+def _km_to_latlon(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lat = CENTRE[0] + y / 111.32
+    lon = CENTRE[1] + x / (111.32 * np.cos(np.radians(CENTRE[0])))
+    return lat, lon
+
+
+def _clustered_points(
+    rng: np.random.Generator,
+    n: int,
+    towns_xy: np.ndarray,
+    weights: np.ndarray,
+    sigma_km: np.ndarray,
+    rural_share: float,
+    region_km: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    town = rng.choice(towns_xy.shape[0], size=n, p=weights / weights.sum())
+    x = towns_xy[town, 0] + rng.normal(0.0, 1.0, n) * sigma_km[town]
+    y = towns_xy[town, 1] + rng.normal(0.0, 1.0, n) * sigma_km[town]
+    rural = rng.random(n) < rural_share
+    x[rural] = (rng.random(int(rural.sum())) - 0.5) * region_km
+    y[rural] = (rng.random(int(rural.sum())) - 0.5) * region_km
+    return _km_to_latlon(x, y)
+
+
+def generate_clustered_instance(
+    n_needs: int, n_offers: int | None = None, seed: int = 0, region_km: float | None = None
+) -> Instance:
+    """A reproducible borough-like instance (issue 12): towns of different
+    sizes plus a thin rural background, where town centres' demand often
+    exceeds the supply near them.
+
+    About one town per :data:`NEEDS_PER_TOWN` needs (at least six), with
+    lognormal sizes, spread 0.5-3 km by size, in a square that keeps a
+    borough's density (:data:`BOROUGH_KM` km for :data:`BOROUGH_NEEDS`
+    needs, never under 20 km); 12% of needs and 20% of offers live in the
+    rural background. Offers (``n_needs / 3`` by default) follow the towns
+    with their own noisy weights and a wider spread, so some towns are short
+    of help. Radii 1.5-8 km (most under 4), a 7.5 km maximum distance; half
+    of both sides give day-part slots; 12 categories of uneven (Zipf-like)
+    popularity, offers serving 1-3; capacities 1-5; personal care and
+    childcare need clearance. ``region_km`` overrides the square's side
+    (tests pack a few dozen needs into a few km to make them compete).
+    """
+    rng = np.random.default_rng(seed)
+    m = max(1, n_needs // 3) if n_offers is None else n_offers
+    region = max(20.0, BOROUGH_KM * float(np.sqrt(max(n_needs, 1) / BOROUGH_NEEDS)))
+    if region_km is not None:
+        region = float(region_km)
+    n_towns = max(6, round(n_needs / NEEDS_PER_TOWN))
+    towns_xy = (rng.random((n_towns, 2)) - 0.5) * region * 0.85
+    size = rng.lognormal(0.0, 0.9, n_towns)
+    people = size / size.sum() * n_needs
+    sigma = np.clip(1.5 * np.sqrt(people / 1000.0), 1.0, 5.0)
+    nlat, nlon = _clustered_points(rng, n_needs, towns_xy, size, sigma, 0.12, region)
+    offer_weight = size * rng.lognormal(0.0, 0.35, n_towns)
+    olat, olon = _clustered_points(rng, m, towns_xy, offer_weight, sigma * 1.4, 0.20, region)
+
+    cats = CLUSTERED_CATEGORIES
+    n_cat = len(cats)
+    need_pop = 1.0 / np.arange(1, n_cat + 1) ** 1.1
+    need_pop /= need_pop.sum()
+    offer_pop = need_pop * rng.lognormal(0.0, 0.5, n_cat)
+    offer_pop /= offer_pop.sum()
+    first = rng.choice(n_cat, size=m, p=offer_pop)
+    extra = rng.integers(0, 3, m)  # 0-2 more categories
+    serve_offer = [np.arange(m)]
+    serve_category = [first]
+    for step in (1, 2):
+        more = np.flatnonzero(extra >= step)
+        serve_offer.append(more)
+        serve_category.append(rng.choice(n_cat, size=more.size, p=offer_pop))
+    so = np.concatenate(serve_offer)
+    sc = np.concatenate(serve_category)
+    pairs = np.unique(so.astype(np.int64) * n_cat + sc)  # an offer lists a category once
+    so, sc = pairs // n_cat, pairs % n_cat
+    tiers = {"personal-care": 2, "childcare": 2}
+    tier_of_code = np.array([tiers.get(c, 0) for c in cats])
+    clearance = rng.integers(0, 3, m)
+    cleared = tier_of_code[sc] <= clearance[so]
+
+    needs = NeedArrays(
+        id=np.arange(1, n_needs + 1, dtype=np.int64),
+        lat=nlat,
+        lon=nlon,
+        category=rng.choice(n_cat, size=n_needs, p=need_pop).astype(np.int32),
+        urgency=(rng.integers(0, 5, n_needs) / 4).astype(np.float32),
+        waited_hours=rng.uniform(0, 336, n_needs).astype(np.float32),
+        slots=_random_masks(rng, n_needs, 0.5, 0.2),
+    )
+    price = np.where(rng.random(m) < 0.8, 0.0, rng.integers(5, 31, m)).astype(np.float32)
+    offers = OfferArrays(
+        id=np.arange(1, m + 1, dtype=np.int64),
+        lat=olat,
+        lon=olon,
+        radius_km=(1.5 + 6.5 * rng.beta(1.2, 2.5, m)).astype(np.float32),
+        capacity=rng.integers(1, 6, m).astype(np.int32),
+        rating=np.round(rng.uniform(3.0, 5.0, m), 1).astype(np.float32),
+        price=price,
+        slots=_random_masks(rng, m, 0.5, 0.35),
+        load=np.zeros(m, dtype=np.int32),
+        serve_offer=so[cleared].astype(np.int32),
+        serve_category=sc[cleared].astype(np.int32),
+    )
+    policy = Policy(max_distance_km=7.5, safeguarding_tiers=tiers)
+    return Instance(
+        needs=needs, offers=offers, policy=policy, categories=cats, offer_clearance=clearance.astype(np.int32)
+    )
+
+
+SHAPES = ("uniform", "clustered")
+
+
+def generate(shape: str, n_needs: int, n_offers: int | None = None, seed: int = 0) -> Instance:
+    """One of the benchmark's instance shapes by name (uniform: a 20 km square)."""
+    if shape == "uniform":
+        return generate_instance(n_needs, max(1, n_needs // 3) if n_offers is None else n_offers, 20.0, seed)
+    if shape == "clustered":
+        return generate_clustered_instance(n_needs, n_offers, seed)
+    raise ValueError(f"unknown shape {shape!r} ({' or '.join(SHAPES)})")
+
+
 def instance_to_json(inst: Instance) -> dict[str, Any]:
     """The benchmark's instance format (see docs/matching.md)."""
     n, o = inst.needs, inst.offers
@@ -279,9 +424,13 @@ def instance_from_json(data: Mapping[str, Any]) -> Instance:
 
 __all__ = [
     "CATEGORIES",
+    "CLUSTERED_CATEGORIES",
     "DAY_PARTS",
     "MAX_SLOT",
+    "SHAPES",
     "Instance",
+    "generate",
+    "generate_clustered_instance",
     "generate_instance",
     "instance_from_json",
     "instance_to_json",

@@ -19,6 +19,7 @@ from .candidates import (
     slots_compatible,
     xyz_km,
 )
+from .certificate import certify_and_grow
 from .score import TERM_NAMES, pair_scores, pair_terms, solver_costs
 from .shards import DEFAULT_CELL_NEEDS, project_km, sharded_min_cost_flow
 from .solvers import greedy, min_cost_flow, need_priority
@@ -80,6 +81,7 @@ def solve_arrays(
     score_repair: bool = False,
     cell_k: int | None = DEFAULT_CELL_K,
     exact_count: bool | None = None,
+    certify: bool = True,
 ) -> MatchResult:
     """Match needs to offers given as columns (the hot path; no per-row objects).
 
@@ -93,6 +95,13 @@ def solve_arrays(
     ``score_repair``, ``cell_k`` and ``exact_count`` tune the sharded solver (see
     :func:`~matching.engine.shards.sharded_min_cost_flow`; ``cell_k=None``
     lets cells use all ``k`` arcs).
+
+    ``certify`` (optimal solver): after the solve, prove against every
+    feasible pair that no unserved need could be served, growing the
+    candidates where one could (:mod:`~matching.engine.certificate`);
+    ``result.certified`` says whether the proof held. Unsharded, the grown
+    candidates are solved again exactly, so ties in count go to the best
+    objective on them.
     """
     policy = policy or Policy()
     t0 = time.perf_counter()
@@ -133,7 +142,8 @@ def solve_arrays(
                 processes=processes,
                 score_repair=score_repair,
                 cell_arcs=None if cell_k is None or cands.rank is None else cands.rank < cell_k,
-                exact_count=exact_count,
+                # the certificate's first step is the same global augment
+                exact_count=False if certify else exact_count,
             )
             used_shards = stats.cells
             timings.update(
@@ -147,6 +157,24 @@ def solve_arrays(
         raise ValueError(f"unknown solver {solver!r} (optimal or greedy)")
     t3 = time.perf_counter()
     timings["solve"] = t3 - t2
+    certified: bool | None = None
+    grown = 0
+    if solver == "optimal" and certify:
+        before = len(cands)
+        cands, chosen, cert = certify_and_grow(needs, offers, policy, cands, chosen, excl, need_xyz=nxyz)
+        certified, grown = cert.held, cert.grown_pairs
+        if len(cands) > before:
+            new = slice(before, None)
+            sc_new = pair_scores(needs, offers, policy, cands.need[new], cands.offer[new], cands.distance_km[new])
+            cost_new = solver_costs(sc_new, cands.distance_km[new], objective, policy)
+            cost = np.concatenate([cost, cost_new.astype(cost.dtype)])
+            if used_shards == 1:
+                # the count is proven maximum; solve again for the best
+                # objective among maximum assignments on the grown graph
+                chosen = min_cost_flow(cands.need, cands.offer, cost, offers.capacity)
+        t4 = time.perf_counter()
+        timings.update(certificate=t4 - t3, certificate_rounds=cert.rounds, matched_solved=cert.matched_before)
+        t3 = t4
     sel = np.flatnonzero(chosen)
     dist = cands.distance_km[sel].astype(np.float64)
     sc = pair_scores(needs, offers, policy, cands.need[sel], cands.offer[sel], cands.distance_km[sel])
@@ -166,6 +194,8 @@ def solve_arrays(
         distance_km=dist,
         score=sc,
         timings=timings,
+        certified=certified,
+        grown_pairs=grown,
     )
 
 
@@ -223,6 +253,7 @@ def solve(
     objective: Objective = "score",
     k: int = DEFAULT_K,
     processes: int | None = None,
+    certify: bool = True,
 ) -> MatchResult:
     """Match a council batch given as dataclasses (the Django path).
 
@@ -252,6 +283,7 @@ def solve(
         k=k,
         shards=shards,
         processes=processes,
+        certify=certify,
     )
     res.assignments = _explain(na, oa, policy, res.need_index, res.offer_index, res.distance_km, res.score)
     res.seconds = time.perf_counter() - t0

@@ -159,6 +159,12 @@ class MatchResult:
     distance_km: np.ndarray = field(default_factory=lambda: np.empty(0, np.float64))
     score: np.ndarray = field(default_factory=lambda: np.empty(0, np.float64))
     timings: dict[str, float] = field(default_factory=dict)
+    #: True when the certificate held: no augmenting path exists in the full
+    #: feasible graph, so ``matched`` is the exact maximum; False when the
+    #: check gave up; None when it did not run (greedy, or ``certify=False``).
+    certified: bool | None = None
+    #: Feasible pairs beyond the k nearest that the certificate added.
+    grown_pairs: int = 0
 
 
 @dataclass(slots=True)

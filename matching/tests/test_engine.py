@@ -16,6 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from matching import bench
 from matching.engine import (
@@ -29,7 +31,13 @@ from matching.engine import (
     solve,
     solve_arrays,
 )
-from matching.engine.instance import generate_instance, instance_from_json, instance_to_json
+from matching.engine.certificate import certify_and_grow
+from matching.engine.instance import (
+    generate_clustered_instance,
+    generate_instance,
+    instance_from_json,
+    instance_to_json,
+)
 from matching.engine.score import pair_scores, solver_costs
 from matching.engine.solving import _to_arrays
 
@@ -472,6 +480,101 @@ def test_sharded_solve_in_parallel_serves_as_many_as_unsharded():
     assert many.objective >= 0.99 * one.objective  # score lost at cell borders stays small
     assert np.bincount(many.need_index).max() <= 1
     assert (np.bincount(many.offer_index, minlength=len(inst.offers)) <= inst.offers.capacity).all()
+
+
+# --- the certificate: the exact maximum over every feasible pair -------------------------
+
+
+def dense_feasible(inst, extra_excluded: set[tuple[int, int]] = frozenset()) -> np.ndarray:
+    """Every (need, offer) pair checked densely, without the engine's KD-trees:
+    an (n, m) bool matrix (category and clearance, radius and maximum
+    distance, slots, capacity, excluded pairs and providers)."""
+    n, o, p = inst.needs, inst.offers, inst.policy
+    serves = np.zeros((len(o), len(inst.categories)), dtype=bool)
+    serves[o.serve_offer, o.serve_category] = True
+    la1, lo1 = np.radians(n.lat)[:, None], np.radians(n.lon)[:, None]
+    la2, lo2 = np.radians(o.lat)[None, :], np.radians(o.lon)[None, :]
+    h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
+    d = 2 * 6371.0088 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+    ok = serves[:, n.category].T & (d <= o.radius_km[None, :] + 1e-6) & (d <= p.max_distance_km + 1e-6)
+    ns, os_ = n.slots[:, None], o.slots[None, :]
+    ok &= (ns == 0) | (os_ == 0) | ((ns & os_) != 0)
+    ok &= (o.capacity > 0)[None, :]
+    for i, j in extra_excluded:
+        ok[i, j] = False
+    if n.excluded_providers is not None and o.provider is not None:
+        for i, code in n.excluded_providers.tolist():
+            ok[i, o.provider == code] = False
+    return ok
+
+
+def dense_max_served(inst, ok: np.ndarray) -> int:
+    """The maximum number of needs served, by scipy on capacity slots."""
+    cols = np.repeat(np.arange(len(inst.offers)), inst.offers.capacity)
+    if cols.size == 0:
+        return 0
+    graph = csr_matrix(ok[:, cols].astype(np.int8))
+    return int((maximum_bipartite_matching(graph, perm_type="column") >= 0).sum())
+
+
+@st.composite
+def clustered_batches(draw):
+    n = draw(st.integers(15, 90))
+    inst = generate_clustered_instance(n, seed=draw(st.integers(0, 10**6)), region_km=draw(st.sampled_from([3.0, 6.0])))
+    excluded: set[tuple[int, int]] = set()
+    if draw(st.booleans()):  # some offers' providers, and needs that exclude them
+        m = len(inst.offers)
+        inst.offers.provider = np.array([draw(st.integers(-1, 3)) for _ in range(m)], dtype=np.int64)
+        bans = [(i, draw(st.integers(0, 3))) for i in range(n) if draw(st.integers(0, 3)) == 0]
+        inst.needs.excluded_providers = np.array(bans, dtype=np.int64).reshape(-1, 2) if bans else None
+        excluded = {(draw(st.integers(0, n - 1)), draw(st.integers(0, m - 1))) for _ in range(draw(st.integers(0, 5)))}
+    return inst, excluded
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=clustered_batches(), k=st.sampled_from([1, 2, 4, 16]), shards=st.sampled_from([1, 3]))
+def test_certified_assignment_serves_the_dense_maximum_of_every_feasible_pair(batch, k, shards):
+    inst, excluded = batch
+    ok = dense_feasible(inst, excluded)
+    res = solve_arrays(
+        inst.needs, inst.offers, inst.policy, excluded=excluded, k=k, shards=shards, processes=1, objective="distance"
+    )
+    # the certificate is never wrong: when it holds, nobody else could be served
+    assert res.certified is True
+    assert res.matched == dense_max_served(inst, ok)
+    # and every pair it chose, grown ones included, passes every hard constraint
+    assert ok[res.need_index, res.offer_index].all()
+    assert np.bincount(res.need_index, minlength=len(inst.needs)).max(initial=0) <= 1
+    assert (np.bincount(res.offer_index, minlength=len(inst.offers)) <= inst.offers.capacity).all()
+
+
+def test_a_need_whose_nearest_offers_are_full_reaches_one_with_room():
+    # two needs, k=1: both see only the near offer (capacity 1); the far one
+    # has room. Without the certificate one need waits; with it both are served.
+    needs = [need(1, km=0.0), need(2, km=0.1)]
+    offers = [offer(10, km=0.05, capacity=1), offer(11, km=2.0, capacity=1)]
+    na, oa = _to_arrays(needs, offers, Policy())
+    pruned = solve_arrays(na, oa, Policy(), k=1, certify=False)
+    assert pruned.matched == 1 and pruned.certified is None
+    grown = solve_arrays(na, oa, Policy(), k=1)
+    assert grown.matched == 2 and grown.certified is True and grown.grown_pairs >= 1
+
+
+def test_the_certificate_gives_up_honestly_when_it_runs_out_of_rounds():
+    needs = [need(1, km=0.0), need(2, km=0.1)]
+    offers = [offer(10, km=0.05, capacity=1), offer(11, km=2.0, capacity=1)]
+    na, oa = _to_arrays(needs, offers, Policy())
+    cands = build_candidates(na, oa, Policy(), k=1)
+    chosen = np.zeros(len(cands), dtype=bool)
+    _, _, cert = certify_and_grow(na, oa, Policy(), cands, chosen, None, max_rounds=0)
+    assert cert.held is False
+    _, after, cert = certify_and_grow(na, oa, Policy(), cands, chosen, None)
+    assert cert.held is True and cert.matched_after == 2 and after.sum() == 2
+
+
+def test_greedy_results_carry_no_certificate():
+    res = solve([need()], [offer()], Policy(), solver="greedy")
+    assert res.matched == 1 and res.certified is None
 
 
 # --- CLI ----------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ def test_a_run_is_recorded_with_its_figures(council, need, offer):
     assert result.candidate_pairs >= 1
     assert result.objective > 0
     assert result.finished_at is not None
+    assert result.certified is True  # the engine proved nobody else could be served
 
 
 def test_running_twice_proposes_nothing_new(council, need, offer):
