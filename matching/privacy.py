@@ -17,8 +17,9 @@ from providers.privacy import provider_list_closing_on_erase
 from residents.models import Need
 
 from . import notifications as kinds
-from .models import LIVE_STATUSES, Match, Message, Review
+from .models import LIVE_STATUSES, Arrangement, Match, Message, Review, Visit
 from .services import _give_capacity_back, _notify_provider, _notify_resident, _set_need_status
+from .services.visits import visits_cancel_from
 
 Party = Match.Party
 
@@ -38,6 +39,7 @@ def match_data_export(user: User) -> dict:
     ids = [m.pk for m in matches]
     messages = Message.objects.filter(match_id__in=ids).order_by("created_at", "id")
     reviews = Review.objects.filter(match_id__in=ids).order_by("created_at", "id")
+    visits = Visit.objects.filter(match_id__in=ids).order_by("starts_at", "id")
     return {
         "matches": [
             {
@@ -72,6 +74,20 @@ def match_data_export(user: User) -> dict:
             {"match_id": r.match_id, "rating": r.rating, "comment": r.comment, "created_at": _iso(r.created_at)}
             for r in reviews
         ],
+        # Ongoing help (ADR 0018): every visit of those matches, as recorded and disputed.
+        "visits": [
+            {
+                "match_id": v.match_id,
+                "starts_at": _iso(v.starts_at),
+                "ends_at": _iso(v.ends_at),
+                "status": v.status,
+                "reason": v.reason,
+                "minutes_spent": v.minutes_spent,
+                "disputed_at": _iso(v.disputed_at),
+                "dispute_reason": v.dispute_reason,
+            }
+            for v in visits
+        ],
     }
 
 
@@ -86,6 +102,7 @@ def _cancel_live(match: Match, *, party: str) -> bool:
         return False
     if held_capacity:
         _give_capacity_back(offer_id=match.offer_id)
+    visits_cancel_from(match=match, moment=timezone.now(), reason=ERASE_REASON, party=party)
     live_need = (Need.Status.PROPOSED, Need.Status.MATCHED)
     if party == Party.RESIDENT:
         _set_need_status(need_id=match.need_id, to=Need.Status.CANCELLED, from_statuses=live_need, reason=ERASE_REASON)
@@ -116,6 +133,9 @@ def match_data_erase(user: User) -> None:
     # helper's side of it (directions, the door, the key) goes with theirs.
     Message.objects.filter(match__need__resident__user=user).update(body="")
     Review.objects.filter(match__need__resident__user=user).update(comment="")
+    # Ongoing help: what was written about the resident's visits (by either side) goes with them.
+    Visit.objects.filter(match__need__resident__user=user).update(reason="", dispute_reason="")
+    Arrangement.objects.filter(match__need__resident__user=user).update(pause_reason="", end_reason="")
     # Reasons the resident typed when they cancelled earlier.
     Match.objects.filter(need__resident__user=user, closed_by=Party.RESIDENT).exclude(close_reason=ERASE_REASON).update(
         close_reason=""

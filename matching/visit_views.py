@@ -114,39 +114,46 @@ def visit_dispute(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, "matching/visit_dispute.html", {"visit": visit, "match": visit.match}, form)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def arrangement_pause(request: HttpRequest, pk: int) -> HttpResponse:
+def _arrangement_change(
+    request: HttpRequest, pk: int, *, form_class, service, template: str, done: str
+) -> HttpResponse:
+    """Pause or end: the form's dates and reason go to the service; the page again, with a 400, if refused."""
     arrangement = _arrangement_or_404(request, pk)
-    form = PauseForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            visit_services.arrangement_pause(arrangement=arrangement, user=request.user, **form.cleaned_data)
+            service(arrangement=arrangement, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, _("The visits are paused. We have told the other side."))
+            messages.success(request, done)
             return redirect("matching:visits", pk=pk)
-    return _form_page(
-        request, "matching/visits_pause.html", {"arrangement": arrangement, "match": arrangement.match}, form
+    return _form_page(request, template, {"arrangement": arrangement, "match": arrangement.match}, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def arrangement_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    return _arrangement_change(
+        request,
+        pk,
+        form_class=PauseForm,
+        service=visit_services.arrangement_pause,
+        template="matching/visits_pause.html",
+        done=_("The visits are paused. We have told the other side."),
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def arrangement_end(request: HttpRequest, pk: int) -> HttpResponse:
-    arrangement = _arrangement_or_404(request, pk)
-    form = EndForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            visit_services.arrangement_end(arrangement=arrangement, user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The visits will end. We have told the other side."))
-            return redirect("matching:visits", pk=pk)
-    return _form_page(
-        request, "matching/visits_end.html", {"arrangement": arrangement, "match": arrangement.match}, form
+    return _arrangement_change(
+        request,
+        pk,
+        form_class=EndForm,
+        service=visit_services.arrangement_end,
+        template="matching/visits_end.html",
+        done=_("The visits will end. We have told the other side."),
     )
 
 

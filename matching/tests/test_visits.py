@@ -395,3 +395,35 @@ def test_a_cancelled_visit_is_not_reminded(confirmed, provider_user, resident_us
     visit_services.visit_record(visit=first, user=provider_user, outcome="cancelled", reason="Snow")
     now = (timezone.localtime(first.starts_at) - timedelta(days=1)).replace(hour=12)
     assert services.visit_reminders_send(now=now) == 0
+
+
+# --- your data ----------------------------------------------------------------------------------------
+
+
+def test_the_residents_data_export_holds_their_visits(confirmed, provider_user, resident_user):
+    from platform_core.privacy import personal_data_export
+
+    visit = _past(confirmed)[0]
+    visit_services.visit_record(visit=visit, user=provider_user, outcome="done", minutes=40)
+    visit_services.visit_dispute(visit=visit, user=resident_user, reason="Nobody came at all")
+    exported = personal_data_export(user=resident_user)
+    visits = [v for section in exported.values() if isinstance(section, dict) for v in section.get("visits", [])]
+    assert len(visits) == 18
+    assert any(v["dispute_reason"] == "Nobody came at all" and v["minutes_spent"] == 40 for v in visits)
+
+
+def test_erasing_the_resident_blanks_what_was_written_about_their_visits_and_cancels_those_to_come(
+    confirmed, provider_user, resident_user
+):
+    from platform_core.privacy import account_erase
+
+    first, second = _past(confirmed, 2)
+    visit_services.visit_record(visit=first, user=provider_user, outcome="missed", reason="She was in hospital")
+    visit_services.visit_dispute(visit=second, user=resident_user, reason="My neighbour saw nobody")
+    account_erase(user=resident_user)
+    assert not Visit.objects.filter(reason__contains="hospital").exists()
+    assert not Visit.objects.filter(dispute_reason__contains="neighbour").exists()
+    assert not Visit.objects.filter(
+        match=confirmed, status=Visit.Status.SCHEDULED, starts_at__gt=timezone.now()
+    ).exists()
+    assert Visit.objects.filter(match=confirmed).count() == 18  # the rows stay for the statistics
