@@ -1,31 +1,37 @@
-"""Benchmark of the matching engine; prints a markdown table.
+"""Benchmark of the matching engine on uniform and clustered instances; prints a markdown table.
 
-    python benchmarks/bench_matching.py [--sizes 1000,10000,100000,1000000]
-        [--reference] [--unpruned-max 10000] [--naive-max 10000] [--seed 1]
+    .venv/bin/python benchmarks/bench_matching.py [--shapes uniform,clustered]
+        [--sizes 1000,10000,100000,1000000] [--objective distance|score] [--exact-max 100000]
 
-Every size runs in its own child process so its peak memory
-(``resource.getrusage`` maxrss of the process plus its largest pool worker)
-is its own. Instances: uniform 20 km square, offers = needs / 3, capacities
-1-5 (see matching/engine/instance.py). For each size it measures:
+Every (shape, size) runs in its own child process, so its peak memory
+(``getrusage`` maxrss of the process, plus its largest pool worker) is its
+own. Instances (matching/engine/instance.py, seed 1): ``uniform`` is a 20 km
+square, 8 categories, radii 1-3 km; ``clustered`` is borough-like (towns of
+lognormal sizes plus a rural background, radii 1.5-8 km, 7.5 km maximum
+distance, half with day-part slots, 12 categories of Zipf-like popularity,
+capacities 1-5). Offers = needs / 3 in both. For each it measures:
 
-* **candidates**: k=16 nearest feasible offers per need (KD-tree per category);
-* **greedy**: candidates + need-by-need greedy (the baseline);
-* **optimal**: candidates + the default optimal solve (unsharded up to
-  20k needs, sharded above), wall and CPU seconds (both cores);
-* **unsharded exact**: one min-cost flow over the same k=16 arcs (skipped
-  at 1M unless ``--reference``: it takes minutes);
-* **unpruned exact**: every feasible pair (radius query) in one min-cost
-  flow, up to ``--unpruned-max`` needs: the "exact unpruned optimum";
-* **naive**: a pure-Python double loop over all (need, offer) pairs with a
-  greedy pick, measured up to ``--naive-max`` needs and extrapolated
-  quadratically (marked "~") beyond.
+* **optimal**: the default solve (k = 16 candidates, sharded above 20k needs,
+  then the certificate and candidate growth), wall and CPU seconds (both
+  cores, pool workers included), peak RSS, needs served, the objective, and
+  whether the certificate held;
+* **pruned**: the same without the certificate (``certify=False``), the
+  engine before issue 12;
+* **greedy**: the baseline;
+* **exact**: the maximum number served over *every* feasible pair (one
+  max-flow) and the best objective among maximum assignments (one min-cost
+  flow over every pair), up to ``--exact-max`` needs. Computed once per
+  instance and kept in ``benchmarks/.exact/`` (gitignored): at 100k it takes
+  minutes and a few GB.
+
+The load average at the start of each row is printed beside it: the machine
+is shared, so wall times at a load above ~1 are inflated.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import resource
 import subprocess
@@ -40,10 +46,15 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from matching.engine import Policy, all_feasible_pairs, build_candidates, solve_arrays  # noqa: E402
-from matching.engine.instance import Instance, generate_instance  # noqa: E402
+from matching.engine import all_feasible_pairs, solve_arrays  # noqa: E402
+from matching.engine.instance import Instance, generate  # noqa: E402
 from matching.engine.score import pair_scores, solver_costs  # noqa: E402
-from matching.engine.solvers import min_cost_flow, need_priority  # noqa: E402
+from matching.engine.shards import augment  # noqa: E402
+from matching.engine.solvers import min_cost_flow  # noqa: E402
+
+CACHE = Path(__file__).resolve().parent / ".exact"
+#: Bump when the generators change, so cached optima are never reused wrongly.
+GENERATOR_VERSION = 1
 
 
 def cpu_seconds() -> float:
@@ -61,114 +72,75 @@ def peak_mb() -> tuple[float, float]:
     )
 
 
-def naive_greedy(inst: Instance) -> tuple[int, float]:
-    """The naive baseline: for each need (priority order) scan every offer in
-    pure Python, check every hard constraint, take the best score."""
-    n, o, p = inst.needs, inst.offers, inst.policy
-    cats: list[set[int]] = [set() for _ in range(len(o))]
-    for j, c in zip(o.serve_offer.tolist(), o.serve_category.tolist(), strict=True):
-        cats[j].add(c)
-    olat = np.radians(o.lat).tolist()
-    olon = np.radians(o.lon).tolist()
-    ocos = np.cos(np.radians(o.lat)).tolist()
-    rad = o.radius_km.tolist()
-    cap = o.capacity.tolist()
-    oslots = o.slots.tolist()
-    rating = o.rating.tolist()
-    price = o.price.tolist()
-    maxd = p.max_distance_km
-    w = {name: p.weight(name) for name in ("distance", "rating", "cost")}
-    order = np.argsort(-need_priority(n.urgency, n.waited_hours), kind="stable").tolist()
-    nlat = np.radians(n.lat).tolist()
-    nlon = np.radians(n.lon).tolist()
-    ncat = n.category.tolist()
-    nslots = n.slots.tolist()
-    served = 0
-    t = time.perf_counter()
-    for i in order:
-        la, lo, c, sl = nlat[i], nlon[i], ncat[i], nslots[i]
-        cl = math.cos(la)
-        best, best_s = -1, -1e18
-        for j in range(len(cap)):
-            if c not in cats[j] or cap[j] <= 0:
-                continue
-            h = math.sin((olat[j] - la) / 2) ** 2 + cl * ocos[j] * math.sin((olon[j] - lo) / 2) ** 2
-            d = 2 * 6371.0088 * math.asin(math.sqrt(min(h, 1.0)))
-            if d > rad[j] or d > maxd:
-                continue
-            if sl and oslots[j] and not sl & oslots[j]:
-                continue
-            s = w["distance"] * (1 - d / maxd) + w["rating"] * rating[j] / 5 + w["cost"] / (1 + price[j] / 10)
-            if s > best_s:
-                best, best_s = j, s
-        if best >= 0:
-            cap[best] -= 1
-            served += 1
-    return served, time.perf_counter() - t
-
-
-def unpruned_exact(inst: Instance) -> dict[str, Any]:
-    """Exact optimum over every feasible pair (radius query, no k cut)."""
+def exact(inst: Instance, objective: str) -> dict[str, Any]:
+    """Maximum served over every feasible pair (max-flow from an empty
+    assignment), and the best objective among maximum assignments (one
+    min-cost flow over every pair)."""
     t = time.perf_counter()
     c = all_feasible_pairs(inst.needs, inst.offers, inst.policy)
+    n, m = len(inst.needs), len(inst.offers)
+    none = np.zeros(len(c), dtype=bool)
+    served = int(augment(none, c.need, c.offer, inst.offers.capacity, rows=(n, m)).sum())
+    t_count = time.perf_counter() - t
     s = pair_scores(inst.needs, inst.offers, inst.policy, c.need, c.offer, c.distance_km)
-    chosen = min_cost_flow(c.need, c.offer, solver_costs(s, c.distance_km, "score", inst.policy), inst.offers.capacity)
+    chosen = min_cost_flow(
+        c.need, c.offer, solver_costs(s, c.distance_km, objective, inst.policy), inst.offers.capacity
+    )
+    value = float(c.distance_km[chosen].astype(np.float64).sum()) if objective == "distance" else float(s[chosen].sum())
     return {
-        "matched": int(chosen.sum()),
-        "seconds": time.perf_counter() - t,
+        "matched": served,
+        "matched_min_cost": int(chosen.sum()),
+        "objective": value,
         "pairs": len(c),
-        "objective": float(s[chosen].sum()),
+        "seconds_count": t_count,
+        "seconds": time.perf_counter() - t,
+        "peak_mb": peak_mb()[0],
     }
 
 
-def run_one(n: int, seed: int, reference: bool, unpruned_max: int, naive_max: int, repeat: int) -> dict[str, Any]:
-    inst = generate_instance(n, max(1, n // 3), 20.0, seed)
-    out: dict[str, Any] = {"needs": n, "offers": len(inst.offers)}
-    policy: Policy = inst.policy
-    # the machine is shared: report the fastest of ``repeat`` runs (min is the
-    # usual estimator of uncontended time), all runs give the same result
-    repeat = repeat if n <= 100_000 else 1
+def exact_cached(shape: str, n: int, seed: int, objective: str, inst: Instance) -> dict[str, Any]:
+    path = CACHE / f"{shape}-{n}-seed{seed}-{objective}-v{GENERATOR_VERSION}.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    out = exact(inst, objective)
+    CACHE.mkdir(exist_ok=True)
+    path.write_text(json.dumps(out))
+    return out
 
+
+def run_one(shape: str, n: int, seed: int, objective: str, exact_max: int, repeat: int) -> dict[str, Any]:
+    load = os.getloadavg()[0]
+    inst = generate(shape, n, seed=seed)
+    out: dict[str, Any] = {"shape": shape, "needs": n, "offers": len(inst.offers), "load": load}
+    repeat = repeat if n <= 100_000 else 1
     best = None
-    for _ in range(repeat):
+    for _ in range(repeat):  # the machine is shared: the fastest run is the least disturbed
         c0 = cpu_seconds()
-        opt = solve_arrays(inst.needs, inst.offers, policy)
+        res = solve_arrays(inst.needs, inst.offers, inst.policy, objective=objective)  # type: ignore[arg-type]
         cpu = cpu_seconds() - c0
-        if best is None or opt.seconds < best[0].seconds:
-            best = (opt, cpu)
+        if best is None or res.seconds < best[0].seconds:
+            best = (res, cpu)
     assert best is not None
-    opt, cpu = best
+    res, cpu = best
     out["optimal"] = {
-        "seconds": opt.seconds,
+        "seconds": res.seconds,
         "cpu": cpu,
-        "matched": opt.matched,
-        "objective": opt.objective,
-        "shards": opt.shards,
-        "timings": opt.timings,
-        "candidate_pairs": opt.candidate_pairs,
-        "examined_pairs": opt.examined_pairs,
+        "matched": res.matched,
+        "objective": res.objective,
+        "certified": res.certified,
+        "grown_pairs": res.grown_pairs,
+        "candidate_pairs": res.candidate_pairs,
+        "shards": res.shards,
+        "timings": res.timings,
     }
     out["peak_mb"] = peak_mb()
-
-    t = time.perf_counter()
-    cands = build_candidates(inst.needs, inst.offers, policy, k=16, workers=-1)
-    out["candidates_seconds"] = time.perf_counter() - t
-    del cands
-
-    g = min(
-        (solve_arrays(inst.needs, inst.offers, policy, solver="greedy") for _ in range(repeat)),
-        key=lambda r: r.seconds,
-    )
-    out["greedy"] = {"seconds": g.seconds, "matched": g.matched, "objective": g.objective}
-
-    if n <= 100_000 or reference:
-        u = solve_arrays(inst.needs, inst.offers, policy, shards=1)
-        out["unsharded"] = {"seconds": u.seconds, "matched": u.matched, "objective": u.objective}
-    if n <= unpruned_max:
-        out["unpruned"] = unpruned_exact(inst)
-    if n <= naive_max:
-        served, secs = naive_greedy(inst)
-        out["naive"] = {"seconds": secs, "matched": served}
+    pruned = solve_arrays(inst.needs, inst.offers, inst.policy, objective=objective, certify=False)  # type: ignore[arg-type]
+    out["pruned"] = {"seconds": pruned.seconds, "matched": pruned.matched, "objective": pruned.objective}
+    greedy = solve_arrays(inst.needs, inst.offers, inst.policy, objective=objective, solver="greedy")  # type: ignore[arg-type]
+    out["greedy"] = {"seconds": greedy.seconds, "matched": greedy.matched}
+    if n <= exact_max:
+        out["exact"] = exact_cached(shape, n, seed, objective, inst)
+    out["load_end"] = os.getloadavg()[0]
     return out
 
 
@@ -176,46 +148,35 @@ def pct(a: float, b: float) -> str:
     return f"{100 * (a - b) / b:+.2f}%" if b else "n/a"
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    naive_rate = None
-    for r in rows:
-        if "naive" in r:
-            naive_rate = r["naive"]["seconds"] / (r["needs"] * r["offers"])
+def table(rows: list[dict[str, Any]], objective: str) -> str:
     lines = [
-        "| needs | offers | k=16 candidates | greedy (wall, served) | optimal (wall / CPU, served, cells) "
-        "| unsharded exact, k=16 (wall, served) | exact unpruned (wall, served, pairs) "
-        "| optimal vs exact: served, score | greedy vs optimal: served "
-        "| naive double loop | peak RSS (process + largest worker) |",
-        "|---" * 11 + "|",
+        "| shape | needs | offers | optimal wall / CPU | peak RSS (process + worker) | served | exact max "
+        f"| served vs exact | {objective} vs exact | certificate (held, rounds, grown pairs) "
+        "| k=16 without certificate: served | greedy: served | load (start–end) |",
+        "|---" * 13 + "|",
     ]
     for r in rows:
-        o, g = r["optimal"], r["greedy"]
-        u, up = r.get("unsharded"), r.get("unpruned")
-        ref = up or u
-        ref_name = "unpruned" if up else ("unsharded" if u else None)
-        if "naive" in r:
-            naive = f"{r['naive']['seconds']:.1f} s (measured, served {r['naive']['matched']:,})"
-        elif naive_rate:
-            naive = f"~{naive_rate * r['needs'] * r['offers']:.0f} s (extrapolated)"
-        else:
-            naive = "-"
+        o, ex = r["optimal"], r.get("exact")
+        worse = (lambda a, b: pct(a, b)) if objective == "distance" else (lambda a, b: pct(b, a))
         lines.append(
             "| "
             + " | ".join(
                 [
+                    r["shape"],
                     f"{r['needs']:,}",
                     f"{r['offers']:,}",
-                    f"{r['candidates_seconds']:.2f} s, {o['candidate_pairs']:,} pairs",
-                    f"{g['seconds']:.2f} s, {g['matched']:,}",
-                    f"{o['seconds']:.2f} s / {o['cpu']:.2f} s, {o['matched']:,}, {o['shards']}",
-                    f"{u['seconds']:.2f} s, {u['matched']:,}" if u else "-",
-                    f"{up['seconds']:.1f} s, {up['matched']:,}, {up['pairs']:,}" if up else "-",
-                    (f"{pct(o['matched'], ref['matched'])}, {pct(o['objective'], ref['objective'])} (vs {ref_name})")
-                    if ref
-                    else "-",
-                    pct(g["matched"], o["matched"]),
-                    naive,
+                    f"{o['seconds']:.2f} s / {o['cpu']:.2f} s",
                     f"{r['peak_mb'][0]:.0f} + {r['peak_mb'][1]:.0f} MB",
+                    f"{o['matched']:,}",
+                    f"{ex['matched']:,}" if ex else "-",
+                    pct(o["matched"], ex["matched"]) if ex else "-",
+                    # distance: + means more km than exact; score: + means less score than exact
+                    worse(o["objective"], ex["objective"]) if ex else "-",
+                    f"{'yes' if o['certified'] else 'NO'}, {int(o['timings'].get('certificate_rounds', 0))}, "
+                    f"{o['grown_pairs']:,}",
+                    f"{r['pruned']['matched']:,} ({pct(r['pruned']['matched'], ex['matched']) if ex else '-'})",
+                    f"{r['greedy']['matched']:,} ({pct(r['greedy']['matched'], o['matched'])} vs optimal)",
+                    f"{r['load']:.1f}–{r['load_end']:.1f}",
                 ]
             )
             + " |"
@@ -225,33 +186,30 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--shapes", default="uniform,clustered")
     ap.add_argument("--sizes", default="1000,10000,100000,1000000")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--reference", action="store_true", help="also the unsharded exact solve at 1M (minutes)")
-    ap.add_argument("--unpruned-max", type=int, default=10_000, help="100000 takes ~7 min and 2.3 GB")
-    ap.add_argument("--naive-max", type=int, default=10_000)
-    ap.add_argument("--repeat", type=int, default=3, help="runs per solver up to 100k; the fastest is reported")
+    ap.add_argument("--objective", choices=("distance", "score"), default="distance")
+    ap.add_argument("--exact-max", type=int, default=100_000, help="largest size whose exact optimum is computed")
+    ap.add_argument("--repeat", type=int, default=2, help="runs of the optimal solve up to 100k; the fastest is kept")
     ap.add_argument("--json", help="also write the raw results here")
-    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        res = run_one(args.one, args.seed, args.reference, args.unpruned_max, args.naive_max, args.repeat)
-        print(json.dumps(res))
+        shape, n = args.one.split(":")
+        print(json.dumps(run_one(shape, int(n), args.seed, args.objective, args.exact_max, args.repeat)))
         return 0
     rows = []
-    for n in [int(x) for x in args.sizes.split(",") if x]:
-        cmd = [sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)]
-        cmd += ["--unpruned-max", str(args.unpruned_max), "--naive-max", str(args.naive_max)]
-        cmd += ["--repeat", str(args.repeat)]
-        if args.reference:
-            cmd.append("--reference")
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=True, env=os.environ.copy())
-        row = json.loads(proc.stdout.strip().splitlines()[-1])
-        rows.append(row)
-        print(f"# {n:,} needs done", file=sys.stderr)
+    for shape in [s for s in args.shapes.split(",") if s]:
+        for n in [int(x) for x in args.sizes.split(",") if x]:
+            cmd = [sys.executable, __file__, "--one", f"{shape}:{n}", "--seed", str(args.seed)]
+            cmd += ["--objective", args.objective, "--exact-max", str(args.exact_max), "--repeat", str(args.repeat)]
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=True, env=os.environ.copy())
+            rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            print(f"# {shape} {n:,} needs done", file=sys.stderr)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
-    print(table(rows))
+    print(table(rows, args.objective))
     return 0
 
 
