@@ -42,6 +42,9 @@ class MatchRun(models.Model):
     certified = models.BooleanField(null=True, blank=True)
     #: Feasible pairs beyond each need's k nearest that the certificate added.
     grown_pairs = models.PositiveIntegerField(default=0)
+    #: The worker process that ran the batch (host:pid), for operations: many
+    #: councils' batches run on many workers, one council's never two at once.
+    worker = models.CharField(max_length=120, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:

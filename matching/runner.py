@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import socket
 import time
 import zlib
 from collections import defaultdict
@@ -40,6 +42,11 @@ logger = logging.getLogger(__name__)
 #: they never collide with another feature's advisory locks on the same council id.
 LOCK_NAMESPACE = zlib.crc32(b"convene.matching") & 0x7FFFFFFF
 CACHE_LOCK_SECONDS = 300
+
+
+def worker_name() -> str:
+    """This process as MatchRun.worker records it (host:pid)."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
 
 
 @contextmanager
@@ -249,6 +256,7 @@ def match_council_run(*, council_id: int, trigger: str = "sweep", solver: str = 
                     status=MatchRun.Status.SKIPPED,
                     trigger=trigger,
                     solver=solver,
+                    worker=worker_name(),
                 )
             return _run_locked(council, started, clock, trigger, solver)
     except Exception as exc:
@@ -262,6 +270,7 @@ def match_council_run(*, council_id: int, trigger: str = "sweep", solver: str = 
             solver=solver,
             seconds=time.perf_counter() - clock,
             error=f"{type(exc).__name__}: {exc}"[:2000],
+            worker=worker_name(),
         )
         raise
 
@@ -272,7 +281,7 @@ def _run_locked(council: Council, started: datetime, clock: float, trigger: str,
 
     now = timezone.now()
     rule, needs, need_inputs, offer_inputs, offer_by_id, excluded, volunteer_open, policy = _load(council, now)
-    run = MatchRun(council=council, started_at=started, trigger=trigger, solver=solver)
+    run = MatchRun(council=council, started_at=started, trigger=trigger, solver=solver, worker=worker_name())
     run.needs, run.offers = len(need_inputs), len(offer_inputs)
     assignments = []
     if need_inputs and offer_inputs:

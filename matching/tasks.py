@@ -12,7 +12,7 @@ from celery import shared_task
 from matching import services
 from matching.models import MatchRun
 from matching.runner import match_council_run
-from platform_core.services import market_change_claim
+from platform_core.services import market_change_claim, market_changed
 from residents.models import Need
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,8 @@ def match_council_task(council_id: int, trigger: str = "market_changed") -> int:
         run = match_council_run(council_id=council_id, trigger=trigger)
         if run.status != MatchRun.Status.SKIPPED:
             return run.matched
+        if trigger == "sweep":
+            return 0  # the run holding the lock loads every change a sweep would
         time.sleep(LOCK_WAIT_SECONDS)
     logger.info("Council %s stayed locked; the beat sweep will pick its changes up", council_id)
     return 0
@@ -46,14 +48,17 @@ def match_sweep_task() -> int:
     """Every council with open needs gets a batch: what makes a lost "market
     changed" message (or a Redis outage) a delay, never a lost need.
 
-    Runs the batches inline: each holds its own lock, and a sweep that falls
-    behind is simply followed by the next one.
+    Fans out: one ``match_council_task`` per council, coalesced with the
+    "market changed" nudges through the same queued flag, so the councils'
+    batches spread over every free worker process instead of queuing behind
+    one another in this one (ADR 0005; each still holds its council's lock).
+    Returns how many councils were nudged.
     """
     council_ids = Need.objects.filter(status=Need.Status.OPEN).values_list("council_id", flat=True).distinct()
-    total = 0
-    for council_id in sorted(set(council_ids)):
-        total += match_council_run(council_id=council_id, trigger="sweep").matched
-    return total
+    councils = sorted(set(council_ids))
+    for council_id in councils:
+        market_changed(council_id=council_id, trigger="sweep")
+    return len(councils)
 
 
 @shared_task(name="matching.tasks.match_expire_overdue_task")

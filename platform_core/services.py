@@ -141,7 +141,7 @@ def _match_queued_key(council_id: int) -> str:
     return f"matching:queued:{council_id}"
 
 
-def market_changed(*, council_id: int) -> None:
+def market_changed(*, council_id: int, trigger: str | None = None) -> None:
     """Announce, after commit, that a council's needs or offers changed.
 
     Residents and providers call this instead of importing matching; the task
@@ -150,7 +150,8 @@ def market_changed(*, council_id: int) -> None:
     that run loads fresh rows when it starts. The run clears the flag first
     (`market_change_claim`), so a change that lands during a run queues the
     next one. Nothing waits on a timer: no ETA messages, which a Redis outage
-    would otherwise have to restore.
+    would otherwise have to restore. ``trigger`` labels the run (the beat's
+    sweep passes ``"sweep"``, whose empty runs leave no MatchRun row).
     """
 
     def publish() -> None:
@@ -161,7 +162,8 @@ def market_changed(*, council_id: int) -> None:
             first = cache.add(key, 1, timeout=MATCH_QUEUED_TTL_SECONDS) if cache_is_shared() else True
         except Exception:  # noqa: BLE001 - a cache outage must not block posting
             first = True
-        if first and not send_task_safely(MATCH_COUNCIL_TASK, council_id):
+        args = (council_id,) if trigger is None else (council_id, trigger)
+        if first and not send_task_safely(MATCH_COUNCIL_TASK, *args):
             # Not queued after all: let the next change try again.
             _cache_delete_quietly(key)
 

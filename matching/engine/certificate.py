@@ -200,23 +200,26 @@ def _nearer_arcs(
     needs: NeedArrays,
     offers: OfferArrays,
     policy: Policy,
-    cands: Candidates,
+    k_have: np.ndarray,
     rows_mask: np.ndarray,
     k: int,
     excluded: np.ndarray | None,
     nx: np.ndarray,
     ox: np.ndarray,
 ) -> Candidates:
-    """The k nearest feasible offers of the masked needs, less the arcs already held."""
-    more = build_candidates(
-        needs, offers, policy, k=k, excluded=excluded, need_rows=np.flatnonzero(rows_mask), need_xyz=nx, offer_xyz=ox
-    )
-    if len(more) == 0:
+    """The k nearest feasible offers of the masked needs, less the nearest
+    ``k_have[need]`` they already hold (the same query returns the same first
+    arcs; a rare tie held twice costs nothing, a need takes one unit).
+    Raises ``k_have`` of those needs to ``k``."""
+    rows = np.flatnonzero(rows_mask & (k_have < k))
+    if rows.size == 0:
+        return Candidates.empty()
+    more = build_candidates(needs, offers, policy, k=k, excluded=excluded, need_rows=rows, need_xyz=nx, offer_xyz=ox)
+    held = k_have[more.need] if len(more) else np.empty(0, dtype=k_have.dtype)
+    k_have[rows] = k
+    if len(more) == 0 or more.rank is None:
         return more
-    m = len(offers)
-    have = cands.take(rows_mask[cands.need])
-    held = np.unique(exclusion_keys(have.need, have.offer, m))
-    return more.take(~_is_excluded(exclusion_keys(more.need, more.offer, m), held))
+    return more.take(more.rank >= held)
 
 
 def certify_and_grow(
@@ -252,6 +255,8 @@ def certify_and_grow(
     grown = 0
     held = False
     rounds = 0
+    # how many nearest offers each need already holds as candidates
+    k_have = np.bincount(cands.need, minlength=n).astype(np.int32)
     for rounds in range(1, max_rounds + 1):
         chosen = augment(chosen, cands.need, cands.offer, capacity, prune=True, rows=(n, m))
         # Close R over the full feasible graph before augmenting again: a
@@ -282,7 +287,7 @@ def certify_and_grow(
             # adaptive growth: the needs reachable from the unserved ones
             # also get their k * 2**round nearest feasible offers, for the
             # paths the next round needs and for the objective among them
-            more = _nearer_arcs(needs, offers, policy, cands, region, min(grow_k << rounds, max_k), excluded, nx, ox)
+            more = _nearer_arcs(needs, offers, policy, k_have, region, min(grow_k << rounds, max_k), excluded, nx, ox)
             added += len(more)
             cands, chosen = _extend(cands, chosen, more)
         grown += added

@@ -235,10 +235,29 @@ def test_a_run_while_another_holds_the_councils_lock_is_skipped(council, need, o
     assert Match.objects.count() == 0
 
 
-def test_the_sweep_matches_every_council_with_open_needs(council, need, offer, other_council):
-    assert tasks.match_sweep_task() == 1
+def test_the_sweep_gives_every_council_with_open_needs_its_own_batch_task(
+    council, need, offer, other_council, tasks_inline, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.match_sweep_task() == 1  # one council has open needs
+    assert tasks_inline == ["matching.tasks.match_council_task"]
     assert len(proposals(need)) == 1
-    assert tasks.match_sweep_task() == 0
+    run_row = MatchRun.objects.get(council=council)
+    assert run_row.trigger == "sweep" and run_row.worker  # which process ran it
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.match_sweep_task() == 0
+
+
+def test_a_sweep_never_waits_for_a_council_another_run_holds(council, need, offer, monkeypatch):
+    calls = []
+
+    def busy(*, council_id, trigger):
+        calls.append(trigger)
+        return MatchRun(council_id=council_id, status=MatchRun.Status.SKIPPED, trigger=trigger)
+
+    monkeypatch.setattr(tasks, "match_council_run", busy)
+    assert tasks.match_council_task(council.pk, "sweep") == 0
+    assert calls == ["sweep"]
 
 
 def test_the_council_task_is_safe_to_run_twice(council, need, offer):
