@@ -19,4 +19,5 @@ COPY --from=assets /app/static/build ./static/build
 RUN for po in locale/*/LC_MESSAGES/django.po; do msgfmt --check-format -o "${po%.po}.mo" "$po"; done
 RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=* python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "platform_core.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2"]
+# Workers, threads, keep-alive and timeouts: gunicorn.conf.py (chosen by measurement, ADR 0020).
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "platform_core.wsgi:application"]

@@ -4,9 +4,11 @@ queries of its own beyond calling them."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.core.cache import cache
 from django.utils import timezone
 
 # csv_response moved to platform_core.exports (every app streams CSV one way); kept importable from here.
@@ -84,6 +86,28 @@ def _days(delta) -> float | None:
 
 def _as_date(value) -> date:
     return timezone.localtime(value).date() if isinstance(value, datetime) else value
+
+
+#: How long the live dashboard of one council and filter is reused (issue 11): an
+#: officer reloading, or three officers looking at once, cost one computation a minute.
+LIVE_SECONDS = 60
+
+
+def dashboard_live(*, council: Council, filters: Filters) -> Dashboard:
+    """The dashboard as of now, its figures computed at most once a minute per
+    council and filter (the settled days come from the roll-up anyway; this
+    caches the live part and the small queries around it). The figures are
+    cached, not the tiles and tables, so each reader gets them in their language."""
+    key = "analytics:live:" + hashlib.sha256(f"{council.pk}:{filters!r}".encode()).hexdigest()[:32]
+    cached = cache.get(key)
+    if cached is None:
+        figures = market_figures(council=council, filters=filters)
+        f = figures.filters
+        visits = visit_figures(council=council, period=f, category_id=f.category_id, district=f.district)
+        cached = (figures, visits)
+        cache.set(key, cached, LIVE_SECONDS)
+    figures, visits = cached
+    return dashboard_from(figures, visits=visits)
 
 
 def dashboard(*, council: Council, filters: Filters | None = None, now: datetime | None = None) -> Dashboard:

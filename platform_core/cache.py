@@ -32,6 +32,9 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 _lock = threading.Lock()
 _down_since: dict[str, float] = {}
 _retry_at: dict[str, float] = {}
+# Deletes made while Redis was unreachable, replayed when it answers again: a
+# deleted value (an ended session) must not come back from Redis after the outage.
+_deleted_while_down: dict[str, set[tuple[Any, Any]]] = {}
 
 
 class FailSoftRedisCache(RedisCache):
@@ -61,8 +64,15 @@ class FailSoftRedisCache(RedisCache):
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         key = self._server_key
-        if key in _down_since and time.monotonic() < _retry_at.get(key, 0.0):
-            return getattr(self._local, name)(*args, **kwargs)
+        if key in _down_since:
+            if time.monotonic() < _retry_at.get(key, 0.0):
+                return getattr(self._local, name)(*args, **kwargs)
+            try:
+                # Before anything is read again from Redis: the deletes it missed.
+                self._replay_deletes()
+            except UNREACHABLE as exc:
+                self._mark_down(exc)
+                return getattr(self._local, name)(*args, **kwargs)
         try:
             result = getattr(RedisCache, name)(self, *args, **kwargs)
         except UNREACHABLE as exc:
@@ -71,6 +81,19 @@ class FailSoftRedisCache(RedisCache):
         if key in _down_since:
             self._mark_up()
         return result
+
+    def _replay_deletes(self) -> None:
+        with _lock:
+            pending = _deleted_while_down.pop(self._server_key, set())
+        while pending:
+            key_and_version = next(iter(pending))
+            try:
+                RedisCache.delete(self, *key_and_version)
+            except UNREACHABLE:
+                with _lock:
+                    _deleted_while_down.setdefault(self._server_key, set()).update(pending)
+                raise
+            pending.discard(key_and_version)
 
     def _mark_down(self, exc: BaseException) -> None:
         key = self._server_key
@@ -115,7 +138,11 @@ class FailSoftRedisCache(RedisCache):
         return self._call("touch", key, timeout, version)
 
     def delete(self, key, version=None):
-        return self._call("delete", key, version)
+        result = self._call("delete", key, version)
+        if self.degraded:
+            with _lock:
+                _deleted_while_down.setdefault(self._server_key, set()).add((key, version))
+        return result
 
     def get_many(self, keys, version=None):
         return self._call("get_many", keys, version)

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib.auth import logout
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from .models import ApiToken, Notification, User
 from .services import audit_record
+from .sessions import SessionStore
 
 ERASED_DOMAIN = "erased.invalid"
 ERASE_REASON = "Account erased"
@@ -131,6 +133,8 @@ def _sessions_delete(user: User) -> int:
         if str(s.get_decoded().get("_auth_user_id")) == pk
     ]
     Session.objects.filter(session_key__in=doomed).delete()
+    # Their cached copies too (platform_core.sessions reads through the cache).
+    cache.delete_many([SessionStore.cache_key_prefix + key for key in doomed])
     return len(doomed)
 
 

@@ -175,8 +175,9 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Convene"
 # Sessions live in the database, never only in the cache: a Redis outage must
-# not sign anyone out (ADR 0010).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# not sign anyone out (ADR 0010). They are read through the cache while it is
+# shared, and from the database while it is not (platform_core.sessions, ADR 0020).
+SESSION_ENGINE = "platform_core.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 8
 
 # --- E-mail ------------------------------------------------------------------

@@ -265,3 +265,17 @@ def test_the_concern_queue_costs_the_same_for_10_or_1000(officer_client, council
         )
 
     same_cost(officer_client, "/console/safeguarding/", grow, 10, 1000)
+
+
+def test_the_analytics_page_computes_its_live_figures_once_a_minute(officer_client, council):
+    """A reload costs a few small queries (the session's user, the filter's choices);
+    the figures are computed once a minute per council and filter (issue 11)."""
+    url = "/console/analytics/"
+    with CaptureQueriesContext(connection) as first:
+        assert officer_client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as again:
+        assert officer_client.get(url).status_code == 200
+    assert len(again) <= 5 < len(first), [q["sql"][:120] for q in again.captured_queries]
+    with CaptureQueriesContext(connection) as other_filter:
+        assert officer_client.get(url, {"district": "KT1"}).status_code == 200
+    assert len(other_filter) == len(first)

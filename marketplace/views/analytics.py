@@ -13,7 +13,7 @@ from platform_core.permissions import officer_required
 from ..forms import (
     AnalyticsFilterForm,
 )
-from ..presentation import dashboard
+from ..presentation import dashboard_live
 from ..selectors import analytics as selectors
 from ..selectors import regulation as regulation_selectors
 from ..selectors.analytics import Filters
@@ -35,7 +35,7 @@ def analytics_dashboard(request: HttpRequest) -> HttpResponse:
     # An invalid filter keeps the defaults; the template shows the form's errors.
     if filters.date_to - filters.date_from > timedelta(days=3 * 366):
         filters.date_from = filters.date_to - timedelta(days=3 * 366)
-    board = dashboard(council=council, filters=filters)
+    board = dashboard_live(council=council, filters=filters)
     export = request.GET.get("export")
     if export:
         table = board.table(export)
