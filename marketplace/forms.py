@@ -28,6 +28,31 @@ class ReasonForm(forms.Form):
         self.fields["reason"].help_text = help_text
 
 
+class ResidentExclusionForm(forms.Form):
+    """An officer keeps a provider away from a resident, on their behalf (issue 9)."""
+
+    provider = forms.ModelChoiceField(
+        label="Which provider should never be matched with this resident?",
+        queryset=None,
+        empty_label="Choose a provider",
+        error_messages={"required": "Choose a provider", "invalid_choice": "Choose a provider from the list"},
+    )
+    reason = forms.CharField(
+        label="Why?",
+        help_text="Recorded with the exclusion and in the audit log with your name. The provider is never told.",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "govuk-textarea"}),
+        error_messages={
+            "required": "Give the reason for this exclusion",
+            "max_length": "The reason must be 500 characters or fewer",
+        },
+    )
+
+    def __init__(self, *args, providers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = providers
+
+
 class ResidentSearchForm(forms.Form):
     """Finding a resident shows names, so the search says why (ADR 0015)."""
 

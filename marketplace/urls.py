@@ -22,6 +22,7 @@ urlpatterns = [
     path("providers/<int:pk>/", people.provider_detail, name="provider_detail"),
     path("residents/", people.resident_search, name="resident_search"),
     path("residents/<int:pk>/", people.resident_detail, name="resident_detail"),
+    path("residents/<int:pk>/exclusions/add/", people.resident_exclusion_add, name="resident_exclusion_add"),
     path("contacts/", contacts.contact_problems, name="contact_problems"),
     path("rules/", regulation.regulation, name="regulation"),
     path("rules/categories/new/", regulation.category_create, name="category_create"),

@@ -90,3 +90,8 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(
         label=_("Comments (optional)"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    exclude = forms.BooleanField(
+        label=_("Do not match me with this provider again"),
+        help_text=_("We will never tell the provider. You can change your mind later."),
+        required=False,
+    )

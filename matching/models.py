@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from platform_core.models import Council
-from providers.models import Offer
-from residents.models import Need
+from providers.models import Offer, Provider
+from residents.models import Need, Resident
 
 
 class MatchRun(models.Model):
@@ -95,6 +95,11 @@ class Match(models.Model):
     consent_recorded_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(
         null=True, blank=True, help_text="When the day-before reminder of a one-off visit was sent (once)."
+    )
+    concern_raised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a safeguarding concern was raised about this match: continuity never counts it.",
     )
 
     class Meta:
@@ -270,3 +275,34 @@ class Visit(models.Model):
     def counts_as_missed(self) -> bool:
         """Missed, or the resident says it did not happen."""
         return self.status == self.Status.MISSED or (self.is_disputed and self.status != self.Status.CANCELLED)
+
+
+class Exclusion(models.Model):
+    """A resident's "never match me with this provider again": a hard constraint in
+    every later batch (the engine's `excluded_providers`). Never shown or told to
+    the provider: no accessor on Provider, no notification, nothing in its pages or API."""
+
+    class Source(models.TextChoices):
+        MATCH = "match", _("From a match")
+        REVIEW = "review", _("From a review")
+        CONCERN = "concern", _("A safeguarding concern you raised")
+        OFFICER = "officer", _("Added by the council")
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="exclusions")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    match = models.ForeignKey(Match, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reason = models.CharField(max_length=500, blank=True, help_text="An officer's reason (officer exclusions).")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "provider"], name="exclusion_once_per_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Exclusion {self.pk}"

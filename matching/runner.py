@@ -133,14 +133,12 @@ def _load(council: Council, now: datetime):
     needs = list(selectors.needs_open_for_matching(council=council))
     offers = list(selectors.offers_in_market(council=council))
 
-    # Continuity: the offer that last completed help for this resident in this category.
-    previous: dict[tuple[int, int], int] = {}
-    for resident_id, category_id, offer_id in (
-        Match.objects.filter(need__resident_id__in={n.resident_id for n in needs}, status=Match.Status.COMPLETED)
-        .order_by("completed_at")
-        .values_list("need__resident_id", "need__category_id", "offer_id")
-    ):
-        previous[(resident_id, category_id)] = offer_id
+    resident_ids = {n.resident_id for n in needs}
+    # Continuity: the offer that last completed help for this resident in this
+    # category, only if that helper's last visit went well (issue 9).
+    previous = selectors.continuity_offers_for_residents(resident_ids=resident_ids)
+    # Never these providers for these residents: their exclusions and their own providers.
+    excluded_providers = selectors.providers_excluded_for_residents(resident_ids=resident_ids)
 
     need_inputs = []
     for need in needs:
@@ -159,6 +157,7 @@ def _load(council: Council, now: datetime):
                 slots=_need_slots(need),
                 preferences=frozenset(prefs),
                 previous_offer_id=previous.get((need.resident_id, need.category_id)),
+                excluded_providers=frozenset(excluded_providers.get(need.resident_id, ())),
             )
         )
 
@@ -196,6 +195,7 @@ def _load(council: Council, now: datetime):
                 tags=frozenset(tags),
                 load=offer.capacity - offer.capacity_left + offer.open_proposals,
                 clearance_tier=clearance,
+                provider=provider.pk,
             )
         )
         offer_by_id[offer.pk] = offer
@@ -203,25 +203,7 @@ def _load(council: Council, now: datetime):
         categories.setdefault(need.category_id, need.category.safeguarding_tier)
 
     excluded = set(Match.objects.filter(need_id__in=[n.pk for n in needs]).values_list("need_id", "offer_id"))
-    excluded |= _excluded_by_provider(needs, offer_inputs, offer_by_id)
     return rule, needs, need_inputs, offer_inputs, offer_by_id, excluded, volunteer_open, _policy(rule, categories)
-
-
-def _excluded_by_provider(needs: list[Need], offer_inputs: list, offer_by_id: dict) -> set[tuple[int, int]]:
-    """(need, offer) pairs a provider-level rule forbids: never someone's own offer
-    for their own need (a volunteer who also needs help)."""
-    providers_of = selectors.providers_excluded_for_residents(resident_ids={n.resident_id for n in needs})
-    if not providers_of:
-        return set()
-    offers_of: dict[int, list[int]] = defaultdict(list)
-    for o in offer_inputs:
-        offers_of[offer_by_id[o.id].provider_id].append(o.id)
-    return {
-        (need.pk, offer_id)
-        for need in needs
-        for provider_id in providers_of.get(need.resident_id, ())
-        for offer_id in offers_of.get(provider_id, ())
-    }
 
 
 def _apply_volunteer_cap(assignments, offer_by_id, rule: MarketRule, volunteer_open: dict[int, int]) -> list:

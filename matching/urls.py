@@ -23,4 +23,7 @@ urlpatterns = [
     path("visits/hours.csv", visit_views.volunteer_hours_export, name="hours_export"),
     path("visits/<int:pk>/record/", visit_views.visit_record, name="visit_record"),
     path("visits/<int:pk>/dispute/", visit_views.visit_dispute, name="visit_dispute"),
+    path("<int:pk>/exclude/", views.exclusion_add, name="exclude"),
+    path("exclusions/", views.exclusion_list, name="exclusions"),
+    path("exclusions/<int:pk>/remove/", views.exclusion_remove, name="exclusion_remove"),
 ]

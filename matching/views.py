@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,9 +21,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from matching import selectors, services
 from matching.forms import CancelForm, DeclineForm, MessageForm, ReviewForm
-from matching.models import Match
+from matching.models import Exclusion, Match
 from matching.notifications import clock
 from matching.permissions import is_provider_side, is_resident_side
+from matching.services import exclusions
 from platform_core.availability import slots_describe
 from platform_core.forms import apply_service_errors
 from platform_core.http import found_or_404
@@ -236,9 +237,47 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
             services.review_create(
                 match=match, user=request.user, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
             )
+            if form.cleaned_data.get("exclude"):
+                exclusions.exclusion_add(match=match, user=request.user, source=Exclusion.Source.REVIEW)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, _("Thank you for your review."))
             return redirect("matching:detail", pk=match.pk)
     return _detail(request, match, status=400, form=form, review_form=form)
+
+
+# --- "Do not match me with this provider again" (issue 9) ------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exclusion_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """From one of their matches, the resident asks never to be matched with its provider again."""
+    match = _match_or_404(request, pk)
+    if not is_resident_side(match=match, user=request.user):
+        raise Http404(_("No such match."))
+    if request.method == "POST":
+        exclusions.exclusion_add(match=match, user=request.user, source=Exclusion.Source.MATCH)
+        messages.success(
+            request,
+            _("We will not match you with %(provider)s again.") % {"provider": match.offer.provider.name},
+        )
+        return redirect("matching:exclusions")
+    return render(request, "matching/exclusion_add.html", {"match": match, "provider": match.offer.provider})
+
+
+@login_required
+def exclusion_list(request: HttpRequest) -> HttpResponse:
+    """The providers the resident asked never to be matched with again, each with a way back."""
+    rows = list(selectors.exclusion_list_for_resident_user(user=request.user))
+    return render(request, "matching/exclusions.html", {"exclusions": rows})
+
+
+@login_required
+@require_POST
+def exclusion_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    exclusion = found_or_404(selectors.exclusion_get_for_user(user=request.user, pk=pk), _("No such exclusion."))
+    exclusions.exclusion_remove(exclusion=exclusion, user=request.user)
+    messages.success(request, _("%(provider)s may be matched with you again.") % {"provider": exclusion.provider.name})
+    return redirect("matching:exclusions")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
+from matching.models import Exclusion
 from matching.tests.factories import ArrangementFactory, MatchFactory, VisitFactory
 from platform_core.models import User
 from platform_core.tests.factories import OfficerFactory, ServiceCategoryFactory, UserFactory
@@ -109,6 +110,9 @@ MATRIX: dict[str, Row] = {
     "matching:provider_visits": Row("provider"),
     "matching:visits_export": Row("provider"),
     "matching:hours_export": Row("provider"),
+    "matching:exclude": Row("resident", "match"),
+    "matching:exclusions": Row("resident"),
+    "matching:exclusion_remove": Row("resident", "exclusion", "post"),
     "matching_api:list": Row("both"),
     "matching_api:detail": Row("both", "match"),
     "matching_api:accept": Row("provider", "match", "post"),
@@ -173,6 +177,9 @@ def world(council, other_council, kingston_postcodes):
     )
     arrangement = ArrangementFactory(match=weekly)
     visit = VisitFactory(match=weekly, reason=f"Late {MARKER}")
+    exclusion = Exclusion.objects.create(
+        resident=resident, provider=ProviderFactory(council=council), source=Exclusion.Source.MATCH
+    )
     other_resident = ResidentFactory(council=council).user
     other_provider = ProviderMemberFactory(provider=ProviderFactory(council=council)).user
     foreign_officer = OfficerFactory(council=other_council, two_factor=True)
@@ -196,6 +203,7 @@ def world(council, other_council, kingston_postcodes):
             "match": {"pk": match.pk},
             "arrangement": {"pk": arrangement.match_id},
             "visit": {"pk": visit.pk},
+            "exclusion": {"pk": exclusion.pk},
             "": {},
         },
     }

@@ -147,6 +147,7 @@ CONSOLE_OBJECTS = {
     "marketplace:concern_detail": [{"pk": "concern"}, {"pk": "member_concern"}],
     "marketplace:provider_detail": [{"pk": "provider"}],
     "marketplace:resident_detail": [{"pk": "resident"}, {"pk": "other_resident"}],
+    "marketplace:resident_exclusion_add": [{"pk": "resident"}],
     "marketplace:category_edit": [{"pk": "category"}],
     "marketplace_api:console_concern_detail": [{"pk": "concern"}, {"pk": "member_concern"}],
 }

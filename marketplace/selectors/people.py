@@ -65,3 +65,8 @@ def resident_get(*, officer: User, pk: int) -> Resident | None:
 
 def resident_needs(*, officer: User, resident: Resident) -> QuerySet[Need]:
     return in_council(Need.objects.filter(resident=resident), officer).select_related("category")
+
+
+def providers_for_exclusion(*, officer: User) -> QuerySet[Provider]:
+    """The council's providers an officer may exclude for one of its residents."""
+    return in_council(Provider.objects.all(), officer).order_by("name", "pk")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from matching.models import Match
 from matching.permissions import party_of
+from matching.services.exclusions import exclusion_add_for_concern, match_concern_mark
 from platform_core.models import User
 from platform_core.notifications import notify_each
 from platform_core.permissions import require_officer_of
@@ -66,6 +67,11 @@ def concern_raise(
     )
     concern.full_clean()
     concern.save()
+    # Continuity never brings this helper back, and a resident's concern keeps the
+    # provider away from them in every later batch (issue 9); the provider is not told.
+    match_concern_mark(match=match)
+    if role == SafeguardingConcern.RaisedAs.RESIDENT:
+        exclusion_add_for_concern(match=match, user=user)
     audit_record(
         actor=user,
         action="safeguarding.raise",

@@ -28,6 +28,7 @@ KWARG_OBJECTS = {
     "concern_detail": {"pk": "concern"},
     "provider_detail": {"pk": "provider"},
     "resident_detail": {"pk": "resident"},
+    "resident_exclusion_add": {"pk": "resident"},
     "category_edit": {"pk": "category"},
 }
 

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from matching.selectors import exclusion_list_for_officer
+from matching.services.exclusions import exclusion_add_by_officer
 from platform_core.disclosure import purpose_set
 from platform_core.forms import apply_service_errors
 from platform_core.http import found_or_404
@@ -19,6 +21,7 @@ from providers import services as provider_services
 
 from ..forms import (
     ReasonForm,
+    ResidentExclusionForm,
     ResidentSearchForm,
 )
 from ..selectors import people as selectors
@@ -106,6 +109,40 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 purpose_set(request, reason)
                 needs = selectors.resident_needs(officer=request.user, resident=resident)
-                return render(request, "marketplace/resident_detail.html", {"resident": resident, "needs": needs})
+                # Their exclusions are shown in this same audited response (ADR 0015; issue 9).
+                excluded = exclusion_list_for_officer(officer=request.user, resident_id=resident.pk)
+                return render(
+                    request,
+                    "marketplace/resident_detail.html",
+                    {"resident": resident, "needs": needs, "exclusions": excluded},
+                )
     form.fields["reason"].page_heading = True  # one question: its label is the page's h1
     return render(request, "marketplace/resident_reason.html", {"resident": resident, "form": form})
+
+
+@officer_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def resident_exclusion_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep a provider away from a resident on their behalf, with a reason (audited).
+    The page names the resident by account number only: it shows no personal data."""
+    resident = found_or_404(selectors.resident_get(officer=request.user, pk=pk))
+    providers = selectors.providers_for_exclusion(officer=request.user)
+    form = ResidentExclusionForm(request.POST or None, providers=providers)
+    if request.method == "POST" and form.is_valid():
+        try:
+            exclusion_add_by_officer(
+                officer=request.user,
+                resident=resident,
+                provider=form.cleaned_data["provider"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{form.cleaned_data['provider'].name} will not be matched with this resident.")
+            return redirect("marketplace:resident_search")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request, "marketplace/resident_exclusion_add.html", {"resident_id": resident.pk, "form": form}, status=status
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from matching.models import LIVE_STATUSES, Match, Message
+from matching.models import LIVE_STATUSES, Exclusion, Match, Message
 from matching.permissions import is_provider_side, is_resident_side, party_of
 from platform_core.models import AnyUser, Council, User
 from providers.models import Offer, Provider, ProviderMember
@@ -202,14 +202,79 @@ def open_proposals_by_volunteer(*, council_id: int) -> dict[int, int]:
 
 def providers_excluded_for_residents(*, resident_ids: Iterable[int]) -> dict[int, set[int]]:
     """For each resident, the providers the engine must never propose to them
-    (resident id -> provider ids): the providers they are a member of themselves."""
+    (resident id -> provider ids): those they excluded (issue 9) and those they are
+    a member of themselves (never their own offer)."""
+    ids = list(resident_ids)
     out: dict[int, set[int]] = defaultdict(set)
-    own = ProviderMember.objects.filter(user__resident__in=list(resident_ids)).values_list(
-        "user__resident__id", "provider_id"
-    )
+    for resident_id, provider_id in Exclusion.objects.filter(resident_id__in=ids).values_list(
+        "resident_id", "provider_id"
+    ):
+        out[resident_id].add(provider_id)
+    own = ProviderMember.objects.filter(user__resident__in=ids).values_list("user__resident__id", "provider_id")
     for resident_id, provider_id in own:
         out[resident_id].add(provider_id)
     return dict(out)
+
+
+def continuity_offers_for_residents(*, resident_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """(resident, category) -> the offer that last completed help for them, when it may
+    count as continuity: the last match with that provider completed without a
+    safeguarding concern, and its review (if any) was 4 or 5 (issue 9). A helper the
+    resident reviewed badly, or one whose last visit ended otherwise, never comes back as
+    "helped you before"."""
+    S = Match.Status
+    rows = (
+        Match.objects.filter(need__resident_id__in=list(resident_ids), status__in=(S.COMPLETED, S.CANCELLED))
+        .filter(Q(status=S.COMPLETED) | Q(accepted_at__isnull=False))
+        .order_by("closed_at", "pk")
+        .values_list(
+            "need__resident_id",
+            "need__category_id",
+            "offer_id",
+            "offer__provider_id",
+            "status",
+            "concern_raised_at",
+            "review__rating",
+        )
+    )
+    last_completed: dict[tuple[int, int], tuple[int, int]] = {}
+    last_with_provider_good: dict[tuple[int, int], bool] = {}
+    for resident_id, category_id, offer_id, provider_id, status, concern_at, rating in rows:
+        good = status == S.COMPLETED and concern_at is None and (rating is None or rating >= 4)
+        last_with_provider_good[(resident_id, provider_id)] = good
+        if status == S.COMPLETED:
+            last_completed[(resident_id, category_id)] = (offer_id, provider_id)
+    return {
+        key: offer_id
+        for key, (offer_id, provider_id) in last_completed.items()
+        if last_with_provider_good.get((key[0], provider_id))
+    }
+
+
+# --- Exclusions (issue 9): the resident's own, and an officer's view of them --------------------------
+
+
+def exclusion_list_for_resident_user(*, user: AnyUser) -> QuerySet[Exclusion]:
+    """The providers the signed-in resident asked never to be matched with again."""
+    if not user.is_authenticated:
+        return Exclusion.objects.none()
+    return Exclusion.objects.filter(resident__user=user).select_related("provider")
+
+
+def exclusion_get_for_user(*, user: AnyUser, pk: int) -> Exclusion | None:
+    """One of the resident's own exclusions, or None for anyone else (the provider above all)."""
+    return exclusion_list_for_resident_user(user=user).select_related("resident").filter(pk=pk).first()
+
+
+def exclusion_list_for_officer(*, officer: AnyUser, resident_id: int) -> QuerySet[Exclusion]:
+    """A resident's exclusions for an officer of their council (the page that shows
+    them is audited, ADR 0015); nothing for anyone else."""
+    council_id = getattr(officer, "council_id", None)
+    if not (officer.is_authenticated and getattr(officer, "is_officer", False)) or council_id is None:
+        return Exclusion.objects.none()
+    return Exclusion.objects.filter(resident_id=resident_id, resident__council_id=council_id).select_related(
+        "provider", "created_by"
+    )
 
 
 def provider_ids_for_user(*, user: AnyUser) -> set[int]:

@@ -16,7 +16,7 @@ import factory
 from django.db.models import F
 from django.utils import timezone
 
-from matching.models import Arrangement, Match, MatchRun, Message, Review, Visit
+from matching.models import Arrangement, Exclusion, Match, MatchRun, Message, Review, Visit
 from platform_core.tests.factories import CouncilFactory
 from providers.models import Offer
 from providers.tests.factories import OfferFactory
@@ -179,3 +179,15 @@ class VisitFactory(factory.django.DjangoModelFactory):
     )
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=4))
     slot = factory.LazyAttribute(lambda o: timezone.localtime(o.starts_at).weekday() * 3)
+
+
+class ExclusionFactory(factory.django.DjangoModelFactory):
+    """A resident's "never this provider again", from one of their matches."""
+
+    class Meta:
+        model = Exclusion
+
+    match = factory.SubFactory(MatchFactory, completed=True)
+    resident = factory.SelfAttribute("match.need.resident")
+    provider = factory.SelfAttribute("match.offer.provider")
+    source = Exclusion.Source.MATCH

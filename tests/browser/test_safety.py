@@ -1,0 +1,95 @@
+"""Safety in matching (issue 9) in real Chromium, with axe-core on every new page:
+a resident keeps a provider away and allows them again; an officer adds an
+exclusion on a resident's behalf."""
+
+from __future__ import annotations
+
+import pytest
+
+from matching.models import Exclusion
+from matching.tests.factories import MatchFactory
+from platform_core.tests.factories import ServiceCategoryFactory
+from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMemberFactory
+from residents.tests.factories import NeedFactory, ResidentFactory
+from tests.browser.test_journeys import (  # noqa: F401 - fixtures used by name
+    accessible,
+    heading_is,
+    new_page,
+    published_tasks,
+    sign_in_with_cookie,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def finished_match(council, kingston_postcodes):
+    category = ServiceCategoryFactory(council=council, name="Shopping")
+    provider = ProviderFactory(council=council, name="Rude Helpers")
+    ProviderMemberFactory(provider=provider)
+    resident = ResidentFactory(council=council)
+    return MatchFactory(
+        need=NeedFactory(resident=resident, category=category),
+        offer=OfferFactory(provider=provider, categories=[category]),
+        completed=True,
+    )
+
+
+def test_a_resident_keeps_a_provider_away_and_allows_them_again(
+    site,
+    new_page,  # noqa: F811
+    axe,
+    finished_match,
+):
+    page = new_page()
+    sign_in_with_cookie(page, site, finished_match.need.resident.user)
+    page.goto(f"{site}/matches/{finished_match.pk}/")
+    page.get_by_role("link", name="Do not match me with Rude Helpers again").click()
+    heading_is(page, "Never match you with Rude Helpers again?")
+    accessible(page, axe, "exclude a provider")
+    page.get_by_role("button", name="Do not match me with them again").click()
+    heading_is(page, "Providers you do not want to be matched with")
+    accessible(page, axe, "exclusions list")
+    assert Exclusion.objects.filter(provider=finished_match.offer.provider).exists()
+    page.get_by_role("button", name="Allow again Rude Helpers").click()
+    heading_is(page, "Providers you do not want to be matched with")
+    accessible(page, axe, "exclusions list, empty")
+    assert not Exclusion.objects.exists()
+
+
+def test_the_exclusion_pages_work_without_javascript(
+    site,
+    new_page,  # noqa: F811
+    finished_match,
+):
+    page = new_page(java_script=False)
+    sign_in_with_cookie(page, site, finished_match.need.resident.user)
+    page.goto(f"{site}/matches/{finished_match.pk}/exclude/")
+    page.get_by_role("button", name="Do not match me with them again").click()
+    heading_is(page, "Providers you do not want to be matched with")
+    assert Exclusion.objects.count() == 1
+
+
+def test_an_officer_adds_an_exclusion_for_a_resident(
+    site,
+    new_page,  # noqa: F811
+    axe,
+    officer,
+    finished_match,
+):
+    page = new_page()
+    sign_in_with_cookie(page, site, officer)
+    resident = finished_match.need.resident
+    page.goto(f"{site}/console/residents/{resident.pk}/exclusions/add/")
+    heading_is(page, "Keep a provider away from this resident")
+    accessible(page, axe, "officer: add an exclusion")
+    page.get_by_role("button", name="Add the exclusion").click()
+    page.get_by_text("There is a problem").wait_for()
+    # A refused form is answered 400 (ADR 0012), which Chromium logs as a failed resource.
+    page.js_errors[:] = [e for e in page.js_errors if "status of 400" not in e]
+    accessible(page, axe, "officer: add an exclusion, with errors")
+    page.get_by_label("Which provider should never be matched with this resident?").select_option(label="Rude Helpers")
+    page.get_by_label("Why?").fill("The resident phoned: never this provider again")
+    page.get_by_role("button", name="Add the exclusion").click()
+    page.wait_for_url(lambda url: "/exclusions/add/" not in url)
+    assert Exclusion.objects.get(resident=resident).source == Exclusion.Source.OFFICER
