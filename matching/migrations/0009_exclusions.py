@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('matching', '0007_matchrun_certified'),
+        ('matching', '0008_matchrun_worker'),
         ('providers', '0003_provider_phone_e164'),
         ('residents', '0005_status_words'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
