@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from platform_core.forms import BoundedDateField
+from platform_core.geo import Place, locate
 from platform_core.models import SafeguardingTier, default_weights
 from platform_core.money import pence_from_pounds
 from residents.models import Need
@@ -302,3 +303,26 @@ class AuditFilterForm(forms.Form):
 
 
 NEED_STATUS_LABELS = dict(Need.Status.choices)
+
+
+class OpportunitiesForm(forms.Form):
+    """Where a prospective provider would work from: a postcode, or a council (a GET form)."""
+
+    postcode = forms.CharField(label=_("Your postcode"), max_length=10, required=False)
+    council = forms.ChoiceField(label=_("Or choose a council"), required=False)
+
+    def __init__(self, *args, councils=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["council"].choices = [("", _("Choose a council"))] + [(c.slug, c.name) for c in councils]
+        self.place: Place | None = None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("postcode"):
+            try:
+                self.place = locate(data["postcode"])
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        elif not data.get("council") and not self.errors:
+            raise ValidationError({"postcode": _("Enter a postcode, or choose a council")})
+        return data

@@ -40,6 +40,7 @@ urlpatterns = [
     path("matches/", include("matching.urls")),
     path("console/", include("marketplace.urls")),
     path("concerns/", include("marketplace.public_urls")),
+    path("opportunities/", include("marketplace.opportunity_urls")),
     path("openreferral/", include("marketplace.openreferral.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
