@@ -5,7 +5,18 @@ for cross-council access without anyone having to remember to."""
 
 from django.urls import path
 
-from .views import analytics, console, contacts, market_map, moderation, people, regulation, safeguarding, verification
+from .views import (
+    analytics,
+    console,
+    contacts,
+    market_map,
+    moderation,
+    people,
+    regulation,
+    safeguarding,
+    statement,
+    verification,
+)
 
 app_name = "marketplace"
 urlpatterns = [
@@ -31,5 +42,6 @@ urlpatterns = [
     path("rules/languages/", regulation.languages_edit, name="languages_edit"),
     path("analytics/", analytics.analytics_dashboard, name="analytics"),
     path("analytics/map/", market_map.market_map_page, name="market_map"),
+    path("analytics/statement/", statement.market_statement, name="market_statement"),
     path("audit/", console.audit_log, name="audit_log"),
 ]

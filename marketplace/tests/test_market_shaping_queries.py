@@ -65,7 +65,14 @@ def _queries(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-PAGES = ["/console/analytics/map/", "/console/analytics/map/?export=cells"]
+PAGES = [
+    "/console/analytics/map/",
+    "/console/analytics/map/?export=cells",
+    "/opportunities/?council=kingston",
+    "/opportunities/?postcode=KT1+1EU",
+    "/console/analytics/statement/",
+    "/console/analytics/statement/?export=csv",
+]
 
 
 def test_query_counts_do_not_grow_from_100_to_100000_needs(officer_client, council, kingston_postcodes):
