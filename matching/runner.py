@@ -19,6 +19,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -124,12 +125,34 @@ def _policy(rule: MarketRule, categories: dict[int, str]):
     )
 
 
-def _load(council: Council, now: datetime):
-    """Read the batch: open needs, offers with free capacity, excluded pairs."""
+@dataclass(frozen=True)
+class CategoryChange:
+    """A change to one category that a what-if applies to the batch it builds
+    (`matching.simulation`): the tier that gates it, and its price cap, whose
+    saving hides every offer of the category priced above it (ADR 0006)."""
+
+    category_id: int
+    safeguarding_tier: str
+    price_cap_pence: int | None
+
+
+def _load(council: Council, now: datetime, *, rule: MarketRule | None = None, change: CategoryChange | None = None):
+    """Read the batch: open needs, offers with free capacity, excluded pairs.
+
+    The real run reads the council's rules (creating the default row once). A
+    what-if passes the proposed rules (an unsaved row) and category change,
+    and then nothing is written: the batch is built exactly as the real run
+    would build it once the change is saved.
+    """
     from matching.engine import NeedInput, OfferInput
 
     council_id = council.pk
-    rule, _ = MarketRule.objects.get_or_create(council_id=council_id)
+    if rule is None:
+        rule, _ = MarketRule.objects.get_or_create(council_id=council_id)
+
+    def tier_of(category) -> str:
+        return change.safeguarding_tier if change and category.pk == change.category_id else category.safeguarding_tier
+
     needs = list(selectors.needs_open_for_matching(council=council))
     offers = list(selectors.offers_in_market(council=council))
 
@@ -174,11 +197,14 @@ def _load(council: Council, now: datetime):
             continue
         clearance = tier_rank(provider.clearance)
         cleared = set()
+        over_cap = False
         for category in offer.categories.all():
-            categories[category.pk] = category.safeguarding_tier
-            if category.is_active and clearance_covers(provider.clearance, category.safeguarding_tier):
+            categories[category.pk] = tier_of(category)
+            if category.is_active and clearance_covers(provider.clearance, tier_of(category)):
                 cleared.add(str(category.pk))
-        if not cleared:
+            if change and category.pk == change.category_id and change.price_cap_pence is not None:
+                over_cap = over_cap or offer.price_pence > change.price_cap_pence  # the cap would hide it
+        if not cleared or over_cap:
             continue
         tags = set(offer.preferences_met or []) | {f"lang:{str(x).strip().lower()}" for x in offer.languages or []}
         offer_inputs.append(
@@ -200,7 +226,7 @@ def _load(council: Council, now: datetime):
         )
         offer_by_id[offer.pk] = offer
     for need in needs:
-        categories.setdefault(need.category_id, need.category.safeguarding_tier)
+        categories.setdefault(need.category_id, tier_of(need.category))
 
     excluded = set(Match.objects.filter(need_id__in=[n.pk for n in needs]).values_list("need_id", "offer_id"))
     return rule, needs, need_inputs, offer_inputs, offer_by_id, excluded, volunteer_open, _policy(rule, categories)

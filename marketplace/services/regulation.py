@@ -195,6 +195,32 @@ def market_rule_change_preview(
     }
 
 
+def weights_merged(rule: MarketRule, weights: dict[str, float]) -> dict[str, float]:
+    """The weights a rule has once `weights` are saved over it: every known
+    weight, the rule's own where it set one, the new ones over both."""
+    defaults = default_weights()
+    kept = {k: v for k, v in (rule.weights or {}).items() if k in defaults}
+    return {**defaults, **kept, **weights}
+
+
+def market_rule_proposed(
+    *,
+    rule: MarketRule,
+    max_distance_km: Decimal,
+    response_deadline_hours: int,
+    max_open_proposals_volunteer: int,
+    weights: dict[str, float],
+) -> MarketRule:
+    """The rules as `market_rule_update` would save them, as an unsaved row (for a what-if)."""
+    return MarketRule(
+        council_id=rule.council_id,
+        max_distance_km=max_distance_km,
+        response_deadline_hours=response_deadline_hours,
+        max_open_proposals_volunteer=max_open_proposals_volunteer,
+        weights=weights_merged(rule, weights),
+    )
+
+
 def _rule_snapshot(rule: MarketRule) -> dict:
     return {
         "max_distance_km": str(rule.max_distance_km),
@@ -236,9 +262,7 @@ def market_rule_update(
         rule.missed_visits_alert_after = missed_visits_alert_after
     if visit_notice_days is not None:
         rule.visit_notice_days = visit_notice_days
-    defaults = default_weights()
-    kept = {k: v for k, v in (rule.weights or {}).items() if k in defaults}
-    rule.weights = {**defaults, **kept, **weights}
+    rule.weights = weights_merged(rule, weights)
     rule.full_clean()
     rule.save(
         update_fields=[

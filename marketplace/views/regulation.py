@@ -19,7 +19,9 @@ from ..forms import (
     CouncilLanguagesForm,
     MarketRuleForm,
 )
+from ..presentation_whatif import comparison
 from ..selectors import regulation as selectors
+from ..selectors import whatif as whatif_selectors
 from ..services import regulation as rules
 
 
@@ -65,6 +67,13 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
             preview = rules.category_change_preview(
                 category=category, price_cap_pence=form.price_cap_pence, safeguarding_tier=data["safeguarding_tier"]
             )
+            whatif = whatif_selectors.category_change_whatif(
+                officer=request.user,
+                category=category,
+                safeguarding_tier=data["safeguarding_tier"],
+                price_cap_pence=form.price_cap_pence,
+            )
+            preview["whatif"] = comparison(whatif) if whatif else None
         else:
             try:
                 _, hidden = rules.category_update(
@@ -120,6 +129,15 @@ def market_rule_edit(request: HttpRequest) -> HttpResponse:
                 max_distance_km=data["max_distance_km"],
                 max_open_proposals_volunteer=data["max_open_proposals_volunteer"],
             )
+            proposed = rules.market_rule_proposed(
+                rule=rule,
+                max_distance_km=data["max_distance_km"],
+                response_deadline_hours=data["response_deadline_hours"],
+                max_open_proposals_volunteer=data["max_open_proposals_volunteer"],
+                weights=form.weights,
+            )
+            whatif = whatif_selectors.rule_change_whatif(officer=request.user, proposed=proposed)
+            preview["whatif"] = comparison(whatif) if whatif else None
         else:
             try:
                 rules.market_rule_update(

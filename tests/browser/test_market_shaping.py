@@ -63,3 +63,95 @@ def test_the_map_works_without_javascript(site, new_page, officer, unmet):  # no
     page.get_by_role("button", name="Show").click()
     assert "Shopping" in page.locator("#map-period").inner_text()
     assert page.locator("#map-table tbody tr").count() > 0
+
+
+def test_a_prospective_provider_finds_the_help_needed_near_them(site, new_page, axe, unmet):  # noqa: F811
+    page = new_page()
+    page.goto(site + "/")
+    page.get_by_role("link", name="See the help residents need near you").click()
+    heading_is(page, "Help needed in your area")
+    accessible(page, axe, "opportunities")
+    page.get_by_role("button", name="Show the help needed").click()
+    heading_is(page, "Help needed in your area")
+    assert page.locator(".govuk-error-summary").is_visible()
+    # The page answers a form with an error with a 400, which Chromium logs: not a script error.
+    page.js_errors[:] = [e for e in page.js_errors if "status of 400" not in e]
+    accessible(page, axe, "opportunities with an error")
+    page.get_by_label("Your postcode").fill("KT1 1EU")
+    page.get_by_role("button", name="Show the help needed").click()
+    accessible(page, axe, "opportunities near KT1 1EU")
+    assert "Shopping" in page.locator("#opportunity-categories").inner_text()
+    assert "£15.00" in page.locator("#opportunity-categories").inner_text()
+    page.get_by_role("button", name="Register to offer help").click()
+    page.wait_for_url(lambda url: "/accounts/login/" in url or "/provider/register/" in url)
+
+
+def test_opportunities_work_without_javascript(site, new_page, unmet):  # noqa: F811
+    page = new_page(java_script=False)
+    page.goto(site + "/opportunities/")
+    page.get_by_label("Or choose a council").select_option(label="Royal Borough of Kingston upon Thames")
+    page.get_by_role("button", name="Show the help needed").click()
+    assert page.locator("#opportunity-districts tbody tr").count() > 0
+
+
+def test_a_provider_sees_the_help_needed_near_its_base(site, new_page, axe, council, unmet):  # noqa: F811
+    from providers.tests.factories import ProviderMemberFactory
+
+    provider = ProviderFactory(council=council, name="Surbiton Shoppers")
+    member = ProviderMemberFactory(provider=provider).user
+    page = new_page()
+    sign_in_with_cookie(page, site, member)
+    page.goto(site + "/provider/")
+    page.get_by_role("link", name="Help needed near you").click()
+    heading_is(page, "Help needed near you")
+    accessible(page, axe, "provider opportunities")
+    assert "Your checks" in page.locator("#opportunity-categories").inner_text()
+
+
+def test_an_officer_issues_the_market_position_statement(site, new_page, axe, officer, unmet):  # noqa: F811
+    page = new_page()
+    sign_in_with_cookie(page, site, officer)
+    page.goto(site + "/console/")
+    page.get_by_role("link", name="Market position statement").click()
+    heading_is(page, "Market position statement")
+    accessible(page, axe, "statement")
+    assert "Shopping" in page.locator("#statement-demand").inner_text()
+    # Printed, only the statement shows: no header, no console navigation, no form.
+    page.emulate_media(media="print")
+    assert not page.locator("header.govuk-header").is_visible()
+    assert not page.locator("nav[aria-label='Council console']").is_visible()
+    assert page.locator("#statement").is_visible()
+    pdf = page.pdf()
+    assert pdf.startswith(b"%PDF")
+
+
+def test_the_statement_works_without_javascript(site, new_page, officer, unmet):  # noqa: F811
+    page = new_page(java_script=False)
+    sign_in_with_cookie(page, site, officer)
+    page.goto(site + "/console/analytics/statement/")
+    page.get_by_label("From").fill("2026-01-01")
+    page.get_by_role("button", name="Show this period").click()
+    assert "1 January 2026" in page.locator("#statement").inner_text()
+
+
+def test_an_officer_previews_a_rule_change_and_sees_what_matching_would_do(site, new_page, axe, officer, unmet):  # noqa: F811
+    page = new_page()
+    sign_in_with_cookie(page, site, officer)
+    page.goto(site + "/console/rules/market/")
+    page.get_by_label("Furthest a match may span, in km").fill("2")
+    page.get_by_label("Weight: urgency").fill("5")
+    page.get_by_role("button", name="Preview the effect").click()
+    heading_is(page, "Change market rules")
+    accessible(page, axe, "market rules with a what-if")
+    summary = page.locator("#whatif-summary").inner_text()
+    assert "Needs served" in summary and "Mean distance" in summary
+    assert page.locator("#whatif-urgency").is_visible() and page.locator("#whatif-district").is_visible()
+
+
+def test_the_what_if_works_without_javascript(site, new_page, officer, unmet):  # noqa: F811
+    page = new_page(java_script=False)
+    sign_in_with_cookie(page, site, officer)
+    page.goto(site + f"/console/rules/categories/{unmet.pk}/")
+    page.get_by_label("Price cap in pounds (optional)").fill("5")
+    page.get_by_role("button", name="Preview the effect").click()
+    assert "If matching ran now" in page.locator("#whatif").inner_text()
