@@ -18,6 +18,7 @@ from .selectors.statement import StatementFigures
 from .suppression import ALL, HIDDEN, shown_value, suppress_cube
 
 MET, UNMET, RECENT = "met", "unmet", "recent"
+DELIVERED, MISSED, NOT_RECORDED = "delivered", "missed", "not_recorded"
 PRICE_HEADERS = [
     "Kind of help",
     "Cap",
@@ -38,7 +39,6 @@ class Statement:
     issued: datetime
     headline: list[tuple[str, int | float | str]]
     tables: list[Table]
-    visits_note: str
 
     def csv_rows(self) -> Iterator[list]:
         """Every table in long form: section, row, column, value."""
@@ -178,11 +178,41 @@ def statement(*, council_name: str, figures: StatementFigures, issued: datetime 
             trend_rows,
         ),
     ]
-    visits_note = (
-        "Visits delivered: not yet recorded. Ongoing help is recorded as one match; "
-        "visits for recurring needs (issue 14, item 1) will add planned and delivered visits here."
-        if figures.visits is None
-        else ""
+    # Visits: planned = delivered + missed + not recorded yet (selectors.visits' definitions), by category.
+    visit_counts: dict[tuple, int] = {}
+    for r in figures.visits.by_category_district:
+        for measure in (DELIVERED, MISSED, NOT_RECORDED):
+            key = (r["category_id"], measure)
+            visit_counts[key] = visit_counts.get(key, 0) + r[measure]
+    visit_categories = sorted({k[0] for k in visit_counts}, key=lambda c: (c is None, c or 0))
+    visits = suppress_cube([visit_categories, [DELIVERED, MISSED, NOT_RECORDED]], visit_counts)
+    visit_rows = [
+        [
+            market.categories.get(c, "Other") if c is not None else "Other",
+            visits.shown(c, ALL),
+            visits.shown(c, DELIVERED),
+            visits.shown(c, MISSED),
+            visits.shown(c, NOT_RECORDED),
+        ]
+        for c in visit_categories
+    ]
+    if visit_rows:
+        visit_rows.append(
+            [
+                "All kinds of help",
+                visits.shown(ALL, ALL),
+                visits.shown(ALL, DELIVERED),
+                visits.shown(ALL, MISSED),
+                visits.shown(ALL, NOT_RECORDED),
+            ]
+        )
+    tables.append(
+        Table(
+            "visits",
+            "Visits of ongoing help delivered against planned",
+            ["Kind of help", "Planned", "Delivered", "Missed or disputed", "Not recorded yet"],
+            visit_rows,
+        )
     )
     return Statement(
         council_name=council_name,
@@ -191,5 +221,4 @@ def statement(*, council_name: str, figures: StatementFigures, issued: datetime 
         issued=issued or timezone.now(),
         headline=headline,
         tables=tables,
-        visits_note=visits_note,
     )

@@ -1,6 +1,6 @@
 """The market position statement: the dashboard's figures (`analytics.market_figures`,
 from the daily roll-up) plus the prices of the offers in the market against
-the council's caps. Reads only; a fixed number of queries whatever the size of
+the council's caps, and the visits of ongoing help delivered. Reads only; a fixed number of queries whatever the size of
 the market. `marketplace.presentation_statement` suppresses and lays it out."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from platform_core.models import Council, ServiceCategory
 from providers.models import Offer
 
 from .analytics import Filters, MarketFigures, market_figures
+from .visits import VisitFigures, visit_figures
 
 
 @dataclass
@@ -23,8 +24,8 @@ class StatementFigures:
     prices: list[Mapping[str, Any]]
     # Category -> price cap in pence (None: no cap).
     caps: dict[int, int | None]
-    # Visits delivered are not recorded yet (no Visit model on main when this was written).
-    visits: list[Mapping[str, Any]] | None
+    # Visits of ongoing help due in the period (ADR 0018).
+    visits: VisitFigures
 
 
 def prices_by_category(*, council: Council) -> list[Mapping[str, Any]]:
@@ -61,5 +62,5 @@ def statement_figures(*, council: Council, filters: Filters) -> StatementFigures
         market=market_figures(council=council, filters=filters),
         prices=prices_by_category(council=council),
         caps=dict(ServiceCategory.objects.filter(council=council).values_list("pk", "price_cap_pence")),
-        visits=None,
+        visits=visit_figures(council=council, period=filters),
     )

@@ -69,13 +69,13 @@ def test_the_statement_is_dated_and_shows_demand_gaps_and_prices(officer_client,
     prices = {row[0]: row for row in doc.tables[2].rows}
     assert prices["Shopping"][1:] == ["£15.00", 3, 1, "£12.00", "£15.00", "£18.00", 1]
     assert prices["Lifts"][1] == "No cap"
-    assert "Visits delivered: not yet recorded" in html
+    assert "Visits of ongoing help delivered against planned" in html
 
 
 def test_no_count_of_residents_below_5_is_shown(officer_client, year):
     doc = _page(officer_client).context["statement"]
     # Columns counting residents' needs or matches (supply and prices are not about residents).
-    resident_columns = {"demand": slice(1, 7), "gaps": slice(1, 3), "trends": slice(1, 4)}
+    resident_columns = {"demand": slice(1, 7), "gaps": slice(1, 3), "trends": slice(1, 4), "visits": slice(1, 5)}
     for table in doc.tables:
         for row in table.rows:
             for value in row[resident_columns.get(table.key, slice(0, 0))]:
@@ -94,3 +94,25 @@ def test_the_csv_holds_every_table(officer_client, year):
 def test_the_statement_prints_without_the_console_around_it(officer_client, year):
     html = _page(officer_client).content.decode()
     assert 'class="app-print-document"' in html and 'class="app-no-print"' in html
+
+
+def test_visits_delivered_are_in_the_statement_without_small_counts(officer_client, council, year):
+    from matching.models import Visit
+    from matching.tests.factories import VisitFactory
+
+    resident = ResidentFactory(council=council)
+    need = NeedFactory(resident=resident, category=year["shopping"], weekly=True)
+    offer = OfferFactory(provider=ProviderFactory(council=council), categories=[year["shopping"]])
+    match = MatchFactory(need=need, offer=offer, confirmed=True)
+    yesterday = timezone.now() - timedelta(days=1)
+    for n in range(8):
+        VisitFactory(
+            match=match,
+            starts_at=yesterday - timedelta(days=7 * n),
+            status=Visit.Status.MISSED if n < 2 else Visit.Status.DONE,
+        )
+    doc = _page(officer_client).context["statement"]
+    visits = {row[0]: row for row in next(t for t in doc.tables if t.key == "visits").rows}
+    assert visits["Shopping"][1] == 8  # planned
+    assert visits["Shopping"][3] == HIDDEN  # 2 missed: never shown, nor the 6 that would give it back
+    assert visits["Shopping"][2] == HIDDEN
