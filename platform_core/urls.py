@@ -36,6 +36,8 @@ urlpatterns = [
     ),
     path("accounts/", include("allauth.urls")),
     path("resident/", include("residents.urls")),
+    path("referrals/", include("residents.referrals.urls")),
+    path("claim/", include("residents.referrals.claim_urls")),
     path("provider/", include("providers.urls")),
     path("matches/", include("matching.urls")),
     path("console/", include("marketplace.urls")),

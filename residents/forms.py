@@ -79,7 +79,8 @@ class ProfileForm(forms.Form):
     )
     contact_preference = forms.ChoiceField(
         label=_("How should we contact you?"),
-        choices=ContactPreference.choices,
+        # "Through the referrer" is for referred residents, chosen by their referrer.
+        choices=[c for c in ContactPreference.choices if c[0] != ContactPreference.REFERRER],
         widget=forms.RadioSelect,
         error_messages={"required": _("Select how we should contact you")},
     )

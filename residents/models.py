@@ -22,6 +22,8 @@ class ContactPreference(models.TextChoices):
     BOTH = "both", _("Email and text message")
     PHONE = "phone", _("Phone call")
     LETTER = "letter", _("Letter")
+    # Only for a referred resident: notices and the helper's call go to the referrer.
+    REFERRER = "referrer", _("Through the referrer")
 
 
 class Resident(models.Model):
@@ -167,3 +169,151 @@ VISIT_COUNT_MAX = 365
 
 EDITABLE_STATUSES = frozenset({Need.Status.DRAFT, Need.Status.OPEN})
 CANCELLABLE_STATUSES = frozenset({Need.Status.DRAFT, Need.Status.OPEN, Need.Status.PROPOSED})
+
+
+# --- Referrers and the people they refer (issue 10; ADR 0016) ----------------------
+
+
+class Referrer(models.Model):
+    """A person's standing as a referrer for one council: asked for, then approved
+    or refused by an officer of that council. Not a `User.role`: the same person
+    may be a resident, a provider member and a referrer; each is its own row."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the council")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referrer_roles")
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="referrers")
+    organisation = models.CharField(max_length=200)
+    role = models.CharField(max_length=100, help_text="The person's job, e.g. social prescriber.")
+    phone = models.CharField(max_length=16, help_text="E.164: the number a helper calls about a referred person.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
+    decision_reason = models.CharField(max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One live application or approval per person and council; a refused one may be asked again.
+            models.UniqueConstraint(
+                fields=["user", "council"],
+                condition=models.Q(status__in=["pending", "approved"]),
+                name="referrer_one_live_per_council",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referrer {self.pk} ({self.organisation})"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class Referral(models.Model):
+    """How a resident came to Convene through someone else: a referrer, or an
+    officer on the phone line (referrer empty). The resident's account has no
+    usable password and no real e-mail address until they claim it."""
+
+    resident = models.OneToOneField(Resident, on_delete=models.CASCADE, related_name="referral")
+    referrer = models.ForeignKey(Referrer, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["referrer", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Referral of resident {self.resident_id}"
+
+
+class ConsentRecord(models.Model):
+    """Who agreed, to what, when and how, and who recorded it. A referred
+    resident is never saved without one."""
+
+    class Method(models.TextChoices):
+        VERBAL = "verbal", _("Verbal")
+        WRITTEN = "written", _("Written")
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="consents")
+    given_by = models.CharField(max_length=200, help_text="Who agreed: the person, or who agreed for them and why.")
+    agreed_to = models.TextField(max_length=1000)
+    given_on = models.DateField()
+    method = models.CharField(max_length=8, choices=Method.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Consent {self.pk} for resident {self.resident_id}"
+
+
+class AssistedAccess(models.Model):
+    """An officer on the phone line acting for one resident of their council, for
+    a stated reason, for a limited time. Every page and change made under it is audited."""
+
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="assisted_accesses")
+    reason = models.CharField(max_length=500)
+    started_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["officer", "resident", "ends_at"])]
+        verbose_name_plural = "assisted accesses"
+
+    def __str__(self) -> str:
+        return f"Officer {self.officer_id} for resident {self.resident_id}"
+
+
+class ClaimCode(models.Model):
+    """A one-time code that lets a referred resident take over their account.
+    Only a keyed hash is stored; it expires, and it can be used once."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("Text message")
+        EMAIL = "email", _("Email")
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="claim_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    email = models.EmailField(blank=True, help_text="The address the code went to, if by e-mail.")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["resident", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Claim code {self.pk} for resident {self.resident_id}"
+
+
+PLACEHOLDER_DOMAIN = "referred.invalid"
+
+
+def placeholder_email() -> str:
+    """The login of a referred resident's account until they claim it: unique,
+    in a domain that can never receive mail (RFC 2606), never shown as theirs."""
+    return f"referred-{secrets.token_hex(8)}@{PLACEHOLDER_DOMAIN}"
+
+
+def is_placeholder_email(email: str) -> bool:
+    return (email or "").lower().endswith("@" + PLACEHOLDER_DOMAIN)

@@ -13,7 +13,7 @@ from platform_core.models import OutcodeCentroid, User
 from platform_core.privacy import ERASE_REASON, row_export
 from platform_core.services import market_changed
 
-from .models import CANCELLABLE_STATUSES, Need, Resident
+from .models import CANCELLABLE_STATUSES, ClaimCode, ConsentRecord, Need, Referral, Referrer, Resident
 
 
 def _district(postcode: str) -> str:
@@ -30,12 +30,36 @@ def _coarse_point(district: str, lat: float | None, lon: float | None) -> tuple[
     return coarsen(lat, lon)
 
 
+def _referrals_export(user: User, resident: Resident | None) -> dict:
+    """Who referred the resident and the consent they gave; the person's own referrer standing."""
+    referral = Referral.objects.filter(resident=resident).select_related("referrer").first() if resident else None
+    return {
+        "referral": {
+            "referrer_organisation": referral.referrer.organisation if referral and referral.referrer else None,
+            "by_council_officer": bool(referral and referral.referrer is None),
+            "created_at": referral.created_at.isoformat() if referral else None,
+            "claimed_at": referral.claimed_at.isoformat() if referral and referral.claimed_at else None,
+        }
+        if referral
+        else None,
+        "consents": [
+            row_export(c, exclude=("id", "resident", "recorded_by"))
+            for c in (ConsentRecord.objects.filter(resident=resident).order_by("recorded_at") if resident else [])
+        ],
+        "referrer_roles": [
+            {**row_export(r, exclude=("id", "user", "decided_by")), "council_name": r.council.name}
+            for r in Referrer.objects.filter(user=user).select_related("council").order_by("created_at")
+        ],
+    }
+
+
 def resident_data_export(user: User) -> dict:
     resident = Resident.objects.filter(user=user).first()
     if resident is None:
-        return {"profile": None, "needs": []}
+        return {"profile": None, "needs": [], **_referrals_export(user, None)}
     needs = Need.objects.filter(resident=resident).select_related("category").order_by("created_at", "id")
     return {
+        **_referrals_export(user, resident),
         "profile": row_export(resident, exclude=("id", "user")),
         "needs": [
             {
@@ -50,9 +74,14 @@ def resident_data_export(user: User) -> dict:
 def resident_data_erase(user: User) -> None:
     """Blank the profile's personal fields and every need's free text; cancel
     needs still waiting. Call inside platform_core.privacy.account_erase."""
+    # Someone erased as a referrer stops being one; the residents they referred keep their referral.
+    Referrer.objects.filter(user=user).update(phone="", status=Referrer.Status.REFUSED, decision_reason=ERASE_REASON)
     resident = Resident.objects.select_for_update().filter(user=user).first()
     if resident is None:
         return
+    # That consent was recorded stays (when, how); who gave it and the words go.
+    ConsentRecord.objects.filter(resident=resident).update(given_by="", agreed_to="")
+    ClaimCode.objects.filter(resident=resident).delete()
     now = timezone.now()
     district = _district(resident.postcode)
     resident.latitude, resident.longitude = _coarse_point(district, resident.latitude, resident.longitude)

@@ -1,5 +1,6 @@
 """Reads about residents and needs. Visibility is decided here: a resident sees
-their own profile and needs, nobody else's."""
+their own profile and needs; their referrer and an officer assisting them on
+the phone line may manage them too (`residents.permissions`); nobody else."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.db.models import QuerySet
 from platform_core.models import AnyUser, Council, ServiceCategory, User
 
 from .models import Need, Resident
+from .permissions import managed_residents_q
 
 
 def resident_for_user(*, user: AnyUser) -> Resident | None:
@@ -24,9 +26,38 @@ def need_list_for(*, user: User) -> QuerySet[Need]:
     return Need.objects.filter(resident__user=user).select_related("category")
 
 
-def need_get_for(*, user: User, reference: str) -> Need | None:
-    """One of the user's own needs by reference, or None (which callers show as 404)."""
-    return need_list_for(user=user).select_related("resident", "council").filter(reference=reference).first()
+def need_get_for(*, user: AnyUser, reference: str) -> Need | None:
+    """A need the user may manage, by reference: their own, or one of a resident
+    they act for (referred, or assisted on the phone line); None (shown as 404)
+    for anyone else's."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Need.objects.filter(managed_residents_q(user=user, prefix="resident__"), reference=reference)
+        .select_related("category", "resident", "council")
+        .first()
+    )
+
+
+def resident_get_managed_by(*, user: AnyUser, pk: int) -> Resident | None:
+    """A resident the user acts for (not their own profile), or None."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Resident.objects.filter(managed_residents_q(user=user), pk=pk, user__is_active=True)
+        .exclude(user=user)
+        .select_related("user", "council")
+        .first()
+    )
+
+
+def need_list_for_resident(*, user: AnyUser, resident: Resident) -> QuerySet[Need]:
+    """The needs of a resident the user may manage (their own or one they act for), newest first."""
+    if not user.is_authenticated:
+        return Need.objects.none()
+    return Need.objects.filter(managed_residents_q(user=user, prefix="resident__"), resident=resident).select_related(
+        "category"
+    )
 
 
 def need_draft_latest_for(*, user: User) -> Need | None:

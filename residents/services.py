@@ -33,6 +33,19 @@ def _max_length(model: type[Model], field: str) -> int:
 
 # --- Profile -------------------------------------------------------------------
 
+NOT_REFERRED_MESSAGE = gettext_lazy("Only someone referred by a referrer can be contacted through them")
+
+
+def _referred_by_a_referrer(user: User) -> bool:
+    """A resident created by a referrer (or being created by one: no profile yet,
+    and an account that was never anyone's: see referrals.services)."""
+    from .models import Referral, is_placeholder_email
+
+    if Referral.objects.filter(resident__user=user, referrer__isnull=False).exists():
+        return True
+    return is_placeholder_email(user.email) and not Resident.objects.filter(user=user).exists()
+
+
 RESIDENT_PROFILE_FIELDS = (
     "preferred_name",
     "address_line_1",
@@ -71,6 +84,8 @@ def resident_save(
     errors: dict[str, list[str]] = {}
     if not user.can_be_resident:
         raise ValidationError(_("Only residents have a resident profile."), code="not_resident")
+    if contact_preference == ContactPreference.REFERRER and not _referred_by_a_referrer(user):
+        errors.setdefault("contact_preference", []).append(str(NOT_REFERRED_MESSAGE))
     if not (full_name or "").strip():
         errors.setdefault("full_name", []).append(_("Enter your full name"))
     elif len(full_name) > _max_length(User, "full_name"):
@@ -288,12 +303,22 @@ def _need_validate(need: Need, *, complete: bool) -> None:
         raise ValidationError(errors)
 
 
+def _acting(by: User | None, resident: Resident, action: str, obj: Any = None) -> None:
+    """Someone acting for the resident (a referrer, an officer on the phone line)
+    is checked, and an officer's change audited (ADR 0016). `by=None`: the resident."""
+    from .referrals.services import acting_record
+
+    acting_record(by=by, resident=resident, action=action, obj=obj)
+
+
 @transaction.atomic
-def need_draft_create(*, resident: Resident, **fields: Any) -> Need:
+def need_draft_create(*, resident: Resident, by: User | None = None, **fields: Any) -> Need:
     """Start a need as a draft (saved at every question page so nothing is lost)."""
     need = Need(resident=resident, council=resident.council, status=Need.Status.DRAFT)
     _need_apply_location(need, use_home_address=True, postcode="")
-    return _need_set(need, fields, complete=False)
+    need = _need_set(need, fields, complete=False)
+    _acting(by, resident, "need.created_for_resident", need)
+    return need
 
 
 def _need_set(need: Need, fields: dict[str, Any], *, complete: bool) -> Need:
@@ -332,12 +357,13 @@ def _need_set(need: Need, fields: dict[str, Any], *, complete: bool) -> Need:
 
 
 @transaction.atomic
-def need_update(*, need: Need, **fields: Any) -> Need:
+def need_update(*, need: Need, by: User | None = None, **fields: Any) -> Need:
     """Change a draft or an open need. An open need must stay complete and valid,
     and the market hears about the change."""
     need = (
         Need.objects.select_for_update(of=("self",)).select_related("resident", "council", "category").get(pk=need.pk)
     )
+    _acting(by, need.resident, "need.changed_for_resident", need)
     if need.status not in EDITABLE_STATUSES:
         raise ValidationError(_("You can only change a request while it is waiting for a match."), code="not_editable")
     is_open = need.status == Need.Status.OPEN
@@ -348,11 +374,12 @@ def need_update(*, need: Need, **fields: Any) -> Need:
 
 
 @transaction.atomic
-def need_post(*, need: Need) -> Need:
+def need_post(*, need: Need, by: User | None = None) -> Need:
     """Draft -> open: the whole need is checked, then the market hears about it."""
     need = (
         Need.objects.select_for_update(of=("self",)).select_related("resident", "council", "category").get(pk=need.pk)
     )
+    _acting(by, need.resident, "need.posted_for_resident", need)
     if need.status != Need.Status.DRAFT:
         raise ValidationError(_("This request has already been sent."), code="not_draft")
     _need_validate(need, complete=True)
@@ -364,8 +391,9 @@ def need_post(*, need: Need) -> Need:
 
 
 @transaction.atomic
-def need_create_posted(*, resident: Resident, **fields: Any) -> Need:
+def need_create_posted(*, resident: Resident, by: User | None = None, **fields: Any) -> Need:
     """Create and post a need in one go (the API's create): all answers at once."""
+    _acting(by, resident, "need.created_for_resident")
     need = Need(resident=resident, council=resident.council, status=Need.Status.DRAFT)
     _need_apply_location(need, use_home_address=True, postcode="")
     need = _need_set(need, fields, complete=True)
@@ -373,7 +401,7 @@ def need_create_posted(*, resident: Resident, **fields: Any) -> Need:
 
 
 @transaction.atomic
-def need_cancel(*, need: Need, reason: str) -> Need:
+def need_cancel(*, need: Need, reason: str, by: User | None = None) -> Need:
     """Cancel a draft, open or proposed need.
 
     One conditional UPDATE, so a cancel racing the matching engine either wins
@@ -387,6 +415,7 @@ def need_cancel(*, need: Need, reason: str) -> Need:
         raise ValidationError(
             {"reason": _("The reason must be %(limit)s characters or fewer") % {"limit": max_length}}, code="max_length"
         )
+    _acting(by, need.resident, "need.cancelled_for_resident", need)
     now = timezone.now()
     values = {"status": Need.Status.CANCELLED, "status_reason": reason, "closed_at": now, "updated_at": now}
     was_live = bool(

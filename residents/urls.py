@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
     path("needs/new/", views.need_new, name="need_new"),
+    path("for/<int:pk>/needs/new/", views.need_new_for, name="need_new_for"),
     path("needs/<str:reference>/", views.need_detail, name="need_detail"),
     path("needs/<str:reference>/category/", views.need_category, name="need_category"),
     path("needs/<str:reference>/what/", views.need_what, name="need_what"),

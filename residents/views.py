@@ -21,11 +21,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from platform_core.disclosure import purpose_set
 from platform_core.forms import apply_service_errors
+from platform_core.permissions import session_passed_two_factor
 
 from . import forms as need_forms
 from .models import Need, Resident
-from .selectors import need_draft_latest_for, need_get_for, need_list_for, resident_for_user
+from .selectors import (
+    need_draft_latest_for,
+    need_get_for,
+    need_list_for,
+    resident_for_user,
+    resident_get_managed_by,
+)
 from .services import need_cancel, need_draft_create, need_post, need_update, resident_save
 
 CHANGE_RETURNS_TO_CHECK = "check"
@@ -67,32 +75,45 @@ def profile_required(view: Callable) -> Callable:
     return _residents_only(_with_profile(view), refuse=PermissionDenied)
 
 
-def _with_profile_or_404(view: Callable) -> Callable:
-    """Without a profile one has no needs: a page about a need is not found
-    (a provider member who never asked for help gets what any stranger gets)."""
+def need_page(view: Callable) -> Callable:
+    """A page about one need: someone else's need is not found, whoever asks
+    (another resident, a provider, an officer), so its reference leaks nothing.
+    The resident's referrer, or an officer assisting them on the phone line
+    (after two-factor), finds it like the resident does (ADR 0018)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        resident = resident_for_user(user=request.user)
-        if resident is None:
-            raise Http404("No such request.")
-        request.resident = resident
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.is_officer and not session_passed_two_factor(request):
+            # Without the second factor an officer acts for nobody: not found, like anyone's need.
+            raise Http404(_("No such request."))
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def need_page(view: Callable) -> Callable:
-    """A page about one need: someone else's need is not found, whoever asks
-    (another resident, a provider, an officer), so its reference leaks nothing."""
-    return _residents_only(_with_profile_or_404(view), refuse=Http404)
 
 
 def _own_need(request: HttpRequest, reference: str) -> Need:
     need = need_get_for(user=request.user, reference=reference)
     if need is None:
         raise Http404(_("No such request."))
+    _acting_context(request, need.resident)
     return need
+
+
+def _acting_context(request: HttpRequest, resident: Resident) -> None:
+    """When someone acts for the resident: where "back" goes, whose request it is,
+    and (for an officer) why they see it (ADR 0015)."""
+    request.acting_for = None
+    request.home_url = reverse("residents:dashboard")
+    if resident.user_id != request.user.pk:
+        request.acting_for = resident
+        request.home_url = reverse("referrals:resident_detail", kwargs={"pk": resident.pk})
+        if request.user.is_officer:
+            from .referrals.services import assisted_access_for
+
+            access = assisted_access_for(officer=request.user, resident=resident)
+            purpose_set(request, f"Assisted digital for resident {resident.pk}: {access.reason if access else ''}")
 
 
 # --- Dashboard and profile -----------------------------------------------------
@@ -240,8 +261,10 @@ def _step_fields(step: str, form: forms.Form) -> dict[str, Any]:
 
 
 def _step(request: HttpRequest, step: str, reference: str | None = None) -> HttpResponse:
-    resident: Resident = request.resident
     need = _own_need(request, reference) if reference else None
+    resident: Resident = need.resident if need is not None else request.resident
+    if need is None:
+        _acting_context(request, resident)
     if need is not None and not need.is_editable:
         return redirect("residents:need_detail", reference=need.reference)
     change = request.GET.get("change") == CHANGE_RETURNS_TO_CHECK and need is not None
@@ -253,10 +276,10 @@ def _step(request: HttpRequest, step: str, reference: str | None = None) -> Http
         fields = _step_fields(step, form)
         try:
             if need is None:
-                need = need_draft_create(resident=resident, **fields)
+                need = need_draft_create(resident=resident, by=request.user, **fields)
             else:
                 old_timing = need.timing
-                need = need_update(need=need, **fields)
+                need = need_update(need=need, by=request.user, **fields)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -276,14 +299,21 @@ def _step(request: HttpRequest, step: str, reference: str | None = None) -> Http
     elif change:
         back_url = _check_url(need)
     elif step == STEPS[0]:
-        back_url = reverse("residents:dashboard")
+        back_url = request.home_url
     else:
         steps = _steps_for(need)
         back_url = _step_url(need, steps[steps.index(step) - 1])
     return render(
         request,
         f"residents/need_step_{step}.html",
-        {"form": form, "need": need, "back_url": back_url, "step_title": STEP_TITLES[step], "resident": resident},
+        {
+            "form": form,
+            "need": need,
+            "back_url": back_url,
+            "step_title": STEP_TITLES[step],
+            "resident": resident,
+            "acting_for": request.acting_for,
+        },
     )
 
 
@@ -291,7 +321,25 @@ def _check_url(need: Need) -> str:
     return reverse("residents:need_check", kwargs={"reference": need.reference})
 
 
-def _step_view(step: str, *, new: bool = False) -> Callable:
+def _step_view(step: str, *, new: bool = False, for_resident: bool = False) -> Callable:
+    if for_resident:
+
+        @need_page
+        @require_http_methods(["GET", "POST"])
+        def view(request: HttpRequest, pk: int) -> HttpResponse:
+            # Someone acting for a resident (their referrer, an officer on the phone
+            # line) starts a request on the same pages; anyone else's resident is not found.
+            own = resident_for_user(user=request.user)
+            if own is not None and own.pk == pk:
+                return redirect("residents:need_new")
+            resident = resident_get_managed_by(user=request.user, pk=pk)
+            if resident is None:
+                raise Http404(_("No such resident."))
+            request.resident = resident
+            return _step(request, step)
+
+        view.__name__ = "need_new_for"
+        return view
     if new:
 
         @profile_required
@@ -311,6 +359,7 @@ def _step_view(step: str, *, new: bool = False) -> Callable:
 
 
 need_new = _step_view("category", new=True)
+need_new_for = _step_view("category", for_resident=True)
 need_category = _step_view("category")
 need_what = _step_view("what")
 need_when = _step_view("when")
@@ -329,7 +378,7 @@ def need_check(request: HttpRequest, reference: str) -> HttpResponse:
     errors: list[tuple[str, str]] = []
     if request.method == "POST":
         try:
-            need_post(need=need)
+            need_post(need=need, by=request.user)
         except ValidationError as exc:
             items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
             for field, messages in items:
@@ -345,6 +394,7 @@ def need_check(request: HttpRequest, reference: str) -> HttpResponse:
             "errors": errors,
             "change_urls": {step: _step_url(need, step, change=True) for step in STEPS},
             "back_url": _step_url(need, STEPS[-1]),
+            "acting_for": request.acting_for,
         },
     )
 
@@ -354,7 +404,11 @@ def need_confirmation(request: HttpRequest, reference: str) -> HttpResponse:
     need = _own_need(request, reference)
     if need.status == Need.Status.DRAFT:
         return redirect("residents:need_check", reference=need.reference)
-    return render(request, "residents/need_confirmation.html", {"need": need})
+    return render(
+        request,
+        "residents/need_confirmation.html",
+        {"need": need, "home_url": request.home_url, "acting_for": request.acting_for},
+    )
 
 
 # --- My needs ----------------------------------------------------------------------
@@ -367,7 +421,13 @@ def need_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "residents/need_detail.html",
-        {"need": need, "change_urls": change_urls, "resume_url": _resume_url(need) if need.status == "draft" else ""},
+        {
+            "need": need,
+            "change_urls": change_urls,
+            "resume_url": _resume_url(need) if need.status == "draft" else "",
+            "home_url": request.home_url,
+            "acting_for": request.acting_for,
+        },
     )
 
 
@@ -380,7 +440,7 @@ def need_cancel_view(request: HttpRequest, reference: str) -> HttpResponse:
     form = need_forms.CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            need_cancel(need=need, reason=form.cleaned_data["reason"])
+            need_cancel(need=need, reason=form.cleaned_data["reason"], by=request.user)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:

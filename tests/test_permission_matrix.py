@@ -45,6 +45,7 @@ MATRIX: dict[str, Row] = {
     "residents:dashboard": Row("resident"),
     "residents:profile": Row("resident"),
     "residents:need_new": Row("resident"),
+    "residents:need_new_for": Row("resident", "resident"),
     "residents:need_detail": Row("resident", "need"),
     "residents:need_category": Row("resident", "draft"),
     "residents:need_what": Row("resident", "draft"),
@@ -194,6 +195,7 @@ def world(council, other_council, kingston_postcodes):
         },
         "kwargs": {
             "need": {"reference": need.reference},
+            "resident": {"pk": resident.pk},
             "draft": {"reference": draft.reference},
             "provider": {"pk": provider.pk},
             "evidence_kind": {"pk": provider.pk, "kind": "charity_number"},

@@ -148,6 +148,8 @@ CONSOLE_OBJECTS = {
     "marketplace:provider_detail": [{"pk": "provider"}],
     "marketplace:resident_detail": [{"pk": "resident"}, {"pk": "other_resident"}],
     "marketplace:resident_exclusion_add": [{"pk": "resident"}],
+    "marketplace:resident_assist": [{"pk": "resident"}],
+    "marketplace:referrer_detail": [{"pk": "referrer"}],
     "marketplace:category_edit": [{"pk": "category"}],
     "marketplace_api:console_concern_detail": [{"pk": "concern"}, {"pk": "member_concern"}],
 }

@@ -11,7 +11,7 @@ from matching.tests.factories import MatchFactory
 from platform_core.models import SafeguardingTier
 from platform_core.tests.factories import ServiceCategoryFactory
 from providers.tests.factories import EvidenceFactory, OfferFactory, ProviderFactory, ProviderMemberFactory
-from residents.tests.factories import NeedFactory, ResidentFactory
+from residents.tests.factories import NeedFactory, ReferrerFactory, ResidentFactory
 
 from .factories import BlockedWordFactory, SafeguardingConcernFactory
 
@@ -30,6 +30,7 @@ def build_market(council, *, postcode: str = "KT1 1EU") -> SimpleNamespace:
         match=match, description=f"The helper shouted at me and asked for my bank card ({council.slug})."
     )
     word = BlockedWordFactory(council=council, word=f"cash only {council.slug}")
+    referrer = ReferrerFactory(council=council, pending=True, organisation=f"Surgery of {council.slug}")
     return SimpleNamespace(
         council=council,
         category=category,
@@ -42,6 +43,7 @@ def build_market(council, *, postcode: str = "KT1 1EU") -> SimpleNamespace:
         evidence=evidence,
         concern=concern,
         word=word,
+        referrer=referrer,
     )
 
 

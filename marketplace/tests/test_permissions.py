@@ -29,6 +29,8 @@ KWARG_OBJECTS = {
     "provider_detail": {"pk": "provider"},
     "resident_detail": {"pk": "resident"},
     "resident_exclusion_add": {"pk": "resident"},
+    "resident_assist": {"pk": "resident"},
+    "referrer_detail": {"pk": "referrer"},
     "category_edit": {"pk": "category"},
 }
 

@@ -29,6 +29,8 @@ class Audience(models.TextChoices):
     RESIDENT = "resident", "Resident"
     PROVIDER = "provider", "Provider member"
     OFFICER = "officer", "Council officer"
+    # Someone who referred residents (residents.Referrer): their account's choice applies.
+    REFERRER = "referrer", "Referrer"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,10 @@ class Kind:
     text: Promise | str
     context: Callable[..., dict[str, Any]] = field(default=lambda: {})
     description: str = ""
+    # A one-time secret (a code to claim an account): once its deliveries have
+    # left, the stored message is replaced by `text_sent`, so no table keeps it.
+    secret: bool = False
+    text_sent: Promise | str = ""
 
     @property
     def params(self) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ See docs/decisions/0011-notification-channels.md.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,12 +49,26 @@ DELIVERY_SEND_TASK = "platform_core.tasks.delivery_send_task"
 Status = Delivery.Status
 
 
+Observer = Callable[[Notification, Kind, dict[str, Any]], None]
+_observers: dict[str, list[Observer]] = {}
+
+
+def register_observer(*, audience: str, observer: Observer) -> None:
+    """Let an app hear of every notice sent to one audience, inside notify's
+    transaction (residents tells a referred resident's referrer, ADR 0016).
+    platform_core never imports the apps above it: they register from ready()."""
+    if observer not in _observers.setdefault(audience, []):
+        _observers[audience].append(observer)
+
+
 @transaction.atomic
-def notify(*, kind: Kind, user: User, url: str = "", **objects: Any) -> Notification:
+def notify(*, kind: Kind, user: User, url: str = "", route: ContactRoute | None = None, **objects: Any) -> Notification:
     """Tell one person something: in-app, and by e-mail, text or letter as they chose.
 
     `objects` are what the kind's context needs (`kind.params`), e.g.
     `notify(kind=MATCH_ACCEPTED, user=resident.user, url=..., match=match)`.
+    `route` replaces the person's own choice, for a message that must go to one
+    address (a one-time code sent to the number or e-mail address it proves).
     """
     if kind_get(kind.code) is not kind:
         raise ValueError(f"Notification kind {kind.code!r} is not registered.")
@@ -64,9 +78,12 @@ def notify(*, kind: Kind, user: User, url: str = "", **objects: Any) -> Notifica
     notification = Notification.objects.create(
         user=user, kind=kind.code, message=message[:300], url=url, language=language
     )
-    route = contact_route_for(user=user, audience=kind.audience)
+    if route is None:
+        route = contact_route_for(user=user, audience=kind.audience)
     for channel in sorted(route.channels):
         _delivery_start(notification=notification, channel=channel, route=route)
+    for observer in _observers.get(kind.audience, ()):
+        observer(notification, kind, objects)
     return notification
 
 
@@ -134,7 +151,20 @@ def delivery_send(*, delivery_id: int) -> int | None:
     Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING).update(
         status=Status.SENT, sent_at=timezone.now(), provider_reference=(reference or "")[:64], error="", to=""
     )
+    _forget_secret(delivery.notification)
     return None
+
+
+def _forget_secret(notification: Notification) -> None:
+    """A one-time code stays in the database only until it has been sent."""
+    kind = kind_get(notification.kind)
+    if kind is None or not kind.secret:
+        return
+    if Delivery.objects.filter(notification=notification, status__in=[Status.PENDING, Status.SENDING]).exists():
+        return
+    with translation.override(notification.language or settings.LANGUAGE_CODE):
+        message = str(kind.text_sent)
+    Notification.objects.filter(pk=notification.pk).update(message=message[:300])
 
 
 @transaction.atomic
@@ -153,6 +183,10 @@ def delivery_fail(*, delivery: Delivery, error: str) -> Delivery | None:
     notification = delivery.notification
     kind = kind_get(notification.kind)
     user = notification.user
+    if kind is not None and kind.secret:
+        # A code proves one address: it never falls back to another.
+        _forget_secret(notification)
+        return None
     route = contact_route_for(user=user, audience=kind.audience) if kind else account_contact_route(user)
     return _delivery_start(notification=notification, channel=other, route=route, fallback_of=delivery)
 

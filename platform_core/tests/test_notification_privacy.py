@@ -28,7 +28,7 @@ from platform_core.tests.factories import OfficerFactory
 from providers.models import VerificationEvidence
 from providers.tests.factories import EvidenceFactory, OfferFactory, ProviderFactory, ProviderMemberFactory
 from residents.models import ContactPreference
-from residents.tests.factories import NeedFactory, ResidentFactory
+from residents.tests.factories import NeedFactory, ReferrerFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,8 +116,23 @@ def world(council, kingston_postcodes):
         "reason": "Please say which day suits you.",
         "starts_at": need.window_start,
         "ends_at": need.window_end,
+        # Referrers (residents.notifications): a request to refer, a one-time code, a copy of a notice.
+        "referrer": ReferrerFactory(
+            council=council,
+            decision_reason="We could not confirm your post.",
+            user__phone="+447700900777",
+            user__notify_by=NotifyBy.BOTH,
+        ),
+        "code": "ABCD-2345",
+        "expires": "4 December 2026",
+        "message": "Juniper Helpers can help with your request for Shopping. Please confirm.",
     }
-    recipients = {Audience.RESIDENT: resident.user, Audience.PROVIDER: member.user, Audience.OFFICER: officer}
+    recipients = {
+        Audience.RESIDENT: resident.user,
+        Audience.PROVIDER: member.user,
+        Audience.OFFICER: officer,
+        Audience.REFERRER: objects["referrer"].user,
+    }
     return objects, recipients
 
 

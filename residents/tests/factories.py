@@ -7,7 +7,17 @@ from django.utils import timezone
 
 from platform_core.models import User
 from platform_core.tests.factories import CouncilFactory, ServiceCategoryFactory, UserFactory
-from residents.models import Need, Resident
+from residents.models import (
+    AssistedAccess,
+    ClaimCode,
+    ConsentRecord,
+    ContactPreference,
+    Need,
+    Referral,
+    Referrer,
+    Resident,
+    placeholder_email,
+)
 
 
 class ResidentFactory(factory.django.DjangoModelFactory):
@@ -59,3 +69,71 @@ class NeedFactory(factory.django.DjangoModelFactory):
             weekly_slots=[0, 6, 12],
             ends_on=factory.LazyFunction(lambda: timezone.localdate() + timedelta(weeks=6)),
         )
+
+
+class ReferrerFactory(factory.django.DjangoModelFactory):
+    """An approved referrer (a social prescriber at a GP surgery) for a council."""
+
+    class Meta:
+        model = Referrer
+
+    user = factory.SubFactory(UserFactory, role=User.Role.RESIDENT)
+    council = factory.SubFactory(CouncilFactory)
+    organisation = "Canbury Medical Centre"
+    role = "Social prescriber"
+    phone = "+442079460000"
+    status = Referrer.Status.APPROVED
+    decided_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        pending = factory.Trait(status=Referrer.Status.PENDING, decided_at=None)
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    """A resident created by a referrer: an account with no password and no real e-mail address."""
+
+    class Meta:
+        model = Referral
+
+    referrer = factory.SubFactory(ReferrerFactory)
+    resident = factory.SubFactory(
+        ResidentFactory,
+        council=factory.SelfAttribute("..referrer.council"),
+        user__email=factory.LazyFunction(placeholder_email),
+        contact_preference=ContactPreference.REFERRER,
+    )
+    created_by = factory.SelfAttribute("referrer.user")
+
+
+class ConsentRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConsentRecord
+
+    resident = factory.SubFactory(ResidentFactory)
+    given_by = "The resident, in person"
+    agreed_to = "Keeping these details and sharing them with the confirmed helper."
+    given_on = factory.LazyFunction(lambda: timezone.localdate())
+    method = ConsentRecord.Method.VERBAL
+    recorded_by = factory.SelfAttribute("resident.user")
+
+
+class AssistedAccessFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AssistedAccess
+
+    officer = factory.SubFactory(
+        UserFactory, role=User.Role.OFFICER, council=factory.SelfAttribute("..resident.council")
+    )
+    resident = factory.SubFactory(ResidentFactory)
+    reason = "Resident phoned the helpline"
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=2))
+
+
+class ClaimCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClaimCode
+
+    resident = factory.SubFactory(ResidentFactory)
+    digest = factory.Sequence(lambda n: f"{n:064x}")
+    channel = ClaimCode.Channel.SMS
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
