@@ -61,6 +61,7 @@ class ContactDetailsSerializer(serializers.Serializer):
     postcode = serializers.CharField()
     vulnerability_notes = serializers.CharField()
     accessibility = serializers.CharField()
+    contact_route = serializers.CharField(help_text="How the resident wants to be contacted, for the provider.")
 
 
 class MatchListOutputSerializer(serializers.Serializer):

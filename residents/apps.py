@@ -36,5 +36,5 @@ class ResidentsConfig(AppConfig):
         from .notifications import referral_observer, resident_contact_route
 
         register_contact_resolver(audience=Audience.RESIDENT, resolver=resident_contact_route)
-        # A referred resident's referrer is told of every step (ADR 0016).
+        # A referred resident's referrer is told of every step (ADR 0021).
         register_observer(audience=Audience.RESIDENT, observer=referral_observer)

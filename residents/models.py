@@ -171,7 +171,7 @@ EDITABLE_STATUSES = frozenset({Need.Status.DRAFT, Need.Status.OPEN})
 CANCELLABLE_STATUSES = frozenset({Need.Status.DRAFT, Need.Status.OPEN, Need.Status.PROPOSED})
 
 
-# --- Referrers and the people they refer (issue 10; ADR 0016) ----------------------
+# --- Referrers and the people they refer (issue 10; ADR 0021) ----------------------
 
 
 class Referrer(models.Model):

@@ -37,7 +37,7 @@ def resident_contact_route(user: User) -> ContactRoute | None:
     return ContactRoute(channels=channels_for(choice, email=email, phone=phone), email=email, phone=phone)
 
 
-# --- Referrers (ADR 0016) -------------------------------------------------------------
+# --- Referrers (ADR 0021) -------------------------------------------------------------
 # The words name a council, an organisation or a request's reference: never a
 # resident's name, address or number (a text is read on a locked phone).
 

@@ -1,7 +1,7 @@
 """Who may act for a resident: one predicate, in the app that owns residents.
 
 A resident acts for themself. Someone else may act for them (post and manage
-their needs, see their progress) in exactly two ways (ADR 0016):
+their needs, see their progress) in exactly two ways (ADR 0021):
 - the approved referrer who referred them (`Referral.referrer`), while that
   referrer's approval stands;
 - an officer of the resident's council with an assisted-digital access for

@@ -73,3 +73,25 @@ def need_list_open_for_matching(*, council: Council) -> QuerySet[Need]:
 def category_for_council(*, council: Council, slug: str) -> ServiceCategory | None:
     """Resolve a category slug sent to the API; whether it may be used is the services' rule."""
     return ServiceCategory.objects.filter(council=council, slug=slug).first()
+
+
+def resident_contact_route_describe(*, resident: Resident) -> str:
+    """How a confirmed helper should get in touch, in the reader's language: the
+    resident's choice, and for "through the referrer" who to call (name,
+    organisation, work phone). Call only where the contact details may be shown."""
+    from django.utils.translation import gettext
+
+    from platform_core.phones import phone_display
+
+    from .models import ContactPreference, Referral
+
+    if resident.contact_preference == ContactPreference.REFERRER:
+        referral = Referral.objects.select_related("referrer__user").filter(resident=resident).first()
+        referrer = referral.referrer if referral else None
+        if referrer is not None:
+            return gettext("Call via the referrer: %(name)s, %(organisation)s, %(phone)s") % {
+                "name": referrer.user.full_name or referrer.user.email,
+                "organisation": referrer.organisation,
+                "phone": phone_display(referrer.phone),
+            }
+    return gettext("They prefer: %(choice)s") % {"choice": resident.get_contact_preference_display()}

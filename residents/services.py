@@ -305,7 +305,7 @@ def _need_validate(need: Need, *, complete: bool) -> None:
 
 def _acting(by: User | None, resident: Resident, action: str, obj: Any = None) -> None:
     """Someone acting for the resident (a referrer, an officer on the phone line)
-    is checked, and an officer's change audited (ADR 0016). `by=None`: the resident."""
+    is checked, and an officer's change audited (ADR 0021). `by=None`: the resident."""
     from .referrals.services import acting_record
 
     acting_record(by=by, resident=resident, action=action, obj=obj)

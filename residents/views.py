@@ -79,7 +79,7 @@ def need_page(view: Callable) -> Callable:
     """A page about one need: someone else's need is not found, whoever asks
     (another resident, a provider, an officer), so its reference leaks nothing.
     The resident's referrer, or an officer assisting them on the phone line
-    (after two-factor), finds it like the resident does (ADR 0018)."""
+    (after two-factor), finds it like the resident does (ADR 0021)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

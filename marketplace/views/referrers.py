@@ -1,6 +1,6 @@
 """Referrers and the phone line in the console: requests to be a referrer
 (approve or refuse, audited), and an officer starting to act for a caller
-(assisted digital, with a reason recorded on everything that follows, ADR 0016)."""
+(assisted digital, with a reason recorded on everything that follows, ADR 0021)."""
 
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ from matching.permissions import is_provider_side, is_resident_side, party_of
 from platform_core.models import AnyUser, Council, User
 from providers.models import Offer, Provider, ProviderMember
 from providers.selectors import offer_list_in_market, provider_list_for_user
-from residents.models import Need
-from residents.selectors import need_list_open_for_matching
+from residents.models import Need, is_placeholder_email
+from residents.selectors import need_list_open_for_matching, resident_contact_route_describe
 
 _MATCH_RELATED = (
     "need",
@@ -115,6 +115,8 @@ class ContactDetails:
     postcode: str
     vulnerability_notes: str = ""
     accessibility: str = ""
+    # How the resident wants to be contacted ("Call via the referrer: ..."), for the provider.
+    contact_route: str = ""
 
 
 def contact_details_visible(*, match: Match) -> bool:
@@ -137,7 +139,9 @@ def match_contact_details_for(*, match: Match, user: AnyUser) -> ContactDetails 
         return ContactDetails(
             name=resident.preferred_name or resident.user.full_name or "The resident",
             phone=resident.phone,
-            email=resident.user.email,
+            # A referred resident who has not claimed their account has no e-mail address of theirs.
+            email="" if is_placeholder_email(resident.user.email) else resident.user.email,
+            contact_route=resident_contact_route_describe(resident=resident),
             address=address,
             postcode=postcode,
             vulnerability_notes=resident.vulnerability_notes,

@@ -55,7 +55,7 @@ _observers: dict[str, list[Observer]] = {}
 
 def register_observer(*, audience: str, observer: Observer) -> None:
     """Let an app hear of every notice sent to one audience, inside notify's
-    transaction (residents tells a referred resident's referrer, ADR 0016).
+    transaction (residents tells a referred resident's referrer, ADR 0021).
     platform_core never imports the apps above it: they register from ready()."""
     if observer not in _observers.setdefault(audience, []):
         _observers[audience].append(observer)

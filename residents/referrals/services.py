@@ -8,7 +8,7 @@ always with a consent record; the resident's needs are then posted through
 the residents' own services (`residents.services`, with `by=`), which check
 `residents.permissions` and audit an officer's changes here (`acting_record`).
 The resident can take the account over later with a one-time code
-(`claim_code_issue`, `claim_code_redeem`). See ADR 0016.
+(`claim_code_issue`, `claim_code_redeem`). See ADR 0021.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ question pages (`residents:need_new_for`, then the need's usual pages); these
 pages are the rest: asking to be a referrer, the list of people referred and
 their requests' progress, a new referred resident with their consent, the
 one-time code to claim the account, and the person's data. Anyone else's
-resident is not found (404), whoever asks (ADR 0016).
+resident is not found (404), whoever asks (ADR 0021).
 """
 
 from __future__ import annotations

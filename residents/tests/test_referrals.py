@@ -394,3 +394,16 @@ def test_a_resident_factory_referral_is_managed_by_its_referrer(council, kingsto
     referral = ReferralFactory(referrer__council=council)
     assert resident_get_managed_by(user=referral.referrer.user, pk=referral.resident_id) == referral.resident
     assert ResidentFactory(council=council) not in referred_resident_list_for(user=referral.referrer.user)
+
+
+def test_a_provider_confirmed_for_a_referred_need_gets_the_route_the_resident_chose(referrer, referred):
+    from matching.selectors import match_contact_details_for
+    from matching.tests.factories import MatchFactory
+    from providers.tests.factories import ProviderMemberFactory
+
+    match = MatchFactory(need=NeedFactory(resident=referred), confirmed=True)
+    member = ProviderMemberFactory(provider=match.offer.provider).user
+    details = match_contact_details_for(match=match, user=member)
+    assert details.contact_route == "Call via the referrer: Sam Prescriber, Canbury Medical Centre, 020 7946 0000"
+    assert details.email == ""  # the resident has no e-mail address of theirs
+    assert details.name == "Ada Lovelace"
