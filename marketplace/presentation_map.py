@@ -178,11 +178,11 @@ def market_map(figures: MapFigures, *, category_id: int | None = None, show: str
     corners = {row.cell: grid.corners_km(*row.cell) for row in rows}
     xs = [x for cs in corners.values() for x, _y in cs] or [0.0, 1.0]
     ys = [y for cs in corners.values() for _x, y in cs] or [0.0, 1.0]
-    span_x = max(max(xs) - min(xs), 0.001)
-    scale = MAP_WIDTH / span_x
-    height = round((max(ys) - min(ys)) * scale) or 1
+    left, top = min(xs), max(ys)
+    scale = MAP_WIDTH / max(max(xs) - left, 0.001)
+    height = round((top - min(ys)) * scale) or 1
     for row in rows:
-        row.points = " ".join(f"{(x - min(xs)) * scale:.1f},{(max(ys) - y) * scale:.1f}" for x, y in corners[row.cell])
+        row.points = " ".join(f"{(x - left) * scale:.1f},{(top - y) * scale:.1f}" for x, y in corners[row.cell])
         row.fill = _band_fill(row.unmet if show != "supply" else row.places)
     totals = [
         "Whole council",

@@ -8,7 +8,8 @@ expired and still waiting and both). Every "line" of the cube — the members
 along one axis with the other coordinates fixed, plus their total — must hide
 either none or at least two of its figures; where it hides exactly one, the
 smallest other non-zero figure of the line is hidden too, until no line
-changes. Every page, table and CSV shows a slice of one suppressed cube, so
+changes (a worklist in a fixed order: the same figures always hide the same
+cells). Every page, table and CSV shows a slice of one suppressed cube, so
 looking at the same figures from another page (all categories against one
 category, a cell against the council) reveals nothing either.
 
@@ -17,6 +18,7 @@ Pure Python, no Django: the presentation calls it on what the selectors read.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -64,27 +66,34 @@ def suppress_cube(axes: Sequence[Sequence[Hashable]], counts: Mapping[Key, int])
             k = tuple(ALL if total else part for part, total in zip(key, mask, strict=True))
             values[k] = values.get(k, 0) + n
     hidden = {k for k, v in values.items() if is_small(v)}
-    lines = []
+    lines: list[list[Key]] = []
+    lines_of: dict[Key, list[int]] = {}
     for axis in range(len(axes)):
         others = [full_axes[i] for i in range(len(axes)) if i != axis]
         for fixed in itertools.product(*others):
-            line = []
-            for member in full_axes[axis]:
-                k = list(fixed)
-                k.insert(axis, member)
-                line.append(tuple(k))
-            if any(values.get(k, 0) for k in line):
+            line = [(*fixed[:axis], member, *fixed[axis:]) for member in full_axes[axis]]
+            line = [k for k in line if values.get(k, 0)]  # zeros are shown and never hidden
+            if len(line) > 1:
+                for k in line:
+                    lines_of.setdefault(k, []).append(len(lines))
                 lines.append(line)
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            if sum(1 for k in line if k in hidden) != 1:
-                continue
-            candidates = [k for k in line if k not in hidden and values.get(k, 0) > 0]
-            if candidates:
-                hidden.add(min(candidates, key=lambda k: (values[k], str(k))))
-                changed = True
+    # A worklist of the lines that hold a hidden figure; hiding another adds its lines.
+    # Taken in a fixed order (a heap of line numbers), so the same figures always
+    # hide the same cells: two loads of a page must not hide different ones.
+    todo = sorted({n for k in hidden for n in lines_of.get(k, [])})
+    queued = set(todo)
+    while todo:
+        n = heapq.heappop(todo)
+        queued.discard(n)
+        line = lines[n]
+        if sum(1 for k in line if k in hidden) != 1:
+            continue
+        chosen = min((k for k in line if k not in hidden), key=lambda k: (values[k], str(k)))
+        hidden.add(chosen)
+        for m in lines_of.get(chosen, []):
+            if m not in queued:
+                queued.add(m)
+                heapq.heappush(todo, m)
     return SuppressedCube(values=values, hidden=hidden)
 
 

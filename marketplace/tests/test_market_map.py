@@ -192,3 +192,21 @@ def test_a_bad_period_is_a_400_with_a_message(officer_client, unmet_market):
     response = _page(officer_client, date_from="2026-05-01", date_to="2026-04-01")
     assert response.status_code == 400
     assert "The end date must be on or after the start date" in response.content.decode()
+
+
+def test_suppression_is_the_same_every_time_and_leaves_no_line_with_one_hidden_figure():
+    import random
+
+    rng = random.Random(7)
+    cells, cats = [f"c{i}" for i in range(40)], ["a", "b", "c", "d"]
+    counts = {(c, k, m): rng.choice([0, 0, 1, 2, 3, 5, 8, 13, 40]) for c in cells for k in cats for m in ("x", "y")}
+    first = suppress_cube([cells, cats, ["x", "y"]], counts)
+    assert suppress_cube([cells, cats, ["x", "y"]], counts).hidden == first.hidden
+    full = [[*cells, ALL], [*cats, ALL], ["x", "y", ALL]]
+    for axis in range(3):
+        others = [full[i] for i in range(3) if i != axis]
+        for a in others[0]:
+            for b in others[1]:
+                line = [(*(a, b)[:axis], m, *(a, b)[axis:]) for m in full[axis]]
+                assert sum(1 for k in line if k in first.hidden) != 1, line
+    assert all(first.values[k] >= 5 for k in first.values if k not in first.hidden and first.values[k])
