@@ -80,19 +80,17 @@ def suppress_cube(axes: Sequence[Sequence[Hashable]], counts: Mapping[Key, int])
     # A worklist of the lines that hold a hidden figure; hiding another adds its lines.
     # Taken in a fixed order (a heap of line numbers), so the same figures always
     # hide the same cells: two loads of a page must not hide different ones.
-    todo = sorted({n for k in hidden for n in lines_of.get(k, [])})
-    queued = set(todo)
+    hidden_in = [sum(1 for k in line if k in hidden) for line in lines]
+    todo = [n for n, count in enumerate(hidden_in) if count == 1]  # already in order
     while todo:
         n = heapq.heappop(todo)
-        queued.discard(n)
-        line = lines[n]
-        if sum(1 for k in line if k in hidden) != 1:
+        if hidden_in[n] != 1:
             continue
-        chosen = min((k for k in line if k not in hidden), key=lambda k: (values[k], str(k)))
+        chosen = min((k for k in lines[n] if k not in hidden), key=lambda k: (values[k], str(k)))
         hidden.add(chosen)
         for m in lines_of.get(chosen, []):
-            if m not in queued:
-                queued.add(m)
+            hidden_in[m] += 1
+            if hidden_in[m] == 1:
                 heapq.heappush(todo, m)
     return SuppressedCube(values=values, hidden=hidden)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from localflavor.gb.forms import GBPostcodeField
@@ -141,7 +141,7 @@ def coarsen(lat: float, lon: float, places: int = 2) -> tuple[float, float]:
 # A flat hexagon grid laid over a council on a local equirectangular projection
 # (km east and north of an origin), with axial coordinates (q, r) as in
 # https://www.redblobgames.com/grids/hexagons/ (pointy-top). The cell of a point
-# is computed in SQL (`HexGrid.sql_cell`), so counts are grouped by cell in the
+# is computed in SQL (`HexGrid.with_cells_sql`), so counts are grouped by cell in the
 # database and no single point ever reaches Python. We do not use H3: its cells
 # cannot be computed inside PostgreSQL without an extension, and grouping 1M
 # needs in Python is what the map must avoid. Over a borough (~20 km) the
@@ -178,7 +178,7 @@ class HexGrid:
         return (lon - self.lon0) * self.km_per_deg_lon, (lat - self.lat0) * _KM_PER_DEG_LAT
 
     def cell_of(self, lat: float, lon: float) -> tuple[int, int]:
-        """The axial cell (q, r) of a point: the same answer as `sql_cell` (bar exact ties)."""
+        """The axial cell (q, r) of a point: the same answer as `with_cells_sql` (bar exact ties)."""
         x, y = self.to_km(lat, lon)
         qf = (_SQRT3 / 3 * x - y / 3) / self.edge_km
         rf = (2 / 3 * y) / self.edge_km
@@ -212,37 +212,32 @@ class HexGrid:
                     out.append((dq, dr))
         return out
 
-    def sql_cell(self, lat_field: str = "latitude", lon_field: str = "longitude") -> tuple[Any, Any]:
-        """Django expressions for the cell (q, r) of each row's point, computed
-        in the database (cube rounding of the fractional axial coordinates)."""
-        from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, Value, When
-        from django.db.models.functions import Abs, Cast, Round
-        from django.db.models.lookups import GreaterThan
+    def with_cells_sql(self, inner: str, lat: str = "lat", lon: str = "lon") -> str:
+        """SQL selecting every row of the query `inner` with its cell added as
+        columns q and r, computed in the database (cube rounding of the
+        fractional axial coordinates; each step once per row, in nested
+        selects). `inner` names its point's columns `lat` and `lon`. Only our
+        own SQL and numbers formatted here go in (S608 is silenced for that)."""
 
-        def num(value: float) -> Value:
-            return Value(value, output_field=FloatField())
+        def num(value: float) -> str:
+            return repr(float(value))
 
-        x = ExpressionWrapper((F(lon_field) - num(self.lon0)) * num(self.km_per_deg_lon), output_field=FloatField())
-        y = ExpressionWrapper((F(lat_field) - num(self.lat0)) * num(_KM_PER_DEG_LAT), output_field=FloatField())
-        qf = ExpressionWrapper(
-            (x * num(_SQRT3 / 3) - y * num(1 / 3)) * num(1 / self.edge_km), output_field=FloatField()
+        x = f"(g.{lon} - {num(self.lon0)}) * {num(self.km_per_deg_lon)}"
+        y = f"(g.{lat} - {num(self.lat0)}) * {num(_KM_PER_DEG_LAT)}"
+        qf = f"(({x}) * {num(_SQRT3 / 3)} - ({y}) / 3.0) / {num(self.edge_km)}"
+        rf = f"({y}) * {num(2 / 3 / self.edge_km)}"
+        rounded = (
+            "SELECT f.*, ROUND(f.hex_qf) AS hex_rq, ROUND(f.hex_rf) AS hex_rr, ROUND(-f.hex_qf - f.hex_rf) AS hex_rs"  # noqa: S608
+            f" FROM (SELECT g.*, {qf} AS hex_qf, {rf} AS hex_rf FROM ({inner}) g) f"
         )
-        rf = ExpressionWrapper(y * num(2 / 3 / self.edge_km), output_field=FloatField())
-        sf = ExpressionWrapper(-qf - rf, output_field=FloatField())
-        q, r, s = Round(qf), Round(rf), Round(sf)
-        dq, dr, ds = Abs(q - qf), Abs(r - rf), Abs(s - sf)
-        q_fixed = Case(
-            When(GreaterThan(dq, dr) & GreaterThan(dq, ds), then=-r - s),
-            default=q,
-            output_field=FloatField(),
+        dq, dr = "ABS(c.hex_rq - c.hex_qf)", "ABS(c.hex_rr - c.hex_rf)"
+        ds = "ABS(c.hex_rs + c.hex_qf + c.hex_rf)"
+        return (
+            f"SELECT c.*, CAST(CASE WHEN {dq} > {dr} AND {dq} > {ds} THEN -c.hex_rr - c.hex_rs ELSE c.hex_rq END"  # noqa: S608
+            " AS INTEGER) AS q,"
+            f" CAST(CASE WHEN {dq} > {dr} AND {dq} > {ds} THEN c.hex_rr WHEN {dr} > {ds} THEN -c.hex_rq - c.hex_rs"
+            f" ELSE c.hex_rr END AS INTEGER) AS r FROM ({rounded}) c"
         )
-        r_fixed = Case(
-            When(GreaterThan(dq, dr) & GreaterThan(dq, ds), then=r),
-            When(GreaterThan(dr, ds), then=-q - s),
-            default=r,
-            output_field=FloatField(),
-        )
-        return Cast(q_fixed, IntegerField()), Cast(r_fixed, IntegerField())
 
 
 def _hex_round(qf: float, rf: float) -> tuple[int, int]:

@@ -25,7 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Q, Subquery, Sum
+from django.db import connection
+from django.db.models import Avg, Count, F, Q, QuerySet, Subquery, Sum
 
 from platform_core.geo import HexGrid
 from platform_core.models import Council, CouncilDistrict, MarketRule, OutcodeCentroid, Postcode, ServiceCategory
@@ -59,21 +60,33 @@ def grid_for(council: Council) -> HexGrid:
     return HexGrid.around(centre["lat"], centre["lon"])
 
 
+def _rows_by_cell(grid: HexGrid, qs: QuerySet, group: list[str], sums: list[str]) -> list[dict]:
+    """Run `qs` (points already grouped by their columns lat and lon) with its
+    cell added in SQL, summed again by cell and `group`: no point leaves the database."""
+    inner, params = qs.query.sql_with_params()
+    keys = ", ".join(f"w.{name}" for name in group)
+    totals = ", ".join(f"SUM(w.{name}) AS {name}" for name in sums)
+    # Built from our own query's SQL (its values stay parameters) and column names written here.
+    sql = f"SELECT w.q, w.r, {keys}, {totals} FROM ({grid.with_cells_sql(inner)}) w GROUP BY w.q, w.r, {keys}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [col[0] for col in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def council_cells(*, council: Council, grid: HexGrid) -> dict[Cell, str]:
     """The council's cells, each with the district most of its postcodes are in."""
-    q, r = grid.sql_cell()
-    rows = (
+    points = (
         Postcode.objects.filter(outcode__in=Subquery(CouncilDistrict.objects.filter(council=council).values("outcode")))
-        .annotate(q=q, r=r)
-        .values("q", "r", "outcode")
+        .values(lat=F("latitude"), lon=F("longitude"), district=F("outcode"))
         .annotate(n=Count("pk"))
         .order_by()
     )
     best: dict[Cell, tuple[int, str]] = {}
-    for row in rows:
+    for row in _rows_by_cell(grid, points, ["district"], ["n"]):
         cell = (row["q"], row["r"])
-        if cell not in best or (row["n"], row["outcode"]) > best[cell]:
-            best[cell] = (row["n"], row["outcode"])
+        if cell not in best or (row["n"], row["district"]) > best[cell]:
+            best[cell] = (row["n"], row["district"])
     return {cell: outcode for cell, (_n, outcode) in best.items()}
 
 
@@ -82,17 +95,18 @@ def unmet_by_cell_category(
 ) -> dict[tuple[Cell, int], tuple[int, int]]:
     """Needs with no match, by cell and category: expired in the period, and
     posted in the period and still waiting now."""
-    q, r = grid.sql_cell()
     expired = Q(status=Need.Status.EXPIRED, closed_at__gte=period.start, closed_at__lt=period.end)
     waiting = Q(status__in=WAITING, posted_at__gte=period.start, posted_at__lt=period.end)
-    rows = (
+    points = (
         Need.objects.filter(expired | waiting, council=council, category__isnull=False, latitude__isnull=False)
-        .annotate(q=q, r=r)
-        .values("q", "r", "category_id")
+        .values(lat=F("latitude"), lon=F("longitude"), cat=F("category_id"))
         .annotate(expired=Count("pk", filter=expired), waiting=Count("pk", filter=waiting))
         .order_by()
     )
-    return {((row["q"], row["r"]), row["category_id"]): (row["expired"], row["waiting"]) for row in rows}
+    return {
+        ((row["q"], row["r"]), row["cat"]): (int(row["expired"]), int(row["waiting"]))
+        for row in _rows_by_cell(grid, points, ["cat"], ["expired", "waiting"])
+    }
 
 
 def _reach(radius: Decimal | float | None, max_distance: float) -> float:
@@ -104,7 +118,6 @@ def supply_by_cell(
 ) -> dict[tuple[Cell, float, int | None], tuple[int, int]]:
     """Offers in the market now by the cell of their base and their reach:
     for each category they serve, and once each whatever their categories."""
-    q, r = grid.sql_cell("offer__latitude", "offer__longitude")
     through = Offer.categories.through
     live = {"offer__council": council, "offer__status": Offer.Status.ACTIVE, "offer__provider__is_suspended": False}
     out: dict[tuple[Cell, float, int | None], tuple[int, int]] = {}
@@ -115,24 +128,30 @@ def supply_by_cell(
 
     by_category = (
         through.objects.filter(**live)
-        .annotate(q=q, r=r)
-        .values("q", "r", "offer__radius_km", "servicecategory_id")  # type: ignore[misc]  # the stubs miss annotations on a through model
+        .values(
+            lat=F("offer__latitude"),
+            lon=F("offer__longitude"),
+            radius=F("offer__radius_km"),
+            cat=F("servicecategory_id"),
+        )
         .annotate(offers=Count("offer_id"), places=Sum("offer__capacity_left"))
         .order_by()
     )
-    for row in by_category:
-        key = ((row["q"], row["r"]), _reach(row["offer__radius_km"], max_distance_km), row["servicecategory_id"])
-        add(key, row["offers"], row["places"] or 0)
-    q, r = grid.sql_cell()
     any_category = (
         Offer.objects.filter(council=council, status=Offer.Status.ACTIVE, provider__is_suspended=False)
-        .annotate(q=q, r=r)
-        .values("q", "r", "radius_km")
+        .values(lat=F("latitude"), lon=F("longitude"), radius=F("radius_km"))
         .annotate(offers=Count("pk"), places=Sum("capacity_left"))
         .order_by()
     )
-    for row in any_category:
-        add(((row["q"], row["r"]), _reach(row["radius_km"], max_distance_km), None), row["offers"], row["places"] or 0)
+    for row in _rows_by_cell(grid, by_category, ["radius", "cat"], ["offers", "places"]):
+        key = ((row["q"], row["r"]), _reach(row["radius"], max_distance_km), row["cat"])
+        add(key, int(row["offers"]), int(row["places"] or 0))
+    for row in _rows_by_cell(grid, any_category, ["radius"], ["offers", "places"]):
+        add(
+            ((row["q"], row["r"]), _reach(row["radius"], max_distance_km), None),
+            int(row["offers"]),
+            int(row["places"] or 0),
+        )
     return out
 
 

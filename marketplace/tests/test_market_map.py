@@ -66,10 +66,22 @@ def unmet_market(council, kingston_postcodes):
 
 
 def test_the_cell_computed_in_the_database_is_the_cell_computed_in_python(council, kingston_postcodes):
+    from django.db import connection
+
     grid = grid_for(council)
-    q, r = grid.sql_cell()
-    for row in Postcode.objects.annotate(q=q, r=r).values("latitude", "longitude", "q", "r"):
-        assert (row["q"], row["r"]) == grid.cell_of(row["latitude"], row["longitude"])
+    inner = "SELECT latitude AS lat, longitude AS lon FROM platform_core_postcode"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT lat, lon, q, r FROM ({grid.with_cells_sql(inner)}) w")  # noqa: S608
+        rows = cursor.fetchall()
+    assert len(rows) == Postcode.objects.count() > 0
+    for lat, lon, q, r in rows:
+        assert (q, r) == grid.cell_of(lat, lon)
+    # Points around one centre fall in the centre's cell and its six neighbours, as in Python.
+    centre = grid.cell_of(51.40772, -0.305939)
+    for dlat in (-0.004, 0, 0.004):
+        for dlon in (-0.006, 0, 0.006):
+            q, r = grid.cell_of(51.40772 + dlat, -0.305939 + dlon)
+            assert abs(q - centre[0]) + abs(r - centre[1]) + abs(-q - r + centre[0] + centre[1]) <= 2
 
 
 def test_cells_are_about_500_metres_and_a_point_is_inside_its_cell():
