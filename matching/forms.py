@@ -82,7 +82,13 @@ class MessageForm(forms.Form):
 class ReviewForm(forms.Form):
     rating = forms.TypedChoiceField(
         label=_("How would you rate the help you got?"),
-        choices=[(5, "5 – Excellent"), (4, "4 – Good"), (3, "3 – Fair"), (2, "2 – Poor"), (1, "1 – Very poor")],
+        choices=[
+            (5, _("5 – Excellent")),
+            (4, _("4 – Good")),
+            (3, _("3 – Fair")),
+            (2, _("2 – Poor")),
+            (1, _("1 – Very poor")),
+        ],
         coerce=int,
         widget=forms.RadioSelect,
         error_messages={"required": _("Select a rating")},

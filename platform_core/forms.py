@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from . import dates
 from .geo import postcode_normalise
@@ -39,10 +40,10 @@ class PostcodeField(forms.CharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 10)
-        kwargs.setdefault("label", "Postcode")
+        kwargs.setdefault("label", _("Postcode"))
         super().__init__(**kwargs)
         self.widget.attrs.update({"autocomplete": "postal-code", "spellcheck": "false"})
-        self.error_messages["required"] = "Enter a postcode"
+        self.error_messages["required"] = _("Enter a postcode")
 
     def clean(self, value):
         value = super().clean(value)
@@ -72,19 +73,19 @@ class SignupExtraForm(forms.Form):
     """Asked at sign-up on top of allauth's e-mail and password."""
 
     full_name = forms.CharField(
-        label="Your full name",
+        label=_("Your full name"),
         max_length=150,
-        error_messages={"required": "Enter your full name"},
+        error_messages={"required": _("Enter your full name")},
         widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
     )
     role = forms.ChoiceField(
-        label="What do you want to do?",
+        label=_("What do you want to do?"),
         choices=[
-            (User.Role.RESIDENT, "Get help for myself or someone I live with"),
-            (User.Role.PROVIDER, "Offer help, as an organisation or a volunteer"),
+            (User.Role.RESIDENT, _("Get help for myself or someone I live with")),
+            (User.Role.PROVIDER, _("Offer help, as an organisation or a volunteer")),
         ],
         widget=forms.RadioSelect,
-        error_messages={"required": "Select whether you want to get help or offer help"},
+        error_messages={"required": _("Select whether you want to get help or offer help")},
     )
 
     def signup(self, request, user: User) -> None:
@@ -103,14 +104,14 @@ class AccountEraseForm(forms.Form):
     """Erasing an account: an explicit confirmation and the password again."""
 
     confirm = forms.BooleanField(
-        label="I understand this cannot be undone",
-        error_messages={"required": "Confirm that you understand this cannot be undone"},
+        label=_("I understand this cannot be undone"),
+        error_messages={"required": _("Confirm that you understand this cannot be undone")},
     )
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Enter your password"},
+        error_messages={"required": _("Enter your password")},
     )
 
     def __init__(self, *args, user: User, **kwargs) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from localflavor.gb.forms import GBPostcodeField
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ EARTH_RADIUS_KM = 6371.0088
 _POSTCODE_RE = GBPostcodeField.postcode_regex
 _SPACE_RE = GBPostcodeField.space_regex
 
-INVALID_POSTCODE_MESSAGE = "Enter a real postcode, like KT1 1EU"
+INVALID_POSTCODE_MESSAGE = _("Enter a real postcode, like KT1 1EU")
 OUTSIDE_MESSAGE = "This postcode is outside the areas we cover. Enter a postcode in an area that uses Convene"
 NOT_FOUND_MESSAGE = "We could not find this postcode. Check it and enter it again"
 
@@ -37,7 +38,7 @@ def postcode_normalise(value: str) -> str:
     """
     compact = "".join((value or "").split()).upper()
     if not compact:
-        raise ValidationError("Enter a postcode", code="required")
+        raise ValidationError(_("Enter a postcode"), code="required")
     spaced = _SPACE_RE.sub(r" \1", compact)
     if not _POSTCODE_RE.match(spaced):
         raise ValidationError(INVALID_POSTCODE_MESSAGE, code="invalid")

@@ -8,6 +8,7 @@ from datetime import datetime, time
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
 
 from platform_core.availability import slot_choices
@@ -184,7 +185,10 @@ class WhenForm(forms.Form):
     )
 
 
-HOUR_CHOICES = [(h, time(h).strftime("%-I%p").lower()) for h in range(7, 23)]
+def hour_choices() -> list[tuple[int | str, str]]:
+    """7am to 10pm as people write them, in the page's language ("10am", "10yb")."""
+    hours = [(h, time_format(time(h), "g") + time_format(time(h), "a").replace(".", "")) for h in range(7, 23)]
+    return [("", str(_("Choose a time"))), *hours]
 
 
 class OneOffTimesForm(forms.Form):
@@ -195,13 +199,13 @@ class OneOffTimesForm(forms.Form):
     )
     start_hour = forms.TypedChoiceField(
         label=_("From"),
-        choices=[("", _("Choose a time")), *HOUR_CHOICES],
+        choices=hour_choices,
         coerce=int,
         error_messages={"required": _("Select the earliest time help can start"), "invalid_choice": _("Select a time")},
     )
     end_hour = forms.TypedChoiceField(
         label=_("Until"),
-        choices=[("", _("Choose a time")), *HOUR_CHOICES],
+        choices=hour_choices,
         coerce=int,
         error_messages={"required": _("Select the latest time help can finish"), "invalid_choice": _("Select a time")},
     )
