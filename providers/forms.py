@@ -11,6 +11,7 @@ from platform_core.fields import GovukDateField
 from platform_core.forms import PostcodeField
 from platform_core.models import Preference, SafeguardingTier, ServiceCategory
 from platform_core.money import pence_from_pounds
+from platform_core.spoken_languages import language_name
 from providers.models import Offer, Provider, VerificationEvidence
 
 
@@ -174,7 +175,7 @@ class OfferForm(forms.Form):
         label="Languages you speak (optional)",
         required=False,
         max_length=300,
-        help_text="Separate them with commas, like English, Polish.",
+        help_text="Separate them with commas, like English, Welsh, Polish or British Sign Language.",
     )
     preferences_met = forms.MultipleChoiceField(
         label="Can you meet any of these needs? (optional)",
@@ -231,7 +232,7 @@ class OfferForm(forms.Form):
             "postcode": offer.postcode,
             "radius_km": offer.radius_km,
             "weekly_slots": offer.weekly_slots,
-            "languages": ", ".join(offer.languages),
+            "languages": ", ".join(language_name(code) for code in offer.languages),
             "preferences_met": offer.preferences_met,
             "cost_type": offer.cost_type,
             "price": Decimal(offer.price_pence) / 100 if offer.price_pence else None,

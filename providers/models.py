@@ -178,7 +178,10 @@ class Offer(models.Model):
     longitude = models.FloatField()
     radius_km = models.DecimalField(max_digits=5, decimal_places=1, default=5)
     weekly_slots = models.JSONField(default=list, blank=True, help_text="Availability slots; empty: any time.")
-    languages = models.JSONField(default=list, blank=True)
+    languages = models.JSONField(default=list, blank=True, help_text="ISO 639 codes of the languages spoken.")
+    languages_unrecognised = models.JSONField(
+        default=list, blank=True, help_text="What was typed before languages were codes and named no language."
+    )
     preferences_met = models.JSONField(default=list, blank=True)
     cost_type = models.CharField(max_length=10, choices=CostType.choices, default=CostType.FREE)
     price_pence = models.PositiveIntegerField(default=0)

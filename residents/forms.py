@@ -16,6 +16,7 @@ from platform_core.fields import GovukDateField
 from platform_core.models import Council, Preference
 from platform_core.phones import phone_display
 from platform_core.selectors import category_list_active
+from platform_core.spoken_languages import language_name
 
 from .models import ContactPreference, Need, Resident
 
@@ -87,6 +88,7 @@ class ProfileForm(forms.Form):
     )
     language = forms.CharField(
         label=_("Which language do you prefer to speak?"),
+        help_text=_("For example, English, Welsh, Polish or British Sign Language."),
         max_length=40,
         initial="English",
         error_messages={
@@ -123,6 +125,7 @@ class ProfileForm(forms.Form):
                 if name != "full_name":
                     initial[name] = getattr(resident, name)
             initial["phone"] = phone_display(resident.phone)
+            initial["language"] = language_name(resident.language)
         return initial
 
 
@@ -367,6 +370,7 @@ class PreferencesForm(forms.Form):
     )
     language = forms.CharField(
         label=_("Which language should your helper speak? (optional)"),
+        help_text=_("For example, Welsh, Polish or British Sign Language."),
         max_length=40,
         required=False,
         error_messages={"max_length": _("The language must be 40 characters or fewer")},

@@ -43,7 +43,15 @@ class Resident(models.Model):
     contact_preference = models.CharField(
         max_length=8, choices=ContactPreference.choices, default=ContactPreference.EMAIL
     )
-    language = models.CharField(max_length=40, default="English")
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        default="en",
+        help_text="ISO 639 code of the language they prefer to speak (spoken_languages).",
+    )
+    language_note = models.CharField(
+        max_length=40, blank=True, help_text="What they typed before languages were codes, when it named no language."
+    )
     accessibility_needs = models.TextField(blank=True)
     vulnerability_notes = models.TextField(blank=True, help_text="Only for a confirmed provider.")
     consent_share_details = models.BooleanField(default=False)
@@ -109,7 +117,12 @@ class Need(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     accessibility = models.TextField(max_length=500, blank=True)
-    language = models.CharField(max_length=40, blank=True)
+    language = models.CharField(
+        max_length=8, blank=True, help_text="ISO 639 code of the language the helper should speak; empty: any."
+    )
+    language_note = models.CharField(
+        max_length=40, blank=True, help_text="What was typed before languages were codes, when it named no language."
+    )
     preferences = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
     status_reason = models.CharField(max_length=300, blank=True)

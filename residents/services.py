@@ -20,6 +20,7 @@ from platform_core.geo import locate
 from platform_core.models import Preference, User
 from platform_core.phones import MOBILE_MESSAGE, phone_is_mobile, phone_normalise
 from platform_core.services import market_changed
+from platform_core.spoken_languages import language_code
 
 from .models import EDITABLE_STATUSES, REPEAT_EVERY_WEEKS_MAX, VISIT_COUNT_MAX, ContactPreference, Need, Resident
 
@@ -74,7 +75,7 @@ def resident_save(
     town: str = "",
     phone: str = "",
     contact_preference: str = ContactPreference.EMAIL,
-    language: str = "English",
+    language: str = "en",
     accessibility_needs: str = "",
     vulnerability_notes: str = "",
     consent_share_details: bool = False,
@@ -101,6 +102,9 @@ def resident_save(
             errors.setdefault("phone", []).append(_("Enter a phone number so we can call or text you"))
         elif texts and not phone_is_mobile(phone):
             errors.setdefault("phone", []).append(str(MOBILE_MESSAGE))
+    language, language_error = _spoken_language(language, required=True)
+    if language_error:
+        errors.setdefault("language", []).append(language_error)
     place = None
     try:
         place = locate(postcode)
@@ -171,6 +175,19 @@ NEED_EDITABLE_FIELDS = (
 )
 # What `_need_set` may write on an existing need: the editable fields and the point the postcode gives.
 NEED_WRITTEN_FIELDS = (*NEED_EDITABLE_FIELDS, "latitude", "longitude")
+
+
+def _spoken_language(typed: object, *, required: bool) -> tuple[str, str]:
+    """(ISO 639 code, error): a language as a person typed it ("Welsh", "pwyleg", "pl")."""
+    words = " ".join(str(typed or "").split())
+    if not words:
+        return "", (_("Enter the language you prefer to speak") if required else "")
+    code = language_code(words)
+    if code is None:
+        return "", _("We do not know the language “%(typed)s”. Enter a language like English, Welsh or Polish") % {
+            "typed": words[:40]
+        }
+    return code, ""
 
 
 def _need_rule_errors(need: Need, *, complete: bool, now: datetime | None = None) -> dict[str, list[str]]:
@@ -334,6 +351,9 @@ def _need_set(need: Need, fields: dict[str, Any], *, complete: bool) -> Need:
     if "weekly_slots" not in fields:
         # Junk stored before slots were checked must not block an unrelated change.
         need.weekly_slots = valid_slots(need.weekly_slots)
+    unknown_language = ""
+    if "language" in fields:
+        fields["language"], unknown_language = _spoken_language(fields["language"], required=False)
     for name, value in fields.items():
         setattr(need, name, value)
     if "timing" in fields:
@@ -347,7 +367,14 @@ def _need_set(need: Need, fields: dict[str, Any], *, complete: bool) -> Need:
         need.weekly_slots = sorted(set(need.weekly_slots))
     if need.preferences:
         need.preferences = list(dict.fromkeys(need.preferences))
-    _need_validate(need, complete=complete)
+    try:
+        _need_validate(need, complete=complete)
+    except ValidationError as exc:
+        if unknown_language:
+            raise ValidationError({**exc.message_dict, "language": [unknown_language]}) from None
+        raise
+    if unknown_language:
+        raise ValidationError({"language": [unknown_language]})
     if need.pk is None:
         need.save()
     else:

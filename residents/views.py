@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 from platform_core.disclosure import purpose_set
 from platform_core.forms import apply_service_errors
 from platform_core.permissions import session_passed_two_factor
+from platform_core.spoken_languages import language_name
 
 from . import forms as need_forms
 from .models import Need, Resident
@@ -243,7 +244,11 @@ def _step_form(step: str, request: HttpRequest, need: Need | None, resident: Res
     if step == "where":
         return need_forms.WhereForm(data, initial=need_forms.WhereForm.initial_for(need), resident=resident)
     if step == "preferences":
-        initial = {"preferences": need.preferences, "language": need.language, "accessibility": need.accessibility}
+        initial = {
+            "preferences": need.preferences,
+            "language": language_name(need.language),
+            "accessibility": need.accessibility,
+        }
         return need_forms.PreferencesForm(data, initial=initial)
     raise Http404
 

@@ -12,10 +12,12 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import QuerySet
+from django.utils import translation
 
 from platform_core.availability import DAY_PART_HOURS, DayPart, valid_slots
 from platform_core.geo import coarsen
 from platform_core.models import Council, ServiceCategory
+from platform_core.spoken_languages import language_name
 from providers.models import Offer, Provider, clearance_covers
 
 from ..contact_patterns import EMAIL_RE, PHONE_RE, POSTCODE_RE
@@ -281,11 +283,18 @@ def serialise_service(offer: Offer, *, full: bool = True) -> dict[str, Any]:
     data["service_at_locations"] = [serialise_service_at_location(offer)]
     data["schedules"] = _schedules(offer, service_id)
     data["cost_options"] = _cost_options(offer, service_id)
-    languages = [
-        {"id": oruk_id("language", offer.pk, i), "service_id": service_id, "name": name}
-        for i, name in enumerate(offer.languages or [])
-        if name
-    ]
+    # HSDS 3.0: the ISO 639 code and its English name (the feed is read by machines, in English).
+    with translation.override("en-gb"):
+        languages = [
+            {
+                "id": oruk_id("language", offer.pk, i),
+                "service_id": service_id,
+                "name": language_name(code),
+                "code": code,
+            }
+            for i, code in enumerate(offer.languages or [])
+            if code
+        ]
     if languages:
         data["languages"] = languages
     attributes = _attributes(offer, service_id)

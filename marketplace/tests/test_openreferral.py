@@ -73,7 +73,7 @@ def feed(council, other_council):
         title="Weekly shopping",
         categories=[shopping, personal],
         weekly_slots=[slot_of(0, DayPart.MORNING), slot_of(2, DayPart.MORNING), slot_of(4, DayPart.EVENING)],
-        languages=["English", "Polish"],
+        languages=["en", "pl"],
         cost_type=Offer.CostType.PER_HOUR,
         price_pence=1250,
     )
@@ -126,7 +126,7 @@ def test_a_service_validates_and_maps_the_offer(client, feed):
     }
     assert data["cost_options"][0]["amount"] == 12.5
     assert data["cost_options"][0]["amount_description"] == "per hour"
-    assert [lang["name"] for lang in data["languages"]] == ["English", "Polish"]
+    assert [(lang["name"], lang["code"]) for lang in data["languages"]] == [("English", "en"), ("Polish", "pl")]
     # Personal care is REGULATED; the DBS-cleared charity is not linked to it.
     assert [a["taxonomy_term"]["name"] for a in data["attributes"]] == ["Shopping"]
     assert data["attributes"][0]["taxonomy_term_id"] == ids.oruk_id("taxonomy_term", feed["shopping"].pk)
@@ -379,7 +379,7 @@ def test_a_page_costs_the_same_queries_for_5_or_50_offers(client, feed, council,
                 kind=Provider.Kind.VOLUNTEER if n % 2 else Provider.Kind.CHARITY,
                 description="" if n % 3 else "A charity.",
             )
-            OfferFactory(provider=provider, categories=[feed["shopping"]], languages=["English"])
+            OfferFactory(provider=provider, categories=[feed["shopping"]], languages=["en"])
         cache.clear()  # the page's total is counted once a minute (issue 11)
 
     grow_to(5)

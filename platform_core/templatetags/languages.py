@@ -4,9 +4,23 @@ BCP 47 tag (en-GB, cy), which screen readers use to pick their voice."""
 from django import template
 from django.utils import translation
 
+from platform_core.spoken_languages import language_name as spoken_language_name
+
 register = template.Library()
 
 
 @register.simple_tag
 def html_lang() -> str:
     return translation.to_locale(translation.get_language() or "en-gb").replace("_", "-")
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """`{{ need.language|language_name }}`: an ISO 639 code as the reader's word for it ("cy" -> "Welsh", "Cymraeg")."""
+    return spoken_language_name(code or "")
+
+
+@register.filter
+def language_names(codes) -> list[str]:
+    """`{{ offer.languages|language_names|join:", " }}`."""
+    return [spoken_language_name(str(code)) for code in codes or []]

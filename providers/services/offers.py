@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from platform_core.availability import is_slot
 from platform_core.geo import locate
@@ -16,6 +17,7 @@ from platform_core.models import MarketRule, Preference, SafeguardingTier, Servi
 from platform_core.money import pounds
 from platform_core.permissions import require_officer_of
 from platform_core.services import audit_record, market_changed
+from platform_core.spoken_languages import language_codes
 from providers.models import Offer, Provider, clearance_covers
 from providers.permissions import require_member
 
@@ -107,13 +109,15 @@ def _clean_offer_terms(
         errors.setdefault("weekly_slots", []).append("Select times from the list")
     cleaned["weekly_slots"] = slots
 
-    langs: list[str] = []
-    for raw in languages:
-        lang = " ".join(str(raw).split())[:40]
-        if lang and lang.lower() not in {x.lower() for x in langs}:
-            langs.append(lang)
+    # ISO 639 codes (platform_core.spoken_languages): "Welsh", "cymraeg" and "cy" are one language.
+    langs, unknown = language_codes(" ".join(str(raw).split())[:40] for raw in languages)
+    for typed in unknown:
+        errors.setdefault("languages", []).append(
+            gettext("We do not know the language “%(typed)s”. Enter languages like English, Welsh or Polish")
+            % {"typed": typed}
+        )
     if len(langs) > MAX_LANGUAGES:
-        errors.setdefault("languages", []).append(f"Enter up to {MAX_LANGUAGES} languages")
+        errors.setdefault("languages", []).append(gettext("Enter up to %(n)s languages") % {"n": MAX_LANGUAGES})
     cleaned["languages"] = langs
 
     prefs = sorted(set(preferences_met))

@@ -160,6 +160,8 @@ class Command(BaseCommand):
                 "short_name": "Kingston",
                 "contact_email": "convene@kingston.example.org",
                 "safeguarding_email": "safeguarding@kingston.example.org",
+                # The demo shows the language switcher; an English council may turn Welsh off.
+                "welsh_enabled": True,
             },
         )
         for outcode, name in DISTRICTS.items():
@@ -284,7 +286,7 @@ class Command(BaseCommand):
                     longitude=lon,
                     radius_km=rng.choice([3, 5, 8]),
                     weekly_slots=sorted(rng.sample(range(SLOT_COUNT), k=rng.randint(6, 15))),
-                    languages=["English"] + (["Polish"] if index % 5 == 0 else []),
+                    languages=["en"] + (["pl"] if index % 5 == 0 else []) + (["cy"] if index % 7 == 0 else []),
                     preferences_met=[Preference.FEMALE_HELPER] if index % 3 == 0 else [],
                     cost_type=Offer.CostType.PER_HOUR if price else Offer.CostType.FREE,
                     price_pence=price,
@@ -339,7 +341,7 @@ class Command(BaseCommand):
                     postcode=postcode,
                     latitude=lat,
                     longitude=lon,
-                    language="English",
+                    language="en",
                     preferences=[Preference.FEMALE_HELPER] if rng.random() < 0.1 else [],
                     status=Need.Status.OPEN,
                     posted_at=posted,
