@@ -90,9 +90,11 @@ def resident_data_erase(user: User) -> None:
         setattr(resident, name, "")
     resident.accessibility_needs = ""
     resident.vulnerability_notes = ""
+    resident.language_note = ""
     resident.consent_share_details = False
     resident.save(
         update_fields=[
+            "language_note",
             "preferred_name",
             "address_line_1",
             "address_line_2",
@@ -117,6 +119,7 @@ def resident_data_erase(user: User) -> None:
         need.accessibility = ""
         need.preferences = []
         need.language = ""
+        need.language_note = ""
         # A reason the resident typed goes; the one a match cancelled for erasure stays.
         need.status_reason = ERASE_REASON if need.status_reason == ERASE_REASON else ""
         if need.status in CANCELLABLE_STATUSES:
@@ -135,6 +138,7 @@ def resident_data_erase(user: User) -> None:
                 "accessibility",
                 "preferences",
                 "language",
+                "language_note",
                 "status",
                 "status_reason",
                 "closed_at",

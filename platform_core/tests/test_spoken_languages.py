@@ -10,7 +10,7 @@ from django.utils import translation
 
 from platform_core.spoken_languages import language_code, language_codes, language_name
 
-migration_residents = importlib.import_module("residents.migrations.0007_languages_iso639")
+migration_residents = importlib.import_module("residents.migrations.0008_languages_iso639")
 migration_providers = importlib.import_module("providers.migrations.0004_languages_iso639")
 
 

@@ -34,7 +34,7 @@ def codes_to_free_text(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('residents', '0006_need_visit_pattern'),
+        ('residents', '0007_referrers'),
     ]
 
     operations = [
