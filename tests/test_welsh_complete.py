@@ -34,14 +34,20 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 from django.utils.translation import trans_real
 
-from matching.tests.factories import ArrangementFactory, MatchFactory, VisitFactory
+from matching.tests.factories import ArrangementFactory, ExclusionFactory, MatchFactory, VisitFactory
 from platform_core.models import Language, Notification
 from platform_core.notifications import kind_list, notify
 from platform_core.notifications.kinds import Audience
 from platform_core.tests.factories import ServiceCategoryFactory
 from providers.tests.factories import OfferFactory, ProviderFactory
 from residents.models import ContactPreference, Need
-from residents.tests.factories import NeedFactory, ResidentFactory
+from residents.tests.factories import (
+    ConsentRecordFactory,
+    NeedFactory,
+    ReferralFactory,
+    ReferrerFactory,
+    ResidentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +55,7 @@ pytestmark = pytest.mark.django_db
 SAME_IN_WELSH = {"Beta", "Help", "Convene", "English", "Cymraeg", "CSV", "JSON", "API", "DBS", "GOV.UK", "999"}
 
 # Pages of these namespaces are the resident's (and, with the referrers' work, the referrer's).
-RESIDENT_NAMESPACES = ("residents", "matching", "concerns")
+RESIDENT_NAMESPACES = ("residents", "matching", "concerns", "referrals")
 # Pages a resident never sees, and why.
 NOT_RESIDENT_PAGES = {
     "matching:accept": "the provider's answer (a POST)",
@@ -62,6 +68,8 @@ NOT_RESIDENT_PAGES = {
     "matching:complete": "a POST that redirects",
     "matching:message": "a POST that redirects",
     "matching:review": "a POST that redirects",
+    "matching:exclusion_remove": "a POST that redirects",
+    "referrals:resident_data": "a JSON download",
 }
 
 
@@ -190,6 +198,11 @@ def welsh_world(council, kingston_postcodes):
     weekly = MatchFactory(need=need("Tuesday shopping", weekly=True), offer=offer, confirmed=True)
     ArrangementFactory(match=weekly)
     visit = VisitFactory(match=weekly)
+    ExclusionFactory(match=completed)
+    referrer = ReferrerFactory(council=council, user__full_name="Siân Roberts")
+    referral = ReferralFactory(referrer=referrer, resident__user__full_name="Gwilym Evans")
+    ConsentRecordFactory(resident=referral.resident, recorded_by=referrer.user)
+    NeedFactory(resident=referral.resident, council=council, category=shopping, title="Pension collection")
     objects = {
         "need": open_need,
         "draft": draft,
@@ -200,6 +213,8 @@ def welsh_world(council, kingston_postcodes):
         "completed": completed,
         "weekly": weekly,
         "visit": visit,
+        "referrer": referrer,
+        "referral": referral,
     }
     data = [
         council.name,
@@ -222,8 +237,16 @@ def welsh_world(council, kingston_postcodes):
         offer.title,
         *[n.title for n in Need.objects.filter(resident=resident)],
         *[n.description for n in Need.objects.filter(resident=resident)],
-        *[n.reference for n in Need.objects.filter(resident=resident)],
-        *[n.postcode for n in Need.objects.filter(resident=resident)],
+        *[n.reference for n in Need.objects.all()],
+        *[n.postcode for n in Need.objects.all()],
+        *[n.title for n in Need.objects.all()],
+        referrer.user.full_name,
+        referrer.organisation,
+        referrer.role,
+        referral.resident.user.full_name,
+        referral.resident.address_line_1,
+        referral.resident.postcode,
+        referrer.council.name,
     ]
     return resident, objects, data
 
@@ -252,6 +275,8 @@ def _pages(objects) -> list[tuple[str, str, dict | None]]:
         ("matching:visit_dispute", reverse("matching:visit_dispute", args=[objects["visit"].pk]), None),
         ("matching:visit_dispute", reverse("matching:visit_dispute", args=[objects["visit"].pk]), {}),
         ("concerns:mine", reverse("concerns:mine"), None),
+        ("matching:exclude", reverse("matching:exclude", args=[match["confirmed"]]), None),
+        ("matching:exclusions", reverse("matching:exclusions"), None),
         ("concerns:raise", reverse("concerns:raise", args=[match["confirmed"]]), None),
         ("concerns:raise", reverse("concerns:raise", args=[match["confirmed"]]), {"description": ""}),
         ("concerns:report", reverse("concerns:report", args=["offer", objects["proposed"].offer_id]), None),
@@ -289,8 +314,13 @@ ANONYMOUS_PAGES = [
     "account_reset_password",
     "account_reset_password_done",
     "account_email_verification_sent",
+    "claim",
 ]
-ANONYMOUS_POSTS = {"account_login": {"login": "nobody@example.org", "password": "wrong"}, "account_signup": {}}
+ANONYMOUS_POSTS = {
+    "account_login": {"login": "nobody@example.org", "password": "wrong"},
+    "account_signup": {},
+    "claim": {},
+}
 
 
 def _render(client, pages) -> dict[tuple[str, str], str]:
@@ -315,8 +345,39 @@ def _walk(client, user, pages, lookups: Lookups | None, language: str) -> dict:
     return _render(client, pages)
 
 
+def _referrer_pages(objects) -> list[tuple[str, str, dict | None]]:
+    """What a referrer sees: their people, a new person, a person's page, their code, erasure, posting for them."""
+    pk = objects["referral"].resident.pk
+    return [
+        ("referrals:dashboard", reverse("referrals:dashboard"), None),
+        ("referrals:apply", reverse("referrals:apply"), None),
+        ("referrals:apply", reverse("referrals:apply"), {}),
+        ("referrals:resident_new", reverse("referrals:resident_new"), None),
+        ("referrals:resident_new", reverse("referrals:resident_new"), {}),
+        ("referrals:resident_detail", reverse("referrals:resident_detail", args=[pk]), None),
+        ("referrals:claim_code", reverse("referrals:claim_code", args=[pk]), None),
+        ("referrals:claim_code", reverse("referrals:claim_code", args=[pk]), {}),
+        ("referrals:resident_erase", reverse("referrals:resident_erase", args=[pk]), None),
+        ("referrals:resident_erase", reverse("referrals:resident_erase", args=[pk]), {}),
+        ("residents:need_new_for", reverse("residents:need_new_for", args=[pk]), None),
+    ]
+
+
+def test_every_referrer_page_is_in_welsh_with_no_english_left(client, welsh_world, monkeypatch):
+    _resident, objects, data = welsh_world
+    referrer = objects["referrer"].user
+    pages = _referrer_pages(objects)
+    english = _walk(client, referrer, pages, None, Language.ENGLISH)
+    lookups = Lookups(monkeypatch)
+    welsh = _walk(client, referrer, pages, lookups, Language.WELSH)
+    assert not lookups.missing, "Strings with no Welsh translation:\n" + lookups.report()
+    left = {key: english_left(words(english[key]), words(html), data) for key, html in welsh.items()}
+    left = {key: pieces for key, pieces in left.items() if pieces}
+    assert not left, f"English left on Welsh pages: {left}"
+
+
 def test_every_resident_page_is_walked_in_welsh(welsh_world):
-    walked = {name for name, _url, _post in _pages(welsh_world[1])}
+    walked = {name for name, _url, _post in [*_pages(welsh_world[1]), *_referrer_pages(welsh_world[1])]}
     names: set[str] = set()
 
     def walk(patterns, namespace):
