@@ -3,6 +3,8 @@ registered as platform_core's contact resolver for the RESIDENT audience."""
 
 from __future__ import annotations
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from platform_core.models import Delivery, NotifyBy, User
@@ -85,6 +87,15 @@ REFERRAL_CLAIMED = register(
         description="To a referrer: the resident claimed their account.",
     )
 )
+
+
+def _day(moment) -> str:
+    """A date in words in the active language ("3 March 2027"); a string is kept as it is."""
+    if isinstance(moment, str):
+        return moment
+    return date_format(timezone.localtime(moment), "j F Y")
+
+
 CLAIM_CODE = register(
     Kind(
         code="referral.claim_code",
@@ -93,7 +104,8 @@ CLAIM_CODE = register(
             "Your code to manage your own requests for help is %(code)s. Enter it on the claim page before "
             "%(expires)s. It works once. Nobody from the council will ask you for it."
         ),
-        context=lambda *, code, expires: {"code": code, "expires": expires},
+        # The date is written in the recipient's language (notify renders in it), not the sender's.
+        context=lambda *, code, expires: {"code": code, "expires": _day(expires)},
         description="To a referred resident: the one-time code that lets them claim their account.",
         secret=True,
         text_sent=_("We sent you a code to manage your own requests for help."),

@@ -462,6 +462,8 @@ def test_every_notification_a_resident_receives_is_in_welsh(
         "need": match.need,
         "offer": match.offer,
         "reason": "Please say which day suits you.",
+        "code": "ABCD-2345",
+        "expires": timezone.now() + timedelta(hours=72),
         "starts_at": timezone.now() + timedelta(days=1),
         "ends_at": timezone.now() + timedelta(days=1, hours=2),
     }
@@ -482,5 +484,8 @@ def test_every_notification_a_resident_receives_is_in_welsh(
     assert len(sent) == 2, "an e-mail and a text"
     assert not lookups.missing, "Strings with no Welsh translation:\n" + lookups.report()
     assert not english_left({english}, {notice.message}, data), "the notice is the English one"
-    assert all(notice.message[:60] in body for body in sent), "the e-mail and the text carry the Welsh notice"
+    with translation.override("cy"):
+        welsh = kind.render(**args)
+    assert all(welsh[:60] in body for body in sent), "the e-mail and the text carry the Welsh words"
+    assert not any(english[:60] in body for body in sent), "no English words went out"
     assert any("Mewngofnodwch i Convene" in body for body in sent), "the e-mail's own words are Welsh"

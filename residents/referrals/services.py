@@ -27,7 +27,6 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -396,8 +395,7 @@ def claim_code_issue(*, by: User, resident: Resident, channel: str, email: str =
         created_at=now,
         expires_at=now + timedelta(hours=CLAIM_CODE_HOURS),
     )
-    expires = date_format(timezone.localtime(claim.expires_at), "j F Y")
-    notify(kind=CLAIM_CODE, user=resident.user, url=reverse("claim"), route=route, code=code, expires=expires)
+    notify(kind=CLAIM_CODE, user=resident.user, url=reverse("claim"), route=route, code=code, expires=claim.expires_at)
     acting_record(by=by, resident=resident, action="resident.claim_code_sent", obj=claim)
     return claim
 
