@@ -172,7 +172,7 @@ def test_a_good_offer_is_saved_live_for_a_verified_charity(owner_client, provide
     offer = Offer.objects.get()
     assert response["Location"] == reverse("providers:offer_detail", kwargs={"pk": offer.pk})
     assert offer.status == Offer.Status.ACTIVE and offer.price_pence == 1250
-    assert offer.languages == ["English", "Polish"] and offer.weekly_slots == [0, 4]
+    assert offer.languages == ["en", "pl"] and offer.weekly_slots == [0, 4]  # ISO 639 codes
     assert list(offer_list_in_market(council=provider.council)) == [offer]
 
 
