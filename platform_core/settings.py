@@ -378,6 +378,10 @@ SPECTACULAR_SETTINGS = {
         "ProviderMemberRoleEnum": "providers.models.ProviderMember.Role",
         "PreferenceEnum": "platform_core.models.Preference",
         "MatchPartyEnum": ["provider", "resident"],
+        "NeedStatusEnum": "residents.models.Need.Status",
+        "ReferrerStatusEnum": "residents.models.Referrer.Status",
+        "ConsentMethodEnum": "residents.models.ConsentRecord.Method",
+        "ClaimCodeChannelEnum": "residents.models.ClaimCode.Channel",
     },
 }
 

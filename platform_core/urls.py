@@ -11,6 +11,7 @@ from . import views
 
 api_v1 = [
     path("", include("residents.api_urls")),
+    path("", include("residents.referrals.api_urls")),
     path("", include("providers.api_urls")),
     path("", include("matching.api_urls")),
     path("", include("marketplace.api_urls")),

@@ -20,9 +20,17 @@ from rest_framework.views import APIView
 
 from platform_core.api import SlotsField
 from platform_core.models import Preference
+from platform_core.permissions import request_passed_two_factor
 
 from .models import ContactPreference, Need, Resident
-from .selectors import category_for_council, need_get_for, need_list_for, resident_for_user
+from .selectors import (
+    category_for_council,
+    need_get_for,
+    need_list_for,
+    need_list_for_resident,
+    resident_for_user,
+    resident_get_managed_by,
+)
 from .services import need_cancel, need_create_posted, need_post, need_update, resident_save
 
 
@@ -112,6 +120,10 @@ def _need_fields(data: dict, resident: Resident) -> dict:
 
 
 def _own_need(request: Request, reference: str) -> Need:
+    """One of the caller's needs, or of a resident they act for (a referrer's,
+    ADR 0021); an officer acts for nobody here without the second factor."""
+    if request.user.is_officer and not request_passed_two_factor(request):
+        raise exceptions.NotFound("No such need.")
     need = need_get_for(user=request.user, reference=reference)
     if need is None:
         raise exceptions.NotFound("No such need.")
@@ -129,9 +141,17 @@ class NeedFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Need.Status.choices)
     category = django_filters.CharFilter(field_name="category__slug", help_text="A category slug.")
 
+    resident = django_filters.NumberFilter(
+        method="_for_resident", help_text="For a referrer: the needs of one resident you referred (their id)."
+    )
+
     class Meta:
         model = Need
-        fields = ["status", "category"]
+        fields = ["status", "category", "resident"]
+
+    def _for_resident(self, queryset, name, value):
+        # The queryset already holds only that resident's needs (NeedListCreateApi.get_queryset).
+        return queryset
 
 
 class NeedListCreateApi(generics.GenericAPIView):
@@ -142,9 +162,17 @@ class NeedListCreateApi(generics.GenericAPIView):
     filterset_class = NeedFilter
 
     class NeedCreateInputSerializer(NeedInputSerializer):
-        pass
+        resident = serializers.IntegerField(
+            required=False, min_value=1, help_text="For a referrer: the id of a resident you referred."
+        )
 
     def get_queryset(self):
+        wanted = self.request.query_params.get("resident", "")
+        if wanted.isdigit():
+            resident = resident_get_managed_by(user=self.request.user, pk=int(wanted))
+            if resident is None:
+                return Need.objects.none()
+            return need_list_for_resident(user=self.request.user, resident=resident)
         return need_list_for(user=self.request.user)
 
     @extend_schema(operation_id="needs_list", responses=NeedOutputSerializer(many=True))
@@ -159,10 +187,17 @@ class NeedListCreateApi(generics.GenericAPIView):
         description="Create and post a need in one request; it is checked as a whole, like check your answers.",
     )
     def post(self, request: Request) -> Response:
-        resident = _resident_or_403(request)
         serializer = self.NeedCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        need = need_create_posted(resident=resident, **_need_fields(serializer.validated_data, resident))
+        fields = dict(serializer.validated_data)
+        if "resident" in fields:
+            # A referrer posts for a resident they referred: the same rules as the resident's own.
+            resident = resident_get_managed_by(user=request.user, pk=fields.pop("resident"))
+            if resident is None:
+                raise exceptions.NotFound("No such resident.")
+        else:
+            resident = _resident_or_403(request)
+        need = need_create_posted(resident=resident, by=request.user, **_need_fields(fields, resident))
         return Response(NeedOutputSerializer(need).data, status=status.HTTP_201_CREATED)
 
 
@@ -185,7 +220,7 @@ class NeedDetailApi(APIView):
         need = _own_need(request, reference)
         serializer = self.NeedUpdateInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        need = need_update(need=need, **_need_fields(serializer.validated_data, need.resident))
+        need = need_update(need=need, by=request.user, **_need_fields(serializer.validated_data, need.resident))
         return Response(NeedOutputSerializer(need).data)
 
 
@@ -196,7 +231,7 @@ class NeedPostApi(APIView):
 
     @extend_schema(operation_id="needs_post", request=None, responses=NeedOutputSerializer)
     def post(self, request: Request, reference: str) -> Response:
-        need = need_post(need=_own_need(request, reference))
+        need = need_post(need=_own_need(request, reference), by=request.user)
         return Response(NeedOutputSerializer(need).data)
 
 
@@ -213,7 +248,7 @@ class NeedCancelApi(APIView):
         need = _own_need(request, reference)
         serializer = self.NeedCancelInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        need = need_cancel(need=need, reason=serializer.validated_data["reason"])
+        need = need_cancel(need=need, reason=serializer.validated_data["reason"], by=request.user)
         return Response(NeedOutputSerializer(need).data)
 
 

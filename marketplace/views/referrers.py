@@ -43,7 +43,7 @@ def referrer_queue(request: HttpRequest) -> HttpResponse:
 def referrer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referrer = found_or_404(referral_selectors.referrer_get_for_officer(officer=request.user, pk=pk))
     purpose_set(request, f"Deciding the request of referrer {referrer.pk} ({referrer.organisation})")
-    form = referral_forms.DecisionForm(request.POST or None)
+    form = referral_forms.DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             referral_services.referrer_decide(

@@ -88,7 +88,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def apply(request: HttpRequest) -> HttpResponse:
     if request.user.is_officer or request.user.is_staff:
         raise PermissionDenied(services.OFFICERS_USE_THE_PHONE_LINE)
-    form = forms.ReferrerApplyForm(request.POST or None)
+    form = forms.ReferrerApplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.referrer_apply(user=request.user, **form.cleaned_data)
@@ -108,7 +108,7 @@ def resident_new(request: HttpRequest) -> HttpResponse:
     officer = request.user.is_officer
     if not officer and not selectors.is_approved_referrer(user=request.user):
         raise PermissionDenied(_("Only an approved referrer can refer residents."))
-    form = forms.ReferredResidentForm(request.POST or None, officer=officer)
+    form = forms.ReferredResidentForm(request.POST if request.method == "POST" else None, officer=officer)
     if request.method == "POST" and form.is_valid():
         try:
             resident = services.referred_resident_create(by=request.user, request=request, **form.service_arguments())
@@ -148,7 +148,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def claim_code(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident_or_404(request, pk)
-    form = forms.ClaimCodeForm(request.POST or None)
+    form = forms.ClaimCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.claim_code_issue(by=request.user, resident=resident, **form.cleaned_data)
@@ -177,7 +177,7 @@ def resident_data(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def resident_erase(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident_or_404(request, pk)
-    form = forms.EraseForm(request.POST or None)
+    form = forms.EraseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.referred_resident_erase(by=request.user, resident=resident, request=request)
@@ -195,7 +195,7 @@ def resident_erase(request: HttpRequest, pk: int) -> HttpResponse:
 def claim(request: HttpRequest) -> HttpResponse:
     """A referred resident takes over their account with the code they were sent.
     Open to anyone; every attempt counts against the caller's address."""
-    form = forms.ClaimForm(request.POST or None)
+    form = forms.ClaimForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         wait = hit(scope="sign-in", ident=f"claim:{client_ident(request)}")
         if wait is not None:
