@@ -183,7 +183,10 @@ class NeedListCreateApi(generics.GenericAPIView):
     @extend_schema(
         operation_id="needs_create",
         request=NeedCreateInputSerializer,
-        responses={201: NeedOutputSerializer},
+        responses={
+            201: NeedOutputSerializer,
+            404: OpenApiResponse(description="No such resident: `resident` names nobody you referred."),
+        },
         description="Create and post a need in one request; it is checked as a whole, like check your answers.",
     )
     def post(self, request: Request) -> Response:
