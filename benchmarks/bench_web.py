@@ -379,7 +379,7 @@ def _ms(text: str) -> float:
 
 
 def wrk(url: str, *, seconds: float, connections: int, headers: dict[str, str], script: str | None = None) -> dict:
-    cmd = [ensure_wrk(), "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "--timeout", "10s"]
+    cmd = [ensure_wrk(), "-t", "2", "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--latency", "--timeout", "10s"]
     for key, value in headers.items():
         cmd += ["-H", f"{key}: {value}"]
     if script:
@@ -438,6 +438,11 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="drop and build the data volume again")
     parser.add_argument("--config", default=str(ROOT / "gunicorn.conf.py"), help="gunicorn config to measure")
     parser.add_argument("--only", default="", help="endpoint names, comma-separated")
+    parser.add_argument(
+        "--server",
+        default="",
+        help="override gunicorn.conf.py for both servers: CLASS:WORKERS[:THREADS], e.g. sync:2 or gthread:2:4",
+    )
     args = parser.parse_args()
     seconds = args.duration or (3 if args.quick else 10)
     url = os.environ["DATABASE_URL"]
@@ -455,6 +460,11 @@ def main() -> None:
         conn.close()
     ensure_database(url)
     ensure_wrk()
+    if args.server:
+        klass, workers, *threads = args.server.split(":")
+        os.environ.update(
+            GUNICORN_WORKER_CLASS=klass, GUNICORN_WORKERS=workers, GUNICORN_THREADS=(threads or ["1"])[0]
+        )
 
     import django
 
@@ -551,7 +561,7 @@ def main() -> None:
     print()
     print(
         f"{seconds:g} s per measurement, {args.connections} connections (POST: 8), wrk -t 2; "
-        f"config {Path(args.config).name}; load average {load_before[0]:.2f} -> {load_after[0]:.2f} "
+        f"config {Path(args.config).name} {args.server}; load average {load_before[0]:.2f} -> {load_after[0]:.2f} "
         f"on {os.cpu_count()} cores; server logs in {logs}"
     )
 

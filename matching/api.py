@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from matching import selectors, services
 from matching.models import Match
-from platform_core.api import SlotsField
+from platform_core.api import KeysetPagination, SlotsField
 from platform_core.http import found_or_404
 
 
@@ -125,10 +125,16 @@ def _detail(request: Request, match: Match, code: int = status.HTTP_200_OK) -> R
     return Response(MatchDetailOutputSerializer(match, context=_context(request)).data, status=code)
 
 
+class MatchKeysetPagination(KeysetPagination):
+    ordering = ("-proposed_at", "-id")
+
+
 class MatchListApi(ListAPIView):
-    """The caller's matches, on either side (provider member or resident)."""
+    """The caller's matches, on either side (provider member or resident), newest
+    first, in keyset pages (`next` carries the cursor): a long history costs nothing."""
 
     serializer_class = MatchListOutputSerializer
+    pagination_class = MatchKeysetPagination
 
     def get_queryset(self):
         return selectors.match_list_for_user(user=self.request.user)

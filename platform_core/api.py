@@ -18,6 +18,75 @@ class Pagination(pagination.PageNumberPagination):
     max_page_size = 100
 
 
+class KeysetPagination(pagination.BasePagination):
+    """Keyset (cursor) pages for the API's lists that grow with history (issue 11,
+    ADR 0020): `?cursor=` from the previous page's `next`, no count and no OFFSET, so
+    the 1,000th page of a provider's 20,000 matches costs what the first does.
+    `{"next": url or null, "results": [...]}`; `page_size` as elsewhere (up to 100)."""
+
+    page_size = 20
+    max_page_size = 100
+    ordering: tuple[str, ...] = ("-id",)
+    cursor_query_param = "cursor"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        from .pagination import BadCursor, keyset_page
+
+        try:
+            size = int(request.query_params.get("page_size", self.page_size))
+        except ValueError:
+            size = self.page_size
+        size = min(max(size, 1), self.max_page_size)
+        try:
+            self.page = keyset_page(
+                queryset, order=self.ordering, after=request.query_params.get(self.cursor_query_param), size=size
+            )
+        except BadCursor as exc:
+            raise exceptions.ValidationError({self.cursor_query_param: exc.messages}) from None
+        self.request = request
+        return self.page.object_list
+
+    def get_next_link(self) -> str | None:
+        if not self.page.next_cursor:
+            return None
+        from rest_framework.utils.urls import replace_query_param
+
+        return replace_query_param(self.request.build_absolute_uri(), self.cursor_query_param, self.page.next_cursor)
+
+    def get_paginated_response(self, data):
+        from rest_framework.response import Response
+
+        return Response({"next": self.get_next_link(), "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["next", "results"],
+            "properties": {
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Where the page starts: the `cursor` of the previous page's `next` link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "page_size",
+                "required": False,
+                "in": "query",
+                "description": f"Rows per page (1 to {self.max_page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
+
+
 class SlotsField(serializers.ListField):
     """Weekly availability slots: whole numbers 0..20, at most one of each.
 
