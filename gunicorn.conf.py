@@ -8,9 +8,14 @@ for a bigger machine (GUNICORN_WORKERS, GUNICORN_THREADS, ...).
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+# Threads, not more processes: a sync worker closes every connection after one
+# response (no keep-alive) and waits idle on each database and Redis round trip;
+# 4 threads per worker fill those waits and keep connections alive. Two workers
+# for two cores (four sync workers measured no faster). See ADR 0020.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Seconds an idle keep-alive connection is held (behind a load balancer, set it above the balancer's idle timeout).
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # A request that takes longer than this is stuck; the worker is replaced.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

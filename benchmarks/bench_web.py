@@ -379,7 +379,18 @@ def _ms(text: str) -> float:
 
 
 def wrk(url: str, *, seconds: float, connections: int, headers: dict[str, str], script: str | None = None) -> dict:
-    cmd = [ensure_wrk(), "-t", "2", "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--latency", "--timeout", "10s"]
+    cmd = [
+        ensure_wrk(),
+        "-t",
+        "2",
+        "-c",
+        str(connections),
+        "-d",
+        f"{max(1, round(seconds))}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
     for key, value in headers.items():
         cmd += ["-H", f"{key}: {value}"]
     if script:
@@ -462,9 +473,7 @@ def main() -> None:
     ensure_wrk()
     if args.server:
         klass, workers, *threads = args.server.split(":")
-        os.environ.update(
-            GUNICORN_WORKER_CLASS=klass, GUNICORN_WORKERS=workers, GUNICORN_THREADS=(threads or ["1"])[0]
-        )
+        os.environ.update(GUNICORN_WORKER_CLASS=klass, GUNICORN_WORKERS=workers, GUNICORN_THREADS=(threads or ["1"])[0])
 
     import django
 

@@ -107,6 +107,12 @@ class Match(models.Model):
         indexes = [
             models.Index(fields=["council", "status"]),
             models.Index(fields=["offer", "status"]),
+            # A provider's current matches, soonest deadline first (/matches/, issue 11): live rows only.
+            models.Index(
+                fields=["offer", "respond_by"],
+                condition=Q(status__in=LIVE_STATUSES),
+                name="match_offer_live_idx",
+            ),
             models.Index(fields=["status", "respond_by"]),
             # The officer dashboard: matches confirmed in a period (this week, each week, time to match).
             models.Index(
