@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from platform_core.models import User
 from platform_core.tests.factories import ServiceCategoryFactory, UserFactory
+from residents.tests.factories import ReferrerFactory
 
 from .test_journeys import accessible, heading_is, question, sign_in_with_cookie
 
@@ -211,3 +212,43 @@ def test_an_officer_on_the_phone_line_creates_a_resident_for_a_caller(
     heading_is(page, "People you referred")
     assert "Bert Caller" in page.locator("main").inner_text()
     accessible(page, axe, "officer: phone line list")
+
+
+def test_a_referrers_pages_in_welsh_pass_axe(site, contexts, axe, council, kingston_postcodes):
+    """Every referrer page with Welsh chosen: lang="cy", Welsh headings, axe clean."""
+    from platform_core.models import Language
+    from residents.referrals import services
+
+    council.welsh_enabled = True
+    council.save(update_fields=["welsh_enabled"])
+    referrer = ReferrerFactory(council=council, user__language=Language.WELSH, user__full_name="Sam Prescriber")
+    consent = {"given_by": "Ada", "agreed_to": "Sharing", "given_on": timezone.localdate(), "method": "verbal"}
+    ada = services.referred_resident_create(
+        by=referrer.user,
+        full_name="Ada Lovelace",
+        address_line_1="3 Eden Street",
+        postcode="KT1 1EU",
+        phone="07700 900123",
+        contact_preference="referrer",
+        consent=consent,
+    )
+    page = contexts()
+    sign_in_with_cookie(page, site, referrer.user)
+    for path, what in [
+        ("/referrals/", "dashboard"),
+        ("/referrals/apply/", "apply"),
+        ("/referrals/residents/new/", "refer someone"),
+        (f"/referrals/residents/{ada.pk}/", "referred resident"),
+        (f"/referrals/residents/{ada.pk}/claim-code/", "claim code"),
+        (f"/referrals/residents/{ada.pk}/erase/", "erase"),
+        (f"/resident/for/{ada.pk}/needs/new/", "category, for someone else"),
+        ("/claim/", "claim"),
+    ]:
+        page.goto(site + path)
+        assert page.evaluate("document.documentElement.lang") == "cy", what
+        accessible(page, axe, f"{what} (Welsh)")
+    page.goto(site + "/referrals/residents/new/")
+    page.locator("main form button[type=submit]").click()  # sent empty: the errors are in Welsh too
+    _refused(page)
+    assert page.evaluate("document.documentElement.lang") == "cy"
+    accessible(page, axe, "refer someone with errors (Welsh)")
