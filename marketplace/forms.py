@@ -224,6 +224,13 @@ class MarketRuleForm(forms.Form):
         max_value=60,
         required=False,
     )
+    urgent_unmatched_alert_hours = forms.IntegerField(
+        label="Hours an urgent request may wait unmatched before officers are alerted",
+        help_text="Each such request alerts the council's officers once.",
+        min_value=1,
+        max_value=24 * 14,
+        required=False,  # left empty: kept as it is
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -239,6 +246,7 @@ class MarketRuleForm(forms.Form):
             "response_deadline_hours": rule.response_deadline_hours,
             "max_open_proposals_volunteer": rule.max_open_proposals_volunteer,
             "missed_visits_alert_after": rule.missed_visits_alert_after,
+            "urgent_unmatched_alert_hours": rule.urgent_unmatched_alert_hours,
             "visit_notice_days": rule.visit_notice_days,
         }
         weights = {**default_weights(), **(rule.weights or {})}

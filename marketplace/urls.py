@@ -7,6 +7,7 @@ from django.urls import path
 
 from .views import (
     analytics,
+    at_risk,
     console,
     contacts,
     market_map,
@@ -39,6 +40,8 @@ urlpatterns = [
     path("referrers/", referrers.referrer_queue, name="referrer_queue"),
     path("referrers/<int:pk>/", referrers.referrer_detail, name="referrer_detail"),
     path("contacts/", contacts.contact_problems, name="contact_problems"),
+    path("at-risk/", at_risk.needs_at_risk, name="needs_at_risk"),
+    path("at-risk/<int:pk>/propose/", at_risk.need_propose, name="need_propose"),
     path("rules/", regulation.regulation, name="regulation"),
     path("rules/categories/new/", regulation.category_create, name="category_create"),
     path("rules/categories/<int:pk>/", regulation.category_edit, name="category_edit"),

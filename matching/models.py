@@ -37,6 +37,9 @@ class MatchRun(models.Model):
     objective = models.FloatField(default=0)
     seconds = models.FloatField(default=0)
     shards = models.PositiveSmallIntegerField(default=1)
+    unmatched_reasons = models.JSONField(
+        default=dict, blank=True, help_text="How many needs the run left unmatched, by first blocking reason."
+    )
     #: Whether the engine proved no unserved need could have been served
     #: (docs/matching.md, "The certificate"); empty when it did not check.
     certified = models.BooleanField(null=True, blank=True)
@@ -312,3 +315,38 @@ class Exclusion(models.Model):
 
     def __str__(self) -> str:
         return f"Exclusion {self.pk}"
+
+
+class UnmatchedReason(models.TextChoices):
+    """Why the last batch left a need unmatched, first blocking reason first
+    (matching/engine/reasons.py computes it)."""
+
+    NO_OFFER = "no_offer", _("No offer for this kind of help")
+    NOT_CLEARED = "not_cleared", _("No helper cleared for it")
+    TOO_FAR = "too_far", _("No helper within reach")
+    NO_SHARED_TIME = "no_shared_time", _("No helper free at the times given")
+    ALL_BUSY = "all_busy", _("Every helper is busy")
+    EXCLUDED = "excluded", _("The only helpers free are excluded")
+
+
+class NeedRisk(models.Model):
+    """A need the last batch could not match, and why: the resident's status text,
+    the officers' "needs at risk" list and the unmet-by-reason figures. The row stays
+    when the need expires (it is how expired needs count by reason); it goes when
+    the need is proposed."""
+
+    need = models.OneToOneField(Need, on_delete=models.CASCADE, primary_key=True, related_name="risk")
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=16, choices=UnmatchedReason.choices)
+    run = models.ForeignKey(MatchRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    alerted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When officers were told this urgent need was still unmatched (once)."
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["council", "reason"])]
+
+    def __str__(self) -> str:
+        return f"{self.need_id}: {self.reason}"

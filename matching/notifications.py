@@ -267,3 +267,20 @@ VISITS_MISSED_IN_A_ROW = register(
         _missed_in_a_row,
     )
 )
+
+OFFICER = Audience.OFFICER
+
+
+def _at_risk(*, need) -> dict:
+    return {"reference": need.reference, "category": need.category.name if need.category_id else gettext("help")}
+
+
+# Once per need, when an urgent need is still unmatched after the council's time (issue 9).
+NEED_AT_RISK = register(
+    Kind(
+        "need.at_risk",
+        OFFICER,
+        _("An urgent request for %(category)s (%(reference)s) is still unmatched. See the needs at risk."),
+        _at_risk,
+    )
+)

@@ -16,7 +16,7 @@ import os
 import socket
 import time
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from matching import selectors
 from matching.models import Match, MatchRun
 from matching.notifications import MATCH_PROPOSED
+from matching.services import risks
 from platform_core.availability import slot_label, slots_for_window, valid_slots
 from platform_core.models import Council, MarketRule, tier_rank
 from platform_core.notifications import notify_each
@@ -154,7 +155,8 @@ def _load(council: Council, now: datetime, *, rule: MarketRule | None = None, ch
         return change.safeguarding_tier if change and category.pk == change.category_id else category.safeguarding_tier
 
     needs = list(selectors.needs_open_for_matching(council=council))
-    offers = list(selectors.offers_in_market(council=council))
+    # Full offers too: they never reach the engine, but "all busy" is judged against them.
+    offers = list(selectors.offers_active_in_council(council=council))
 
     resident_ids = {n.resident_id for n in needs}
     # Continuity: the offer that last completed help for this resident in this
@@ -187,24 +189,43 @@ def _load(council: Council, now: datetime, *, rule: MarketRule | None = None, ch
     volunteer_open = selectors.open_proposals_by_volunteer(council_id=council_id)
     categories: dict[int, str] = {}
     offer_inputs = []
+    # Every offer in the market, full and uncleared ones too: what the unmatched
+    # reasons are judged against (no offer, none cleared, ..., all busy).
+    reason_offers = []
     offer_by_id = {}
     for offer in offers:
         provider = offer.provider
         free = offer.capacity_left - offer.open_proposals
         if provider.kind == Provider.Kind.VOLUNTEER:
             free = min(free, rule.max_open_proposals_volunteer - volunteer_open.get(provider.pk, 0))
-        if free <= 0:
-            continue
         clearance = tier_rank(provider.clearance)
         cleared = set()
         over_cap = False
+        listed = set()
         for category in offer.categories.all():
             categories[category.pk] = tier_of(category)
+            if category.is_active:
+                listed.add(str(category.pk))
             if category.is_active and clearance_covers(provider.clearance, tier_of(category)):
                 cleared.add(str(category.pk))
             if change and category.pk == change.category_id and change.price_cap_pence is not None:
                 over_cap = over_cap or offer.price_pence > change.price_cap_pence  # the cap would hide it
-        if not cleared or over_cap:
+        if listed:
+            reason_offers.append(
+                OfferInput(
+                    id=offer.pk,
+                    lat=offer.latitude,
+                    lon=offer.longitude,
+                    radius_km=float(offer.radius_km),
+                    categories=frozenset(listed),
+                    # Clearance decided here, once (clearance_covers); see _reasons_policy.
+                    cleared_categories=frozenset(cleared),
+                    capacity=max(0, free),
+                    slots=frozenset(valid_slots(offer.weekly_slots)) or None,
+                    provider=provider.pk,
+                )
+            )
+        if free <= 0 or not cleared or over_cap:
             continue
         tags = set(offer.preferences_met or []) | {f"lang:{str(x).strip().lower()}" for x in offer.languages or []}
         offer_inputs.append(
@@ -229,7 +250,8 @@ def _load(council: Council, now: datetime, *, rule: MarketRule | None = None, ch
         categories.setdefault(need.category_id, tier_of(need.category))
 
     excluded = set(Match.objects.filter(need_id__in=[n.pk for n in needs]).values_list("need_id", "offer_id"))
-    return rule, needs, need_inputs, offer_inputs, offer_by_id, excluded, volunteer_open, _policy(rule, categories)
+    policy = _policy(rule, categories)
+    return rule, needs, need_inputs, offer_inputs, offer_by_id, excluded, volunteer_open, policy, reason_offers
 
 
 def _apply_volunteer_cap(assignments, offer_by_id, rule: MarketRule, volunteer_open: dict[int, int]) -> list:
@@ -283,12 +305,23 @@ def match_council_run(*, council_id: int, trigger: str = "sweep", solver: str = 
         raise
 
 
+def _reasons_policy(policy):
+    """The policy for judging reasons: every category gated, so an offer serves exactly
+    the categories the runner found it cleared for (`cleared_categories`)."""
+    from dataclasses import replace
+
+    return replace(policy, safeguarding_tiers=dict.fromkeys(policy.safeguarding_tiers, 99))
+
+
 def _run_locked(council: Council, started: datetime, clock: float, trigger: str, solver: str) -> MatchRun:
     """The batch itself. Precondition: inside the transaction holding the council's lock."""
     from matching.engine import solve
+    from matching.engine.reasons import unmatched_reasons
 
     now = timezone.now()
-    rule, needs, need_inputs, offer_inputs, offer_by_id, excluded, volunteer_open, policy = _load(council, now)
+    rule, needs, need_inputs, offer_inputs, offer_by_id, excluded, volunteer_open, policy, reason_offers = _load(
+        council, now
+    )
     run = MatchRun(council=council, started_at=started, trigger=trigger, solver=solver, worker=worker_name())
     run.needs, run.offers = len(need_inputs), len(offer_inputs)
     assignments = []
@@ -317,10 +350,22 @@ def _run_locked(council: Council, started: datetime, clock: float, trigger: str,
     run.status = MatchRun.Status.FINISHED
     run.seconds = time.perf_counter() - clock
     run.finished_at = timezone.now()
+    # Why each need left unmatched, first blocking reason (issue 9): cheap, after the solve.
+    reasons = unmatched_reasons(
+        need_inputs,
+        reason_offers,
+        _reasons_policy(policy),
+        matched_need_ids=still_open,
+        used_by_offer=Counter(a.offer_id for a in assignments),
+        excluded=excluded,
+    )
+    run.unmatched_reasons = dict(Counter(reasons.values()))
     if not assignments and trigger == "sweep":
-        # The beat sweeps every few seconds; an empty sweep is not worth a row.
+        # The beat sweeps every few seconds; an empty sweep is not worth a row (its reasons are).
+        risks.need_risks_record(council=council, run=None, reasons=reasons, matched=still_open, now=now)
         return run
     run.save()
+    risks.need_risks_record(council=council, run=run, reasons=reasons, matched=still_open, now=now)
     if not assignments:
         return run
 

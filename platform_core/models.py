@@ -301,6 +301,11 @@ class MarketRule(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(50)],
         help_text="How many open proposals an individual volunteer may hold at once.",
     )
+    urgent_unmatched_alert_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text="An urgent need still unmatched after this many hours alerts the council's officers, once.",
+    )
     weights = models.JSONField(default=default_weights, help_text="Matching score weights (council policy).")
     missed_visits_alert_after = models.PositiveSmallIntegerField(
         default=2,

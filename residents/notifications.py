@@ -137,3 +137,21 @@ def referral_observer(notification, kind, objects) -> None:
         url=reverse("referrals:resident_detail", kwargs={"pk": referral.resident_id}),
         message=notification.message,
     )
+
+
+def _expired(*, need) -> dict:
+    return {"reference": need.reference}
+
+
+# Told when a request's time passed before anyone could help (issue 9); who to contact is on its page.
+NEED_EXPIRED_UNMATCHED = register(
+    Kind(
+        "need.expired_unmatched",
+        Audience.RESIDENT,
+        _(
+            "We could not find a helper for your request %(reference)s before the time you gave. "
+            "You can ask again, or contact the council for other help."
+        ),
+        _expired,
+    )
+)

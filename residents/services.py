@@ -8,7 +8,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Model, Q, Value, When
+from django.db.models import Model, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -18,11 +19,13 @@ from platform_core import dates
 from platform_core.availability import is_slot, valid_slots
 from platform_core.geo import locate
 from platform_core.models import Preference, User
+from platform_core.notifications import notify
 from platform_core.phones import MOBILE_MESSAGE, phone_is_mobile, phone_normalise
 from platform_core.services import market_changed
 from platform_core.spoken_languages import language_code
 
 from .models import EDITABLE_STATUSES, REPEAT_EVERY_WEEKS_MAX, VISIT_COUNT_MAX, ContactPreference, Need, Resident
+from .notifications import NEED_EXPIRED_UNMATCHED
 
 
 def _max_length(model: type[Model], field: str) -> int:
@@ -460,19 +463,39 @@ def need_expire_overdue(*, now: datetime | None = None) -> int:
     """Open or proposed one-off needs whose window has ended become expired, and
     weekly needs whose last day (`ends_on`) has passed.
 
-    One UPDATE, so running it twice (or in two workers) is harmless.
+    Needs with a proposal go in one UPDATE. A need that expires still waiting for a
+    match (open) is moved by its own conditional UPDATE and its resident is told
+    (issue 9), so running this twice (or in two workers) expires and tells once.
     """
     now = now or timezone.now()
     one_off = Q(timing=Need.Timing.ONE_OFF, window_end__lt=now)
     # A weekly need still waiting when its last day has gone has no visits left to plan.
     weekly = Q(timing=Need.Timing.WEEKLY, ends_on__lt=timezone.localtime(now).date())
-    return Need.objects.filter(one_off | weekly, status__in=[Need.Status.OPEN, Need.Status.PROPOSED]).update(
-        status=Need.Status.EXPIRED,
+
+    def reason(timing: str) -> str:
         # Stored in English; the page shows it in the reader's language ({% translate need.status_reason %}).
-        status_reason=Case(
-            When(timing=Need.Timing.WEEKLY, then=Value(gettext_noop("The last day you asked for has passed."))),
-            default=Value(gettext_noop("The time you asked for has passed.")),
-        ),
-        closed_at=now,
-        updated_at=now,
-    )
+        if timing == Need.Timing.WEEKLY:
+            return gettext_noop("The last day you asked for has passed.")
+        return gettext_noop("The time you asked for has passed.")
+
+    expired = 0
+    for kind in (Need.Timing.ONE_OFF, Need.Timing.WEEKLY):
+        expired += Need.objects.filter(one_off | weekly, timing=kind, status=Need.Status.PROPOSED).update(
+            status=Need.Status.EXPIRED, status_reason=reason(kind), closed_at=now, updated_at=now
+        )
+    waiting = Need.objects.filter(one_off | weekly, status=Need.Status.OPEN).values_list("pk", "timing")
+    for pk, need_timing in list(waiting.order_by("pk")):
+        with transaction.atomic():
+            if not Need.objects.filter(pk=pk, status=Need.Status.OPEN).update(
+                status=Need.Status.EXPIRED, status_reason=reason(need_timing), closed_at=now, updated_at=now
+            ):
+                continue
+            expired += 1
+            need = Need.objects.select_related("resident__user").get(pk=pk)
+            notify(
+                kind=NEED_EXPIRED_UNMATCHED,
+                user=need.resident.user,
+                url=reverse("residents:need_detail", args=[need.reference]),
+                need=need,
+            )
+    return expired

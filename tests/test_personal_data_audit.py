@@ -150,6 +150,7 @@ CONSOLE_OBJECTS = {
     "marketplace:resident_exclusion_add": [{"pk": "resident"}],
     "marketplace:resident_assist": [{"pk": "resident"}],
     "marketplace:referrer_detail": [{"pk": "referrer"}],
+    "marketplace:need_propose": [{"pk": "need"}],
     "marketplace:category_edit": [{"pk": "category"}],
     "marketplace_api:console_concern_detail": [{"pk": "concern"}, {"pk": "member_concern"}],
 }

@@ -228,6 +228,7 @@ def _rule_snapshot(rule: MarketRule) -> dict:
         "max_open_proposals_volunteer": rule.max_open_proposals_volunteer,
         "missed_visits_alert_after": rule.missed_visits_alert_after,
         "visit_notice_days": rule.visit_notice_days,
+        "urgent_unmatched_alert_hours": rule.urgent_unmatched_alert_hours,
         "weights": dict(rule.weights),
     }
 
@@ -243,6 +244,7 @@ def market_rule_update(
     weights: dict[str, float],
     missed_visits_alert_after: int | None = None,
     visit_notice_days: int | None = None,
+    urgent_unmatched_alert_hours: int | None = None,
     request: HttpRequest | None = None,
 ) -> MarketRule:
     """Save the council's market rules (created with the defaults if the council has none yet).
@@ -262,6 +264,8 @@ def market_rule_update(
         rule.missed_visits_alert_after = missed_visits_alert_after
     if visit_notice_days is not None:
         rule.visit_notice_days = visit_notice_days
+    if urgent_unmatched_alert_hours is not None:
+        rule.urgent_unmatched_alert_hours = urgent_unmatched_alert_hours
     rule.weights = weights_merged(rule, weights)
     rule.full_clean()
     rule.save(
@@ -271,6 +275,7 @@ def market_rule_update(
             "max_open_proposals_volunteer",
             "missed_visits_alert_after",
             "visit_notice_days",
+            "urgent_unmatched_alert_hours",
             "weights",
             "updated_at",
         ]

@@ -31,6 +31,7 @@ KWARG_OBJECTS = {
     "resident_exclusion_add": {"pk": "resident"},
     "resident_assist": {"pk": "resident"},
     "referrer_detail": {"pk": "referrer"},
+    "need_propose": {"pk": "need"},
     "category_edit": {"pk": "category"},
 }
 

@@ -149,6 +149,7 @@ def market_rule_edit(request: HttpRequest) -> HttpResponse:
                     weights=form.weights,
                     missed_visits_alert_after=data["missed_visits_alert_after"],
                     visit_notice_days=data["visit_notice_days"],
+                    urgent_unmatched_alert_hours=data.get("urgent_unmatched_alert_hours"),
                     request=request,
                 )
                 messages.success(request, "Market rules saved. They apply from the next matching run.")

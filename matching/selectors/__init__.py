@@ -199,6 +199,23 @@ def offers_in_market(*, council: Council) -> QuerySet[Offer]:
     )
 
 
+def offers_active_in_council(*, council: Council) -> QuerySet[Offer]:
+    """Active offers of verified, unsuspended providers, full ones too, with their open
+    proposals counted: the runner judges "all busy" against them (and gives the engine
+    only those with capacity left); an officer choosing a full one is told it is full."""
+    return (
+        Offer.objects.filter(
+            council=council,
+            status=Offer.Status.ACTIVE,
+            provider__verification_status=Provider.Verification.VERIFIED,
+            provider__is_suspended=False,
+        )
+        .select_related("provider")
+        .prefetch_related("categories")
+        .annotate(open_proposals=Count("matches", filter=Q(matches__status=Match.Status.PROPOSED), distinct=True))
+    )
+
+
 def open_proposals_by_volunteer(*, council_id: int) -> dict[int, int]:
     """Open proposals held by each individual volunteer of a council (provider id -> count)."""
     rows = (

@@ -16,7 +16,7 @@ import factory
 from django.db.models import F
 from django.utils import timezone
 
-from matching.models import Arrangement, Exclusion, Match, MatchRun, Message, Review, Visit
+from matching.models import Arrangement, Exclusion, Match, MatchRun, Message, NeedRisk, Review, Visit
 from platform_core.tests.factories import CouncilFactory
 from providers.models import Offer
 from providers.tests.factories import OfferFactory
@@ -191,3 +191,14 @@ class ExclusionFactory(factory.django.DjangoModelFactory):
     resident = factory.SelfAttribute("match.need.resident")
     provider = factory.SelfAttribute("match.offer.provider")
     source = Exclusion.Source.MATCH
+
+
+class NeedRiskFactory(factory.django.DjangoModelFactory):
+    """An open need the last batch left unmatched, with its first blocking reason."""
+
+    class Meta:
+        model = NeedRisk
+
+    need = factory.SubFactory(NeedFactory)
+    council = factory.SelfAttribute("need.council")
+    reason = "no_offer"

@@ -289,10 +289,13 @@ def test_expiry_moves_only_overdue_one_off_open_or_proposed_needs_and_twice_is_h
     assert statuses[weekly.pk] == statuses[future.pk] == Need.Status.OPEN
 
 
-def test_expiry_is_one_update(resident, django_assert_num_queries):
+def test_expiry_of_needs_with_a_proposal_is_one_update_per_timing(resident, django_assert_num_queries):
+    """(A need still waiting for a match is moved on its own, to tell its resident: issue 9.)"""
     past = timezone.now() - timedelta(days=2)
-    NeedFactory.create_batch(3, resident=resident, window_start=past, window_end=past + timedelta(hours=1))
-    with django_assert_num_queries(1):
+    NeedFactory.create_batch(
+        3, resident=resident, window_start=past, window_end=past + timedelta(hours=1), status=Need.Status.PROPOSED
+    )
+    with django_assert_num_queries(3):  # one-off, weekly, and the look for needs still waiting
         assert need_expire_overdue() == 3
 
 

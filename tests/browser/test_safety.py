@@ -93,3 +93,50 @@ def test_an_officer_adds_an_exclusion_for_a_resident(
     page.get_by_role("button", name="Add the exclusion").click()
     page.wait_for_url(lambda url: "/exclusions/add/" not in url)
     assert Exclusion.objects.get(resident=resident).source == Exclusion.Source.OFFICER
+
+
+@pytest.fixture
+def unmatched(council, kingston_postcodes):
+    """An urgent need in a category no offer serves, after one matching run; and an offer elsewhere."""
+    from matching.runner import match_council_run
+    from residents.models import Need
+
+    council.contact_email = "help@kingston.example"
+    council.save()
+    gardening = ServiceCategoryFactory(council=council, name="Gardening")
+    shopping = ServiceCategoryFactory(council=council, name="Shopping")
+    provider = ProviderFactory(council=council, name="Busy Bees")
+    ProviderMemberFactory(provider=provider)
+    OfferFactory(provider=provider, categories=[shopping, gardening], capacity=1, capacity_left=0)
+    need = NeedFactory(resident=ResidentFactory(council=council), category=gardening, urgency=Need.Urgency.URGENT)
+    match_council_run(council_id=council.pk, trigger="test")
+    return need
+
+
+def test_a_resident_reads_why_no_helper_was_found(site, new_page, axe, unmatched):  # noqa: F811
+    page = new_page()
+    sign_in_with_cookie(page, site, unmatched.resident.user)
+    page.goto(f"{site}/resident/needs/{unmatched.reference}/")
+    page.get_by_text("Why we have not found a helper yet").wait_for()
+    assert "Every helper who could help is busy at the moment." in page.content()
+    accessible(page, axe, "need page with its reason")
+
+
+def test_an_officer_works_the_needs_at_risk_and_proposes_by_hand(site, new_page, axe, officer, unmatched):  # noqa: F811
+    page = new_page()
+    sign_in_with_cookie(page, site, officer)
+    page.goto(f"{site}/console/at-risk/")
+    heading_is(page, "Needs at risk")
+    accessible(page, axe, "needs at risk")
+    page.get_by_label("Postcode district").fill("KT1")
+    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("link", name=f"Propose an offer for {unmatched.reference}").click()
+    heading_is(page, "Propose an offer")
+    accessible(page, axe, "propose an offer")
+    page.get_by_label("Which offer should we propose?").select_option(index=1)
+    page.get_by_label("Why are you proposing it?").fill("The resident phoned; the garden is a hazard")
+    page.get_by_role("button", name="Propose this offer").click()
+    page.get_by_text("There is a problem").wait_for()
+    assert "This offer is full" in page.content()
+    page.js_errors[:] = [e for e in page.js_errors if "status of 400" not in e]
+    accessible(page, axe, "propose an offer, refused")
