@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('matching', '0009_exclusions'),
+        ('matching', '0010_speed_indexes'),
         ('platform_core', '0008_needs_at_risk'),
         ('residents', '0006_need_visit_pattern'),
     ]
