@@ -534,6 +534,10 @@ def main() -> None:
             rows.append((label, got, ref))
             print(f"  {label}: {got['rps']:.0f} req/s vs bare {ref['rps']:.0f}", flush=True)
         if not only or "post" in only:
+            from django.utils import timezone
+
+            # A one-off need the day after tomorrow, 10am to noon (the service requires a time window).
+            start = (timezone.now() + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
             body = json.dumps(
                 {
                     "category": "shopping",
@@ -541,6 +545,8 @@ def main() -> None:
                     "description": "Carry my shopping",
                     "timing": "one_off",
                     "urgency": 2,
+                    "window_start": start.isoformat(),
+                    "window_end": (start + timedelta(hours=2)).isoformat(),
                 }
             )
             script = logs / "post.lua"
