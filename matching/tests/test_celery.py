@@ -129,7 +129,9 @@ def test_a_real_worker_proposes_for_posted_needs_and_survives_a_redis_outage(
     for _ in range(5):
         started = time.monotonic()
         during_outage.append(_post(resident, category))
-        assert time.monotonic() - started < 3, "posting must not hang while the broker is down"
+        # A hang check, not a speed check: a publish that retried on the dead broker
+        # would block for minutes; 20 s stays clear of a loaded 2-core CI machine.
+        assert time.monotonic() - started < 20, "posting must not hang while the broker is down"
     assert all(n.status == Need.Status.OPEN for n in during_outage)
     assert _proposed(during_outage) == 0
 
