@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DayPart(models.IntegerChoices):
@@ -21,7 +22,17 @@ class DayPart(models.IntegerChoices):
 
 
 DAY_PART_HOURS = {DayPart.MORNING: (8, 12), DayPart.AFTERNOON: (12, 17), DayPart.EVENING: (17, 21)}
-WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
+# With a context, so the weekday inside "Monday morning" (lower case in Welsh: "bore dydd Llun")
+# is not the one Django's dates use ("Dydd Llun").
+WEEKDAYS = [
+    pgettext_lazy("weekly time", "Monday"),
+    pgettext_lazy("weekly time", "Tuesday"),
+    pgettext_lazy("weekly time", "Wednesday"),
+    pgettext_lazy("weekly time", "Thursday"),
+    pgettext_lazy("weekly time", "Friday"),
+    pgettext_lazy("weekly time", "Saturday"),
+    pgettext_lazy("weekly time", "Sunday"),
+]
 DAY_PART_WORDS = [_("morning"), _("afternoon"), _("evening")]
 SLOT_COUNT = 21
 

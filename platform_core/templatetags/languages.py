@@ -15,12 +15,13 @@ def html_lang() -> str:
 
 
 @register.filter
-def language_name(code: str) -> str:
-    """`{{ need.language|language_name }}`: an ISO 639 code as the reader's word for it ("cy" -> "Welsh", "Cymraeg")."""
+def spoken_language(code: str) -> str:
+    """`{{ need.language|spoken_language }}` (not Django's `language_name`, which names only
+    the site's languages, in English): an ISO 639 code as the reader's word for it ("cy" -> "Welsh", "Cymraeg")."""
     return spoken_language_name(code or "")
 
 
 @register.filter
-def language_names(codes) -> list[str]:
-    """`{{ offer.languages|language_names|join:", " }}`."""
+def spoken_languages(codes) -> list[str]:
+    """`{{ offer.languages|spoken_languages|join:", " }}`."""
     return [spoken_language_name(str(code)) for code in codes or []]
