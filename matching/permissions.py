@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 
 from matching.models import Match
 from providers.permissions import is_member
+from residents.permissions import may_act_for_as_referrer
 
 Party = Match.Party
 
@@ -21,8 +22,11 @@ def is_provider_side(*, match: Match, user) -> bool:
 
 
 def is_resident_side(*, match: Match, user) -> bool:
-    """The resident whose need was matched."""
-    return bool(user.is_authenticated) and match.need.resident.user_id == user.pk
+    """The resident whose need was matched, or the referrer who acts for them (ADR 0021)."""
+    if not user.is_authenticated:
+        return False
+    resident = match.need.resident
+    return resident.user_id == user.pk or may_act_for_as_referrer(user=user, resident=resident)
 
 
 def party_of(*, match: Match, user) -> str | None:

@@ -21,10 +21,12 @@ from platform_core.models import AnyUser
 NOT_YOURS = _("You cannot act for this resident.")
 
 
-def managed_residents_q(*, user: AnyUser, prefix: str = "") -> Q:
+def managed_residents_q(*, user: AnyUser, prefix: str = "", officers: bool = True) -> Q:
     """A filter on residents (or, with prefix "resident__", on rows that have a
     resident) matching those `user` may act for, their own profile included.
-    Subqueries, not joins, so no row is repeated; no query runs here."""
+    Subqueries, not joins, so no row is repeated; no query runs here. With
+    officers=False an officer's assisted access does not count (pages that do
+    not check the officer's second factor: matching's)."""
     from .models import AssistedAccess, Referral, Referrer
 
     if not user.is_authenticated:
@@ -32,7 +34,7 @@ def managed_residents_q(*, user: AnyUser, prefix: str = "") -> Q:
     q = Q(**{f"{prefix}user": user})
     referred = Referral.objects.filter(referrer__user=user, referrer__status=Referrer.Status.APPROVED)
     q |= Q(**{f"{prefix}pk__in": referred.values("resident_id")})
-    if user.is_officer:
+    if officers and user.is_officer:
         assisted = AssistedAccess.objects.filter(
             officer=user, ends_at__gt=timezone.now(), resident__council_id=user.council_id
         )
@@ -49,6 +51,18 @@ def may_act_for(*, user: AnyUser, resident) -> bool:
     if resident.user_id == user.pk:
         return True
     return Resident.objects.filter(managed_residents_q(user=user), pk=resident.pk).exists()
+
+
+def may_act_for_as_referrer(*, user: AnyUser, resident) -> bool:
+    """The resident themself or their approved referrer (not an officer): who may
+    answer a proposed helper for them (matching.permissions)."""
+    from .models import Resident
+
+    if not user.is_authenticated or resident is None:
+        return False
+    if resident.user_id == user.pk:
+        return True
+    return Resident.objects.filter(managed_residents_q(user=user, officers=False), pk=resident.pk).exists()
 
 
 def require_may_act_for(*, user: AnyUser, resident) -> None:

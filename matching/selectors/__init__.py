@@ -14,6 +14,7 @@ from platform_core.models import AnyUser, Council, User
 from providers.models import Offer, Provider, ProviderMember
 from providers.selectors import offer_list_in_market, provider_list_for_user
 from residents.models import Need, is_placeholder_email
+from residents.permissions import managed_residents_q
 from residents.selectors import need_list_open_for_matching, resident_contact_route_describe
 
 _MATCH_RELATED = (
@@ -41,8 +42,9 @@ def _offers_of(user: User) -> QuerySet:
 
 
 def _needs_of(user: User) -> QuerySet:
-    """The user's own needs, as a subquery on the match's `need_id`."""
-    return Need.objects.filter(resident__user=user).values("pk")
+    """The user's own needs and those of residents they referred (ADR 0021), as a
+    subquery on the match's `need_id`."""
+    return Need.objects.filter(managed_residents_q(user=user, prefix="resident__", officers=False)).values("pk")
 
 
 def match_list_for_provider_user(*, user: AnyUser) -> QuerySet[Match]:
@@ -106,10 +108,13 @@ def match_counts_for_resident_user(*, user: AnyUser) -> dict[str, int]:
 
 
 def match_live_for_needs(*, user: AnyUser, need_ids: Iterable[int]) -> dict[int, Match]:
-    """The live match of each of the user's own needs among `need_ids` (one query)."""
-    if not user.is_authenticated:
+    """The live match of each of the user's needs among `need_ids`, their own or a
+    referred resident's (one query)."""
+    if not isinstance(user, User):
         return {}
-    rows = Match.objects.filter(need__resident__user=user, need_id__in=list(need_ids), status__in=LIVE_STATUSES)
+    rows = Match.objects.filter(need_id__in=_needs_of(user), status__in=LIVE_STATUSES).filter(
+        need_id__in=list(need_ids)
+    )
     return {m.need_id: m for m in rows.only("pk", "need_id", "status")}
 
 

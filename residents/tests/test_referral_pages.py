@@ -308,3 +308,25 @@ def test_referrer_pages_need_sign_in(client):
         assert response.status_code == 302 and "/accounts/login/" in response.url
     assert client.get(reverse("claim")).status_code == 200
     assert ResidentFactory  # the factory module is importable for the browser journeys
+
+
+def test_a_referrer_answers_a_proposed_helper_for_the_person_they_referred(client, council, kingston_postcodes):
+    from matching.models import Match
+    from matching.tests.factories import MatchFactory
+
+    referrer = ReferrerFactory(council=council)
+    consent = {"given_by": "Them", "agreed_to": "This", "given_on": timezone.localdate(), "method": "verbal"}
+    resident = services.referred_resident_create(by=referrer.user, **PERSON, consent=consent)
+    match = MatchFactory(need=NeedFactory(resident=resident, status=Need.Status.PROPOSED), accepted=True)
+    stranger = ReferrerFactory(council=council)
+    client.force_login(stranger.user)
+    assert client.get(reverse("matching:detail", args=[match.pk])).status_code == 404
+    assert client.post(reverse("matching:confirm", args=[match.pk])).status_code == 404
+    client.force_login(referrer.user)
+    need_page = client.get(reverse("residents:need_detail", kwargs={"reference": match.need.reference}))
+    assert reverse("matching:detail", args=[match.pk]) in need_page.content.decode()
+    assert client.get(reverse("matching:detail", args=[match.pk])).status_code == 200
+    response = client.post(reverse("matching:confirm", args=[match.pk]))
+    assert response.status_code == 302
+    match.refresh_from_db()
+    assert match.status == Match.Status.CONFIRMED
