@@ -230,6 +230,7 @@ def test_posting_a_need_by_a_referrer_costs_the_same_queries_however_many_people
         return len(queries)
 
     first = post_cost()
+    print(f"queries to post a need as a referrer: {first}")
     for _ in range(15):
         services.referred_resident_create(by=referrer.user, **PERSON, consent=consent)
     assert post_cost() == first
