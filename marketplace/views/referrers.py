@@ -43,6 +43,8 @@ def referrer_queue(request: HttpRequest) -> HttpResponse:
 def referrer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referrer = found_or_404(referral_selectors.referrer_get_for_officer(officer=request.user, pk=pk))
     purpose_set(request, f"Deciding the request of referrer {referrer.pk} ({referrer.organisation})")
+    if request.method == "POST" and referrer.status == Referrer.Status.APPROVED:
+        return _withdraw(request, referrer)
     form = referral_forms.DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,6 +62,28 @@ def referrer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("marketplace:referrer_queue")
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "marketplace/referrer_detail.html", {"referrer": referrer, "form": form}, status=status)
+
+
+def _withdraw(request: HttpRequest, referrer: Referrer) -> HttpResponse:
+    """End an approval, with a reason (the referrer is told)."""
+    form = ReasonForm(request.POST, label="Why are you withdrawing the approval?")
+    if form.is_valid():
+        try:
+            referral_services.referrer_withdraw(
+                referrer=referrer, officer=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Approval withdrawn for {referrer.organisation}.")
+            return redirect("marketplace:referrer_queue")
+    decision = referral_forms.DecisionForm()
+    return render(
+        request,
+        "marketplace/referrer_detail.html",
+        {"referrer": referrer, "form": decision, "withdraw_form": form},
+        status=400,
+    )
 
 
 @officer_required

@@ -148,6 +148,37 @@ def referrer_decide(
     return referrer
 
 
+@transaction.atomic
+def referrer_withdraw(
+    *, referrer: Referrer, officer: User, reason: str, request: HttpRequest | None = None
+) -> Referrer:
+    """An officer ends an approval (the person left the organisation, a concern
+    was raised): from now on the referrer sees none of the people they referred.
+    Audited with the reason, which the referrer is told."""
+    require_officer_of(user=officer, council_id=referrer.council_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Enter the reason for withdrawing the approval")}, code="required")
+    if len(reason) > 500:
+        raise ValidationError({"reason": _("The reason must be 500 characters or fewer")}, code="max_length")
+    updated = Referrer.objects.filter(pk=referrer.pk, status=Referrer.Status.APPROVED).update(
+        status=Referrer.Status.REFUSED, decision_reason=reason, decided_by=officer, decided_at=timezone.now()
+    )
+    if not updated:
+        raise ValidationError(_("Only an approved referrer can have their approval withdrawn."), code="not_approved")
+    referrer.refresh_from_db()
+    audit_record(
+        actor=officer,
+        action="referrer.withdrawn",
+        obj=referrer,
+        council=referrer.council,
+        reason=reason,
+        request=request,
+    )
+    notify(kind=REFERRER_REFUSED, user=referrer.user, url=reverse("referrals:dashboard"), referrer=referrer)
+    return referrer
+
+
 # --- Acting for a resident -----------------------------------------------------------------
 
 

@@ -331,3 +331,22 @@ def test_a_referrer_answers_a_proposed_helper_for_the_person_they_referred(clien
     assert response.status_code == 302
     match.refresh_from_db()
     assert match.status == Match.Status.CONFIRMED
+
+
+def test_an_officer_withdraws_an_approval_and_the_referrer_loses_their_residents(
+    officer_client, officer, council, kingston_postcodes
+):
+    referrer = ReferrerFactory(council=council)
+    consent = {"given_by": "Them", "agreed_to": "This", "given_on": timezone.localdate(), "method": "verbal"}
+    resident = services.referred_resident_create(by=referrer.user, **PERSON, consent=consent)
+    url = reverse("marketplace:referrer_detail", args=[referrer.pk])
+    assert "Withdraw approval" in officer_client.get(url).content.decode()
+    assert officer_client.post(url, {"reason": ""}).status_code == 400
+    response = officer_client.post(url, {"reason": "She left the surgery"})
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="referrer.withdrawn")
+    assert (event.actor, event.reason) == (officer, "She left the surgery")
+    assert "She left the surgery" in Notification.objects.filter(user=referrer.user).latest("created_at").message
+    referrer_client = Client()
+    referrer_client.force_login(referrer.user)
+    assert referrer_client.get(reverse("referrals:resident_detail", kwargs={"pk": resident.pk})).status_code == 404
