@@ -57,7 +57,7 @@ def simulate_batch(
 
     now = now or timezone.now()
     rule = rule if rule is not None else current_rule(council)
-    _rule, needs, need_inputs, offer_inputs, offer_by_id, excluded, volunteer_open, policy = _load(
+    _rule, needs, need_inputs, offer_inputs, offer_by_id, excluded, volunteer_open, policy, _reason_offers = _load(
         council, now, rule=rule, change=change
     )
     simulation = Simulation(
