@@ -289,6 +289,13 @@ def test_a_resident_asks_for_help_without_javascript(site, new_page, resident_us
     page.get_by_role("checkbox", name="Saturday morning").check()
     page.get_by_role("button", name="Continue").click()
 
+    # A weekly need asks how often and until when (visits of ongoing help).
+    heading_is(page, "How often should help come?")
+    page.get_by_label("Every week").check()
+    page.get_by_label("After a number of visits").check()
+    page.get_by_label("Number of visits, if they stop after a number").fill("6")
+    page.get_by_role("button", name="Continue").click()
+
     heading_is(page, "Where do you need help?")
     page.get_by_role("radio", name="Somewhere else").check()
     page.get_by_label("Postcode of the place, if somewhere else").fill("KT2 5AU")
