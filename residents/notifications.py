@@ -70,6 +70,18 @@ REFERRER_REFUSED = register(
         description="To the applicant: refused, with the officer's reason.",
     )
 )
+REFERRER_WITHDRAWN = register(
+    Kind(
+        code="referrer.withdrawn",
+        audience=Audience.REFERRER,
+        text=_(
+            "%(council)s withdrew your approval to refer residents. You can no longer see or act for the people "
+            "you referred. Their reason: %(reason)s"
+        ),
+        context=lambda *, referrer: {"council": referrer.council.name, "reason": referrer.decision_reason},
+        description="To a referrer: an officer withdrew their approval, with the officer's reason.",
+    )
+)
 REFERRAL_UPDATE = register(
     Kind(
         code="referral.update",

@@ -489,3 +489,25 @@ def test_every_notification_a_resident_receives_is_in_welsh(
     assert all(welsh[:60] in body for body in sent), "the e-mail and the text carry the Welsh words"
     assert not any(english[:60] in body for body in sent), "no English words went out"
     assert any("Mewngofnodwch i Convene" in body for body in sent), "the e-mail's own words are Welsh"
+
+
+REFERRER_KINDS = [kind for kind in kind_list() if kind.audience == Audience.REFERRER]
+
+
+@pytest.mark.parametrize("kind", REFERRER_KINDS, ids=lambda k: k.code)
+def test_every_notice_a_referrer_receives_has_welsh_words(kind, welsh_world, monkeypatch):
+    """Referrers receive their own notices (approved, refused, withdrawn, ...): each
+    has a Welsh translation of its own words."""
+    objects = welsh_world[1]
+    referrer = objects["referrer"]
+    referrer.decision_reason = "Gadawodd y feddygfa"
+    world = {"referrer": referrer, "message": "Neges", "reason": "Rheswm"}
+    args = {name: world[name] for name in kind.params}
+    with translation.override("en-gb"):
+        english = kind.render(**args)
+    lookups = Lookups(monkeypatch)
+    lookups.where = kind.code
+    with translation.override("cy"):
+        welsh = kind.render(**args)
+    assert not lookups.missing, "Strings with no Welsh translation:\n" + lookups.report()
+    assert welsh != english

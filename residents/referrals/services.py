@@ -49,7 +49,14 @@ from ..models import (
     is_placeholder_email,
     placeholder_email,
 )
-from ..notifications import CLAIM_CODE, REFERRAL_CLAIMED, REFERRER_APPLIED, REFERRER_APPROVED, REFERRER_REFUSED
+from ..notifications import (
+    CLAIM_CODE,
+    REFERRAL_CLAIMED,
+    REFERRER_APPLIED,
+    REFERRER_APPROVED,
+    REFERRER_REFUSED,
+    REFERRER_WITHDRAWN,
+)
 from ..permissions import require_may_act_for
 
 # How long an officer's access for one caller lasts (the length of a long call and its follow-up).
@@ -175,7 +182,7 @@ def referrer_withdraw(
         reason=reason,
         request=request,
     )
-    notify(kind=REFERRER_REFUSED, user=referrer.user, url=reverse("referrals:dashboard"), referrer=referrer)
+    notify(kind=REFERRER_WITHDRAWN, user=referrer.user, url=reverse("referrals:dashboard"), referrer=referrer)
     return referrer
 
 

@@ -346,7 +346,11 @@ def test_an_officer_withdraws_an_approval_and_the_referrer_loses_their_residents
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="referrer.withdrawn")
     assert (event.actor, event.reason) == (officer, "She left the surgery")
-    assert "She left the surgery" in Notification.objects.filter(user=referrer.user).latest("created_at").message
+    notice = Notification.objects.filter(user=referrer.user).latest("created_at")
+    # Its own words, not a refusal's: the referrer was approved and loses the people they referred.
+    assert notice.kind == "referrer.withdrawn"
+    assert "She left the surgery" in notice.message and "withdrew your approval" in notice.message
+    assert "did not approve" not in notice.message
     referrer_client = Client()
     referrer_client.force_login(referrer.user)
     assert referrer_client.get(reverse("referrals:resident_detail", kwargs={"pk": resident.pk})).status_code == 404
