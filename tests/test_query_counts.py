@@ -108,6 +108,35 @@ def test_matches_first_page_costs_the_same_for_2_or_2000_past_matches(client, pr
     assert html.count("govuk-table__row") < 10  # the history is one click away, not on this page
 
 
+def test_the_providers_count_to_answer_reads_proposals_only(provider_user, offer, category, council):
+    """The /provider/ page's "N requests waiting for your answer": one query on the
+    matches' own columns (no DISTINCT over joins), proposals of the user's providers
+    only, whatever their history."""
+    from matching.selectors import match_count_to_answer_for_provider_user
+
+    history = ResidentFactory(council=council)
+    MatchFactory(offer=offer, need=NeedFactory(resident=history, category=category))
+    MatchFactory(offer=OfferFactory(categories=[category]), need=NeedFactory(resident=history, category=category))
+    bulk_matches(offer, bulk_needs(history, category, 200))
+    with CaptureQueriesContext(connection) as ctx:
+        assert match_count_to_answer_for_provider_user(user=provider_user) == 1
+    assert len(ctx) == 1
+    assert "DISTINCT" not in ctx.captured_queries[0]["sql"].upper()
+    assert "JOIN" not in ctx.captured_queries[0]["sql"].upper()
+
+
+def test_the_provider_page_costs_the_same_for_2_or_2000_past_matches(client, provider_user, offer, category, council):
+    history = ResidentFactory(council=council)
+    client.force_login(provider_user)
+    MatchFactory(offer=offer, need=NeedFactory(resident=history, category=category))
+
+    def grow(n):
+        bulk_matches(offer, bulk_needs(history, category, n))
+
+    same_cost(client, "/provider/", grow, 2, 2000)
+    assert "1 request waiting for your answer" in client.get("/provider/").content.decode()
+
+
 def test_past_matches_are_paged_without_counting_them(client, provider_user, offer, category, council):
     history = ResidentFactory(council=council)
     client.force_login(provider_user)

@@ -89,10 +89,15 @@ def match_get_for_user(*, user: AnyUser, pk: int) -> Match | None:
 
 
 def match_count_to_answer_for_provider_user(*, user: AnyUser) -> int:
-    """Proposals on the user's providers' offers that wait for their answer (one query)."""
-    if not user.is_authenticated:
+    """Proposals on the user's providers' offers that wait for their answer (one query).
+
+    `offer_id IN (the offers of the user's providers)` and the status, read from the
+    matches' index on (offer, status): no join through the members, no DISTINCT (a
+    user joins a provider once), and only the proposals are touched, never the
+    provider's history (issue 11)."""
+    if not isinstance(user, User):
         return 0
-    return Match.objects.filter(offer__provider__members__user=user, status=Match.Status.PROPOSED).distinct().count()
+    return Match.objects.filter(offer_id__in=_offers_of(user), status=Match.Status.PROPOSED).count()
 
 
 def match_counts_for_resident_user(*, user: AnyUser) -> dict[str, int]:
