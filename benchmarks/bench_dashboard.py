@@ -4,7 +4,7 @@ Loads the volume into a separate PostgreSQL database with `INSERT ... SELECT
 generate_series` (a few minutes), brings the daily roll-up up to date as the
 beat task would (`market_stats_refresh`, timed: a full build the first time,
 then only what changed), then measures the dashboard's server time through the
-Django test client (the whole view: filters, 14 queries, template) several
+Django test client (the whole view: filters, 15 queries, template) several
 times and prints the median and the 95th percentile, with the load average
 (other work on the machine slows it down; say which figure was taken quiet).
 

@@ -11,6 +11,8 @@ from datetime import date, datetime
 from django.core.cache import cache
 from django.utils import timezone
 
+from matching.models import UnmatchedReason
+
 # csv_response moved to platform_core.exports (every app streams CSV one way); kept importable from here.
 from platform_core.exports import csv_response  # noqa: F401
 from platform_core.models import Council
@@ -98,7 +100,7 @@ def dashboard_live(*, council: Council, filters: Filters) -> Dashboard:
     council and filter (the settled days come from the roll-up anyway; this
     caches the live part and the small queries around it). The figures are
     cached, not the tiles and tables, so each reader gets them in their language."""
-    key = "analytics:live:" + hashlib.sha256(f"{council.pk}:{filters!r}".encode()).hexdigest()[:32]
+    key = "analytics:live:v2:" + hashlib.sha256(f"{council.pk}:{filters!r}".encode()).hexdigest()[:32]
     cached = cache.get(key)
     if cached is None:
         figures = market_figures(council=council, filters=filters)
@@ -203,6 +205,11 @@ def dashboard_from(figures: MarketFigures, *, visits: VisitFigures | None = None
         for week in weeks
     ]
     decline_rows = [[r["close_reason"] or "No reason given", r["n"]] for r in figures.declines]
+    reason_labels = dict(UnmatchedReason.choices)
+    unmet_reason_rows = [
+        [reason_labels.get(r["reason"], "No reason recorded (no batch judged it)"), r["expired"], r["waiting"]]
+        for r in figures.unmet_reasons
+    ]
     mix_rows = [
         [Provider.Kind(r["kind"]).label, r["providers"], r["verified"], r["active_offers"]]
         for r in figures.provider_mix
@@ -240,6 +247,14 @@ def dashboard_from(figures: MarketFigures, *, visits: VisitFigures | None = None
             ["Week beginning", "Posted", "Matched", "Unmet after 7 days"],
             trend_rows,
             series=[1, 2, 3],
+        ),
+        Table(
+            "unmet_reason",
+            "Unmet needs by reason",
+            ["Why no helper was found", "Expired unmatched", "Waiting now, at risk"],
+            unmet_reason_rows,
+            series=[1, 2],
+            ranked=True,
         ),
         Table("decline_reasons", "Why providers declined proposals", ["Reason", "Declines"], decline_rows),
         Table(

@@ -52,7 +52,7 @@ from django.db.models import (
 from django.db.models.functions import Left, StrIndex, TruncWeek
 from django.utils import timezone
 
-from matching.models import Match
+from matching.models import Match, NeedRisk
 from platform_core.models import Council, CouncilDistrict, ServiceCategory, User
 from providers.models import Offer, Provider
 from residents.models import Need
@@ -133,6 +133,8 @@ class MarketFigures:
     matched_by_week: dict[date, int]
     declines: list[Mapping[str, Any]]
     provider_mix: list[Mapping[str, Any]]
+    # Needs of the period that expired unmatched or wait at risk now, by the last batch's reason.
+    unmet_reasons: list[Mapping[str, Any]]
 
 
 def district_expr() -> Case:
@@ -194,7 +196,7 @@ def _matches(council: Council, filters: Filters) -> QuerySet[Match]:
 
 
 def market_figures(*, council: Council, filters: Filters | None = None, now: datetime | None = None) -> MarketFigures:
-    """All the dashboard's figures for one council: 14 queries whatever the data size or the dates."""
+    """All the dashboard's figures for one council: 15 queries whatever the data size or the dates."""
     filters = filters or Filters.default()
     now = now or timezone.now()
     with transaction.atomic():
@@ -216,6 +218,7 @@ def market_figures(*, council: Council, filters: Filters | None = None, now: dat
             matched_by_week=matched_by_week(council=council, filters=filters),
             declines=decline_reasons(council=council, filters=filters),
             provider_mix=provider_mix(council=council),
+            unmet_reasons=unmet_by_reason(council=council, filters=filters),
         )
 
 
@@ -359,6 +362,23 @@ def decline_reasons(*, council: Council, filters: Filters) -> list[Mapping[str, 
         .values("close_reason")
         .annotate(n=Count("id"))
         .order_by("-n", "close_reason")[:10]
+    )
+
+
+def unmet_by_reason(*, council: Council, filters: Filters) -> list[Mapping[str, Any]]:
+    """Needs posted in the period that expired with no match, and those waiting at risk
+    now, by the reason the last batch gave (issue 9: a need that expires unmatched
+    counts as unmet by its reason). One aggregate over Need(council, status) and the
+    NeedRisk row kept when a need expires; an expired need no batch judged has no
+    reason (`reason` None)."""
+    expired = Q(status=Need.Status.EXPIRED)
+    at_risk = Q(status__in=WAITING) & Exists(NeedRisk.objects.filter(need=OuterRef("pk")))
+    return list(
+        _needs(council, filters)
+        .filter(expired | at_risk)
+        .values(reason=F("risk__reason"))
+        .annotate(expired=Count("pk", filter=expired), waiting=Count("pk", filter=Q(status__in=WAITING)))
+        .order_by("-expired", "-waiting", "reason")
     )
 
 

@@ -147,7 +147,15 @@ def test_dashboard_page_uses_a_bounded_number_of_queries(
 
 
 def test_every_table_exports_to_csv(officer_client, council, fixture_market):
-    for key in ["demand_supply", "unmet_district", "time_to_match", "weekly_trend", "decline_reasons", "provider_mix"]:
+    for key in [
+        "demand_supply",
+        "unmet_district",
+        "time_to_match",
+        "weekly_trend",
+        "decline_reasons",
+        "provider_mix",
+        "unmet_reason",
+    ]:
         response = officer_client.get(reverse("marketplace:analytics"), {"export": key})
         assert response["Content-Type"].startswith("text/csv")
         header = b"".join(response.streaming_content).decode().splitlines()[0]

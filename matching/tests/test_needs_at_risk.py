@@ -211,6 +211,33 @@ def test_expiry_tells_the_resident_and_counts_as_unmet_by_reason(officer_client,
     table = html[html.index('id="unmet-by-reason"') :]
     assert 'data-reason="no_offer"' in table and ">1</td>" in table
     assert lonely_need.reference not in html[: html.index('id="unmet-by-reason"')]  # no longer waiting
+    # The council's analytics dashboard counts it as unmet, under its reason (issue 9, item 3).
+    analytics = officer_client.get(reverse("marketplace:analytics")).content.decode()
+    table = analytics[analytics.index('id="table-unmet_reason"') :]
+    table = table[: table.index("</table>")]
+    assert "No offer for this kind of help</th>" in table
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">1</td>' in table
+    csv = officer_client.get(reverse("marketplace:analytics"), {"export": "unmet_reason"})
+    lines = b"".join(csv.streaming_content).decode().splitlines()
+    assert lines[1:] == ["No offer for this kind of help,1,0"]
+
+
+def test_analytics_counts_needs_waiting_at_risk_and_expired_by_reason(council, lonely_need, resident, gardening):
+    from marketplace.presentation import dashboard
+
+    run(council)
+    other = NeedFactory(resident=resident, category=gardening)
+    run(council)
+    Need.objects.filter(pk=other.pk).update(status=Need.Status.EXPIRED)
+    never_judged = NeedFactory(resident=resident, category=gardening)
+    Need.objects.filter(pk=never_judged.pk).update(status=Need.Status.EXPIRED)
+    board = dashboard(council=council)
+    [table] = [t for t in board.tables if t.key == "unmet_reason"]
+    rows = [[str(row[0]), *row[1:]] for row in table.rows]
+    assert rows == [
+        ["No offer for this kind of help", 1, 1],
+        ["No reason recorded (no batch judged it)", 1, 0],
+    ]
 
 
 def test_an_urgent_need_unmatched_too_long_alerts_officers_once(council, lonely_need, officer):
