@@ -15,7 +15,7 @@ from platform_core.models import User
 from platform_core.tests.factories import ServiceCategoryFactory, UserFactory
 from residents.tests.factories import ReferrerFactory
 
-from .test_journeys import accessible, heading_is, question, sign_in_with_cookie
+from .test_journeys import accessible, form_refused, heading_is, question, sign_in_with_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -45,13 +45,6 @@ def contexts(chromium):
     yield make
     for context in made:
         context.close()
-
-
-def _refused(page) -> None:
-    """A form sent back with its errors answers 400 (ADR 0012), which Chromium logs as a
-    failed load: that, and nothing else, is expected."""
-    assert page.js_errors and all("status of 400" in e for e in page.js_errors), page.js_errors
-    page.js_errors.clear()
 
 
 def _ask_for_help(page, axe) -> None:
@@ -102,7 +95,7 @@ def test_a_referrer_refers_someone_and_they_claim_their_account(
     heading_is(page, "Ask to refer residents")
     page.get_by_role("button", name="Send request").click()
     assert "Enter the name of your organisation" in page.locator(".govuk-error-summary").inner_text()
-    _refused(page)
+    form_refused(page)
     accessible(page, axe, "apply, with errors")
     page.get_by_role("radio", name=council.name).check()
     page.get_by_label("Your organisation").fill("Canbury Medical Centre")
@@ -138,7 +131,7 @@ def test_a_referrer_refers_someone_and_they_claim_their_account(
     page.get_by_role("button", name="Save with their consent").click()
     summary = page.locator(".govuk-error-summary").inner_text()
     assert "Enter who agreed" in summary and "Enter the date they agreed" in summary
-    _refused(page)
+    form_refused(page)
     accessible(page, axe, "refer someone, without consent")
     page.get_by_label("Who agreed?").fill("Ada Lovelace, in person at the surgery")
     today = timezone.localdate()
@@ -249,6 +242,6 @@ def test_a_referrers_pages_in_welsh_pass_axe(site, contexts, axe, council, kings
         accessible(page, axe, f"{what} (Welsh)")
     page.goto(site + "/referrals/residents/new/")
     page.locator("main form button[type=submit]").click()  # sent empty: the errors are in Welsh too
-    _refused(page)
+    form_refused(page)
     assert page.evaluate("document.documentElement.lang") == "cy"
     accessible(page, axe, "refer someone with errors (Welsh)")

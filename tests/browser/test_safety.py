@@ -13,6 +13,7 @@ from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMem
 from residents.tests.factories import NeedFactory, ResidentFactory
 from tests.browser.test_journeys import (  # noqa: F401 - fixtures used by name
     accessible,
+    form_refused,
     heading_is,
     new_page,
     published_tasks,
@@ -84,9 +85,7 @@ def test_an_officer_adds_an_exclusion_for_a_resident(
     heading_is(page, "Keep a provider away from this resident")
     accessible(page, axe, "officer: add an exclusion")
     page.get_by_role("button", name="Add the exclusion").click()
-    page.get_by_text("There is a problem").wait_for()
-    # A refused form is answered 400 (ADR 0012), which Chromium logs as a failed resource.
-    page.js_errors[:] = [e for e in page.js_errors if "status of 400" not in e]
+    form_refused(page)
     accessible(page, axe, "officer: add an exclusion, with errors")
     page.get_by_label("Which provider should never be matched with this resident?").select_option(label="Rude Helpers")
     page.get_by_label("Why?").fill("The resident phoned: never this provider again")
@@ -136,7 +135,6 @@ def test_an_officer_works_the_needs_at_risk_and_proposes_by_hand(site, new_page,
     page.get_by_label("Which offer should we propose?").select_option(index=1)
     page.get_by_label("Why are you proposing it?").fill("The resident phoned; the garden is a hazard")
     page.get_by_role("button", name="Propose this offer").click()
-    page.get_by_text("There is a problem").wait_for()
+    form_refused(page)
     assert "This offer is full" in page.content()
-    page.js_errors[:] = [e for e in page.js_errors if "status of 400" not in e]
     accessible(page, axe, "propose an offer, refused")

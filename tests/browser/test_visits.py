@@ -19,7 +19,7 @@ from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMem
 from residents.models import Need
 from residents.tests.factories import NeedFactory, ResidentFactory
 
-from .test_journeys import accessible, heading_is, new_page, published_tasks, sign_in_with_cookie  # noqa: F401
+from .test_journeys import accessible, form_refused, heading_is, new_page, published_tasks, sign_in_with_cookie  # noqa: F401
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def _date(page, name: str, day) -> None:
 def refused(page, axe, what: str) -> None:
     """A refused form is the page again with its error summary, answered with a 400
     (ADR 0012): the browser logs that status, which is no script error."""
-    page.js_errors[:] = [e for e in page.js_errors if "status of 400" not in e]
+    form_refused(page)
     assert page.locator(".govuk-error-summary").count() == 1
     accessible(page, axe, what)
 
