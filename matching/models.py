@@ -59,6 +59,30 @@ class MatchRun(models.Model):
 
 
 LIVE_STATUSES = ("proposed", "accepted", "confirmed")
+PAST_STATUSES = ("completed", "declined", "expired", "cancelled")
+
+
+class MatchQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        provider_from_offer(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+def provider_from_offer(matches) -> None:
+    """Copy each new match's provider from its offer (the one home of `Match.provider`).
+
+    An offer never changes provider, so the copy stays right. Offers already loaded
+    on the match give it for free; the others are read in one query.
+    """
+    missing = [m for m in matches if m.provider_id is None]
+    if not missing:
+        return
+    offer_field = Match._meta.get_field("offer")
+    unknown = {m.offer_id for m in missing if not offer_field.is_cached(m)}
+    providers = dict(Offer.objects.filter(pk__in=unknown).values_list("pk", "provider_id")) if unknown else {}
+    for m in missing:
+        m.provider_id = m.offer.provider_id if offer_field.is_cached(m) else providers.get(m.offer_id)
 
 
 class Match(models.Model):
@@ -79,6 +103,10 @@ class Match(models.Model):
 
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="matches")
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="matches")
+    # The offer's provider, copied when the match is made (`provider_from_offer`): a
+    # provider's lists read their page from this column's indexes instead of sorting
+    # every match of every offer they ever had (issue 11).
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="+")
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="matches")
     run = models.ForeignKey(MatchRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="match_set")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED, db_index=True)
@@ -105,16 +133,25 @@ class Match(models.Model):
         help_text="When a safeguarding concern was raised about this match: continuity never counts it.",
     )
 
+    objects = MatchQuerySet.as_manager()
+
     class Meta:
         ordering = ["-proposed_at", "-id"]
         indexes = [
             models.Index(fields=["council", "status"]),
             models.Index(fields=["offer", "status"]),
-            # A provider's current matches, soonest deadline first (/matches/, issue 11): live rows only.
+            # A provider's current matches, soonest deadline first, and the proposals they
+            # have to answer (/matches/, /provider/, issue 11): live rows only.
             models.Index(
-                fields=["offer", "respond_by"],
+                fields=["provider", "status", "respond_by", "id"],
                 condition=Q(status__in=LIVE_STATUSES),
-                name="match_offer_live_idx",
+                name="match_provider_live_idx",
+            ),
+            # A provider's history, newest first, read a page at a time without a sort.
+            models.Index(
+                fields=["provider", "-proposed_at", "-id"],
+                condition=Q(status__in=PAST_STATUSES),
+                name="match_provider_past_idx",
             ),
             models.Index(fields=["status", "respond_by"]),
             # The officer dashboard: matches confirmed in a period (this week, each week, time to match).
@@ -135,6 +172,11 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"Match {self.pk}: {self.need} with {self.offer}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.provider_id is None:
+            provider_from_offer([self])
+        super().save(*args, **kwargs)
 
     @property
     def is_live(self) -> bool:

@@ -145,9 +145,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         return True
 
     @cached_property
+    def provider_ids(self) -> list[int]:
+        """The providers this user is a member of (one query, kept on the user for the
+        request: the header and the provider side of the lists ask the same)."""
+        if self.pk is None:
+            return []
+        return sorted(self.provider_memberships.values_list("provider_id", flat=True))
+
+    @property
     def is_provider_member(self) -> bool:
         """Belongs to at least one provider (an organisation or their own volunteering)."""
-        return self.pk is not None and self.provider_memberships.exists()
+        return bool(self.provider_ids)
 
     @property
     def display_name(self) -> str:

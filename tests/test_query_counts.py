@@ -118,6 +118,7 @@ def test_the_providers_count_to_answer_reads_proposals_only(provider_user, offer
     MatchFactory(offer=offer, need=NeedFactory(resident=history, category=category))
     MatchFactory(offer=OfferFactory(categories=[category]), need=NeedFactory(resident=history, category=category))
     bulk_matches(offer, bulk_needs(history, category, 200))
+    assert provider_user.provider_ids == [offer.provider_id]  # read once per request, the header asks it too
     with CaptureQueriesContext(connection) as ctx:
         assert match_count_to_answer_for_provider_user(user=provider_user) == 1
     assert len(ctx) == 1
@@ -198,6 +199,20 @@ def test_members_and_evidence_cost_the_same_for_10_or_1000(client, provider_user
 
 
 # --- A resident ------------------------------------------------------------------------------------
+
+
+def test_a_residents_matches_first_page_costs_the_same_for_2_or_2000_past_matches(client, resident, category, offer):
+    client.force_login(resident.user)
+    current = MatchFactory(offer=offer, need=NeedFactory(resident=resident, category=category))
+
+    def grow(n):
+        bulk_matches(offer, bulk_needs(resident, category, n))
+
+    same_cost(client, "/matches/", grow, 2, 2000)
+    same_cost(client, "/matches/?past=resident", grow, 2, 2000)
+    html = client.get("/matches/").content.decode()
+    assert f"/matches/{current.pk}/" in html
+    assert html.count("govuk-table__row") < 10
 
 
 def test_the_residents_pages_cost_the_same_for_10_or_1000_needs(client, resident, category, offer):

@@ -31,14 +31,12 @@ def _base() -> QuerySet[Match]:
     return Match.objects.select_related(*_MATCH_RELATED).select_related("review")
 
 
-def _offers_of(user: User) -> QuerySet:
-    """The offers of the providers a user is a member of, as a subquery on the
-    match's own column (`offer_id IN (...)`): PostgreSQL walks the matches' index on
-    (offer, status) for those offers alone, with no join through the members and no
-    DISTINCT (a user joins a provider once)."""
-    return Offer.objects.filter(provider_id__in=ProviderMember.objects.filter(user=user).values("provider_id")).values(
-        "pk"
-    )
+def _providers_of(user: User) -> list[int]:
+    """The providers a user is a member of (`User.provider_ids`: read once per request,
+    the header asks it too). Provider-side lists filter the match's own `provider`
+    column on these ids and read their page from its indexes (issue 11): no join
+    through offers or members, no DISTINCT, no sort of the provider's history."""
+    return user.provider_ids
 
 
 def _needs_of(user: User) -> QuerySet:
@@ -51,7 +49,7 @@ def match_list_for_provider_user(*, user: AnyUser) -> QuerySet[Match]:
     """Matches on offers of every provider the user is a member of."""
     if not isinstance(user, User):
         return Match.objects.none()
-    return _base().filter(offer_id__in=_offers_of(user))
+    return _base().filter(provider_id__in=_providers_of(user))
 
 
 def match_list_for_resident_user(*, user: AnyUser) -> QuerySet[Match]:
@@ -65,7 +63,7 @@ def match_list_for_user(*, user: AnyUser) -> QuerySet[Match]:
     """Every match the user is a party to, either side (two index scans OR-ed, no join to decide)."""
     if not isinstance(user, User):
         return Match.objects.none()
-    return _base().filter(Q(offer_id__in=_offers_of(user)) | Q(need_id__in=_needs_of(user)))
+    return _base().filter(Q(provider_id__in=_providers_of(user)) | Q(need_id__in=_needs_of(user)))
 
 
 # What a side's dashboard shows first, and in what order; everything else is history.
@@ -89,15 +87,14 @@ def match_get_for_user(*, user: AnyUser, pk: int) -> Match | None:
 
 
 def match_count_to_answer_for_provider_user(*, user: AnyUser) -> int:
-    """Proposals on the user's providers' offers that wait for their answer (one query).
+    """Proposals of the user's providers that wait for their answer.
 
-    `offer_id IN (the offers of the user's providers)` and the status, read from the
-    matches' index on (offer, status): no join through the members, no DISTINCT (a
-    user joins a provider once), and only the proposals are touched, never the
-    provider's history (issue 11)."""
-    if not isinstance(user, User):
+    One index-only count on the live rows of the match's `provider` column
+    (`match_provider_live_idx`), none for someone in no provider: the provider's
+    history is never touched (issue 11)."""
+    if not isinstance(user, User) or not _providers_of(user):
         return 0
-    return Match.objects.filter(offer_id__in=_offers_of(user), status=Match.Status.PROPOSED).count()
+    return Match.objects.filter(provider_id__in=_providers_of(user), status=Match.Status.PROPOSED).count()
 
 
 def match_counts_for_resident_user(*, user: AnyUser) -> dict[str, int]:
