@@ -4,6 +4,7 @@ Playwright cannot download its own browsers here, so we launch /usr/bin/chromium
 The live server serves static files through the staticfiles handler, so the
 compiled stylesheet in static/build/ must exist: run `npm ci && npm run build`.
 Every test here is marked `browser` (skipped without Chromium outside CI).
+The shared fixtures are here; the shared checks and sign-in helpers are in helpers.py.
 """
 
 from __future__ import annotations
@@ -56,17 +57,73 @@ def site(live_server, transactional_db, council):
     return live_server.url
 
 
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+def _open_page(chromium, *, java_script: bool = True):
+    """A page in a fresh browser context (its own cookies) whose script errors and
+    failed loads are collected in page.js_errors."""
+    context = chromium.new_context(
+        locale="en-GB", viewport={"width": 1280, "height": 900}, java_script_enabled=java_script
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.js_errors = errors
+    page.js_errors = []
+    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+    page.on("console", lambda msg: page.js_errors.append(msg.text) if msg.type == "error" else None)
+    return context, page
+
+
+@pytest.fixture
+def page(chromium):
+    context, page = _open_page(chromium)
     yield page
     context.close()
+
+
+@pytest.fixture
+def new_page(chromium):
+    """new_page(java_script=True) -> a page in a fresh browser context (its own cookies)."""
+    contexts = []
+
+    def make(*, java_script: bool = True):
+        context, page = _open_page(chromium, java_script=java_script)
+        contexts.append(context)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(autouse=True)
+def published_tasks(monkeypatch):
+    """Posting a need or an offer announces it to Celery after commit: record it, publish nothing
+    (the real worker is tested in matching/tests/test_celery.py)."""
+    sent: list[str] = []
+    monkeypatch.setattr("platform_core.services.send_task_safely", lambda name, *a, **kw: sent.append(name) or True)
+    return sent
+
+
+@pytest.fixture
+def shopping(council):
+    from platform_core.models import SafeguardingTier
+    from platform_core.tests.factories import ServiceCategoryFactory
+
+    return ServiceCategoryFactory(
+        council=council, name="Shopping", slug="shopping", safeguarding_tier=SafeguardingTier.OPEN, price_cap_pence=1500
+    )
+
+
+@pytest.fixture
+def transport(council):
+    from platform_core.models import SafeguardingTier
+    from platform_core.tests.factories import ServiceCategoryFactory
+
+    return ServiceCategoryFactory(
+        council=council,
+        name="Transport",
+        slug="transport",
+        safeguarding_tier=SafeguardingTier.ID_CHECKED,
+        price_cap_pence=2000,
+    )
 
 
 @pytest.fixture
@@ -95,3 +152,13 @@ def axe():
         ]
 
     return run
+
+
+@pytest.fixture
+def newcomer(council):
+    """A resident who has signed up but not yet told us about themself (the root
+    conftest's `resident_user` already has a profile)."""
+    from platform_core.models import User
+    from platform_core.tests.factories import UserFactory
+
+    return UserFactory(role=User.Role.RESIDENT, council=council, full_name="Rose Tyler")

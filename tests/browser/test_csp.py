@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import pytest
 from allauth.mfa.models import Authenticator
-from django.conf import settings
-from django.test import Client
 
 from platform_core.models import User
 from platform_core.tests.factories import TOTP_SECRET, UserFactory
-from platform_core.tests.two_factor import sign_in_with_two_factor
 from providers.tests.factories import OfferFactory, ProviderFactory
 from residents.tests.factories import ResidentFactory
+from tests.browser.helpers import sign_in_with_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -59,13 +57,6 @@ def _violations(page) -> list[str]:
     return page.evaluate("window.__csp")
 
 
-def _sign_in_with_cookie(page, site: str, user: User) -> None:
-    client = Client()
-    sign_in_with_two_factor(client, user)  # staff need the second factor, which force_login does not record
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": site}])
-
-
 def test_the_api_docs_render_under_a_csp_without_unsafe_inline(site, page):
     seen = _open(page, site + "/api/docs/")
     assert seen["status"] == 200
@@ -93,7 +84,7 @@ def test_the_admin_runs_under_the_sites_csp(site, page, superuser, council, king
     assert _violations(page) == []
     resident = ResidentFactory(council=council, user__council=council)
     offer = OfferFactory(provider=ProviderFactory(council=council))
-    _sign_in_with_cookie(page, site, superuser)
+    sign_in_with_cookie(page, site, superuser)  # staff: with the second factor
     for path in (
         "/admin/",
         "/admin/residents/resident/",

@@ -12,178 +12,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
-from platform_core.models import SafeguardingTier, User
-from platform_core.permissions import is_privileged
-from platform_core.tests.factories import PASSWORD, ServiceCategoryFactory, UserFactory
-from platform_core.tests.two_factor import sign_in_with_two_factor
+from platform_core.models import SafeguardingTier
+from tests.browser.helpers import accessible, heading_is, help_date, question, sign_in, sign_in_with_cookie
 
 pytestmark = pytest.mark.browser
-
-
-# --- helpers ---------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def published_tasks(monkeypatch):
-    """Posting a need or an offer announces it to Celery after commit: record it, publish nothing."""
-    sent: list[str] = []
-    monkeypatch.setattr("platform_core.services.send_task_safely", lambda name, *a, **kw: sent.append(name) or True)
-    return sent
-
-
-@pytest.fixture
-def new_page(chromium):
-    """new_page(java_script=True) -> a page in a fresh browser context (its own cookies)."""
-    contexts = []
-
-    def make(*, java_script: bool = True):
-        context = chromium.new_context(
-            locale="en-GB", viewport={"width": 1280, "height": 900}, java_script_enabled=java_script
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.js_errors = []
-        page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
-        page.on("console", lambda msg: page.js_errors.append(msg.text) if msg.type == "error" else None)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page, site: str, user: User) -> None:
-    """Through the real sign-in form."""
-    page.goto(site + "/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
-def sign_in_with_cookie(page, site: str, user: User) -> None:
-    """A session made by the test client goes into the browser: force_login, or
-    for officers and staff a real sign-in with a TOTP code (force_login records no second factor)."""
-    client = Client()
-    if is_privileged(user):
-        sign_in_with_two_factor(client, user)
-    else:
-        client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": site}])
-
-
-# What axe-core leaves to judgement (or rates below serious) but GOV.UK pages must get right:
-# one h1, headings that never skip a level on the way down, links whose text tells
-# them apart, and tables with a caption and headers scoped to their column or row.
-STRUCTURE_JS = """() => {
-  const problems = [];
-  const h1s = document.querySelectorAll('h1');
-  if (h1s.length !== 1) problems.push(`${h1s.length} h1 elements`);
-  let previous = 1;
-  for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
-    const level = Number(h.tagName[1]);
-    if (level > previous + 1) problems.push(`h${level} after h${previous}: ${h.textContent.trim()}`);
-    previous = level;
-  }
-  const links = {};
-  for (const a of document.querySelectorAll('a[href]')) {
-    const name = a.textContent.replace(/\\s+/g, ' ').trim();
-    (links[name] = links[name] || new Set()).add(a.getAttribute('href'));
-  }
-  for (const [name, hrefs] of Object.entries(links)) {
-    if (hrefs.size > 1) problems.push(`links named "${name}" go to ${[...hrefs].join(', ')}`);
-  }
-  for (const table of document.querySelectorAll('table')) {
-    const caption = table.querySelector('caption');
-    const name = (caption && caption.textContent.trim()) || table.getAttribute('aria-label') || '';
-    if (!name) problems.push(`table without a caption: ${table.querySelector('th')?.textContent.trim()}`);
-    for (const th of table.querySelectorAll('thead th')) {
-      if (th.getAttribute('scope') !== 'col') problems.push(`column header without scope: ${th.textContent.trim()}`);
-    }
-    for (const th of table.querySelectorAll('tbody th')) {
-      if (th.getAttribute('scope') !== 'row') problems.push(`row header without scope: ${th.textContent.trim()}`);
-    }
-  }
-  return problems;
-}"""
-
-
-def accessible(page, axe, what: str = "") -> None:
-    """axe-core finds nothing serious or critical, the structure is sound, and no script failed."""
-    where = what or page.url
-    violations = axe(page)
-    assert violations == [], f"{where}: {violations}"
-    assert page.evaluate(STRUCTURE_JS) == [], where
-    # A refused form may be answered 400 (the referral, match and console forms are), which
-    # Chromium logs as a failed load, sometimes after the page has rendered: no script error.
-    errors = [e for e in page.js_errors if "the server responded with a status of 400" not in e]
-    assert errors == [], f"{where}: {errors}"
-
-
-def form_refused(page) -> None:
-    """A form sent back with its errors: the page again, with its error summary."""
-    page.locator(".govuk-error-summary").wait_for()
-
-
-def heading_is(page, text: str) -> None:
-    """The page's h1 (waiting for the next page to load after a click)."""
-    from playwright.sync_api import expect
-
-    expect(page.locator("h1")).to_have_text(text)
-
-
-def question(page, heading: str, *, error: bool = False) -> None:
-    """A question page: its h1, and a <title> that is the same words (prefixed "Error: " once)."""
-    heading_is(page, heading)
-    title = page.title().rsplit(" – ", 1)[0]
-    assert title == (f"Error: {heading}" if error else heading), page.title()
-
-
-# --- data --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def shopping(council):
-    return ServiceCategoryFactory(
-        council=council, name="Shopping", slug="shopping", safeguarding_tier=SafeguardingTier.OPEN, price_cap_pence=1500
-    )
-
-
-@pytest.fixture
-def transport(council):
-    return ServiceCategoryFactory(
-        council=council,
-        name="Transport",
-        slug="transport",
-        safeguarding_tier=SafeguardingTier.ID_CHECKED,
-        price_cap_pence=2000,
-    )
-
-
-@pytest.fixture
-def resident_user(council):
-    """A resident who has signed up but not yet told us about themself."""
-    return UserFactory(role=User.Role.RESIDENT, council=council, full_name="Rose Tyler")
-
-
-def help_date():
-    return timezone.localdate() + timedelta(days=9)
 
 
 # --- a resident asks for help ------------------------------------------------------------
 
 
 def test_a_resident_asks_for_help_and_every_page_passes_axe(
-    site, new_page, axe, resident_user, shopping, transport, kingston_postcodes, published_tasks
+    site, new_page, axe, newcomer, shopping, transport, kingston_postcodes, published_tasks
 ):
     page = new_page()
-    sign_in(page, site, resident_user)
+    sign_in(page, site, newcomer)
     heading_is(page, "Your requests for help")
     accessible(page, axe, "resident dashboard")
 
@@ -260,16 +104,16 @@ def test_a_resident_asks_for_help_and_every_page_passes_axe(
 
     need = Need.objects.get(reference=reference)
     assert need.status == Need.Status.OPEN
-    assert need.resident.user == resident_user
+    assert need.resident.user == newcomer
     assert MATCH_COUNCIL_TASK in published_tasks  # matching was told, after commit
 
 
-def test_a_resident_asks_for_help_without_javascript(site, new_page, resident_user, shopping, kingston_postcodes):
+def test_a_resident_asks_for_help_without_javascript(site, new_page, newcomer, shopping, kingston_postcodes):
     from residents.tests.factories import ResidentFactory
 
-    ResidentFactory(user=resident_user, council=resident_user.council)
+    ResidentFactory(user=newcomer, council=newcomer.council)
     page = new_page(java_script=False)
-    sign_in(page, site, resident_user)
+    sign_in(page, site, newcomer)
     assert "js-enabled" not in (page.locator("body").get_attribute("class") or "")
 
     page.goto(site + "/resident/needs/new/")
@@ -484,9 +328,9 @@ def test_an_officer_searches_for_a_resident_giving_a_reason(site, new_page, axe,
     assert page.locator("main table").is_visible()
 
 
-def test_a_resident_makes_and_revokes_an_api_token_without_javascript(site, new_page, axe, resident_user):
+def test_a_resident_makes_and_revokes_an_api_token_without_javascript(site, new_page, axe, newcomer):
     page = new_page(java_script=False)
-    sign_in(page, site, resident_user)
+    sign_in(page, site, newcomer)
     page.goto(site + "/account/tokens/")
     heading_is(page, "API tokens")
     page.get_by_label("Name").fill("Spreadsheet at home")
@@ -501,9 +345,9 @@ def test_a_resident_makes_and_revokes_an_api_token_without_javascript(site, new_
     assert "You have no tokens." in page.content()
 
 
-def test_the_api_token_pages_pass_axe(site, new_page, axe, resident_user):
+def test_the_api_token_pages_pass_axe(site, new_page, axe, newcomer):
     page = new_page()
-    sign_in(page, site, resident_user)
+    sign_in(page, site, newcomer)
     page.goto(site + "/account/tokens/")
     accessible(page, axe, "tokens")
     page.get_by_role("button", name="Create token").click()

@@ -13,8 +13,7 @@ from platform_core.tests.factories import ServiceCategoryFactory
 from providers.tests.factories import OfferFactory, ProviderFactory
 from residents.models import Need
 from residents.tests.factories import NeedFactory, ResidentFactory
-
-from .test_journeys import accessible, form_refused, heading_is, new_page, published_tasks, sign_in_with_cookie  # noqa: F401
+from tests.browser.helpers import accessible, form_refused, heading_is, sign_in_with_cookie
 
 
 @pytest.fixture
@@ -36,7 +35,7 @@ def unmet(council, kingston_postcodes):
     return shopping
 
 
-def test_an_officer_reads_the_map_of_unmet_needs(site, new_page, axe, officer, unmet):  # noqa: F811
+def test_an_officer_reads_the_map_of_unmet_needs(site, new_page, axe, officer, unmet):
     page = new_page()
     sign_in_with_cookie(page, site, officer)
     page.goto(site + "/console/analytics/map/")
@@ -53,7 +52,7 @@ def test_an_officer_reads_the_map_of_unmet_needs(site, new_page, axe, officer, u
     assert "Shopping" in page.locator("#map-period").inner_text()
 
 
-def test_the_map_works_without_javascript(site, new_page, officer, unmet):  # noqa: F811
+def test_the_map_works_without_javascript(site, new_page, officer, unmet):
     page = new_page(java_script=False)
     sign_in_with_cookie(page, site, officer)
     page.goto(site + "/console/analytics/map/")
@@ -65,7 +64,7 @@ def test_the_map_works_without_javascript(site, new_page, officer, unmet):  # no
     assert page.locator("#map-table tbody tr").count() > 0
 
 
-def test_a_prospective_provider_finds_the_help_needed_near_them(site, new_page, axe, unmet):  # noqa: F811
+def test_a_prospective_provider_finds_the_help_needed_near_them(site, new_page, axe, unmet):
     page = new_page()
     page.goto(site + "/")
     page.get_by_role("link", name="See the help residents need near you").click()
@@ -84,7 +83,7 @@ def test_a_prospective_provider_finds_the_help_needed_near_them(site, new_page, 
     page.wait_for_url(lambda url: "/accounts/login/" in url or "/provider/register/" in url)
 
 
-def test_opportunities_work_without_javascript(site, new_page, unmet):  # noqa: F811
+def test_opportunities_work_without_javascript(site, new_page, unmet):
     page = new_page(java_script=False)
     page.goto(site + "/opportunities/")
     page.get_by_label("Or choose a council").select_option(label="Royal Borough of Kingston upon Thames")
@@ -92,7 +91,7 @@ def test_opportunities_work_without_javascript(site, new_page, unmet):  # noqa: 
     assert page.locator("#opportunity-districts tbody tr").count() > 0
 
 
-def test_a_provider_sees_the_help_needed_near_its_base(site, new_page, axe, council, unmet):  # noqa: F811
+def test_a_provider_sees_the_help_needed_near_its_base(site, new_page, axe, council, unmet):
     from providers.tests.factories import ProviderMemberFactory
 
     provider = ProviderFactory(council=council, name="Surbiton Shoppers")
@@ -106,7 +105,7 @@ def test_a_provider_sees_the_help_needed_near_its_base(site, new_page, axe, coun
     assert "Your checks" in page.locator("#opportunity-categories").inner_text()
 
 
-def test_an_officer_issues_the_market_position_statement(site, new_page, axe, officer, unmet):  # noqa: F811
+def test_an_officer_issues_the_market_position_statement(site, new_page, axe, officer, unmet):
     page = new_page()
     sign_in_with_cookie(page, site, officer)
     page.goto(site + "/console/")
@@ -123,7 +122,7 @@ def test_an_officer_issues_the_market_position_statement(site, new_page, axe, of
     assert pdf.startswith(b"%PDF")
 
 
-def test_the_statement_works_without_javascript(site, new_page, officer, unmet):  # noqa: F811
+def test_the_statement_works_without_javascript(site, new_page, officer, unmet):
     page = new_page(java_script=False)
     sign_in_with_cookie(page, site, officer)
     page.goto(site + "/console/analytics/statement/")
@@ -132,7 +131,7 @@ def test_the_statement_works_without_javascript(site, new_page, officer, unmet):
     assert "1 January 2026" in page.locator("#statement").inner_text()
 
 
-def test_an_officer_previews_a_rule_change_and_sees_what_matching_would_do(site, new_page, axe, officer, unmet):  # noqa: F811
+def test_an_officer_previews_a_rule_change_and_sees_what_matching_would_do(site, new_page, axe, officer, unmet):
     page = new_page()
     sign_in_with_cookie(page, site, officer)
     page.goto(site + "/console/rules/market/")
@@ -146,7 +145,7 @@ def test_an_officer_previews_a_rule_change_and_sees_what_matching_would_do(site,
     assert page.locator("#whatif-urgency").is_visible() and page.locator("#whatif-district").is_visible()
 
 
-def test_the_what_if_works_without_javascript(site, new_page, officer, unmet):  # noqa: F811
+def test_the_what_if_works_without_javascript(site, new_page, officer, unmet):
     page = new_page(java_script=False)
     sign_in_with_cookie(page, site, officer)
     page.goto(site + f"/console/rules/categories/{unmet.pk}/")

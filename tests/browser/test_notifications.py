@@ -10,18 +10,12 @@ from platform_core.models import NotifyBy
 from platform_core.tests.factories import DeliveryFactory, NotificationFactory
 from residents.models import ContactPreference
 from residents.tests.factories import ResidentFactory
-from tests.browser.test_journeys import (  # noqa: F401 - new_page and published_tasks are fixtures
-    accessible,
-    heading_is,
-    new_page,
-    published_tasks,
-    sign_in_with_cookie,
-)
+from tests.browser.helpers import accessible, heading_is, sign_in_with_cookie
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_provider_member_chooses_text_messages(site, new_page, axe, provider_user):  # noqa: F811
+def test_a_provider_member_chooses_text_messages(site, new_page, axe, provider_user):
     page = new_page()
     sign_in_with_cookie(page, site, provider_user)
     page.goto(site + "/provider/")
@@ -42,7 +36,7 @@ def test_a_provider_member_chooses_text_messages(site, new_page, axe, provider_u
     assert (provider_user.notify_by, provider_user.phone) == (NotifyBy.TEXT, "+447700900982")
 
 
-def test_an_officer_sees_letters_to_post_and_failed_contacts(site, new_page, axe, officer, council):  # noqa: F811
+def test_an_officer_sees_letters_to_post_and_failed_contacts(site, new_page, axe, officer, council):
     by_letter = ResidentFactory(
         council=council, contact_preference=ContactPreference.LETTER, address_line_1="9 Post Road"
     )

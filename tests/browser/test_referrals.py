@@ -14,37 +14,9 @@ from django.utils import timezone
 from platform_core.models import User
 from platform_core.tests.factories import ServiceCategoryFactory, UserFactory
 from residents.tests.factories import ReferrerFactory
-
-from .test_journeys import accessible, form_refused, heading_is, question, sign_in_with_cookie
+from tests.browser.helpers import accessible, form_refused, heading_is, question, sign_in_with_cookie
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def published_tasks(monkeypatch):
-    """Posting a need announces it to Celery after commit: record it, publish nothing."""
-    sent: list[str] = []
-    monkeypatch.setattr("platform_core.services.send_task_safely", lambda name, *a, **kw: sent.append(name) or True)
-    return sent
-
-
-@pytest.fixture
-def contexts(chromium):
-    made = []
-
-    def make():
-        context = chromium.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-        made.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.js_errors = []
-        page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
-        page.on("console", lambda msg: page.js_errors.append(msg.text) if msg.type == "error" else None)
-        return page
-
-    yield make
-    for context in made:
-        context.close()
 
 
 def _ask_for_help(page, axe) -> None:
@@ -81,11 +53,11 @@ def _ask_for_help(page, axe) -> None:
 
 
 def test_a_referrer_refers_someone_and_they_claim_their_account(
-    site, contexts, axe, council, officer, kingston_postcodes
+    site, new_page, axe, council, officer, kingston_postcodes
 ):
     ServiceCategoryFactory(council=council, name="Shopping", slug="shopping")
     referrer_user = UserFactory(role=User.Role.RESIDENT, full_name="Sam Prescriber")
-    page = contexts()
+    page = new_page()
     sign_in_with_cookie(page, site, referrer_user)
 
     page.goto(site + "/referrals/")
@@ -106,7 +78,7 @@ def test_a_referrer_refers_someone_and_they_claim_their_account(
     assert "Waiting for the council" in page.locator("main").inner_text()
 
     # The officer approves in the console.
-    console = contexts()
+    console = new_page()
     sign_in_with_cookie(console, site, officer)
     console.goto(site + "/console/referrers/")
     heading_is(console, "Referrers")
@@ -162,7 +134,7 @@ def test_a_referrer_refers_someone_and_they_claim_their_account(
 
     ada = User.objects.get(full_name="Ada Lovelace")
     code = Notification.objects.get(user=ada, kind=CLAIM_CODE.code).message.split(" is ")[1].split(".")[0]
-    person = contexts()
+    person = new_page()
     person.goto(site + "/claim/")
     heading_is(person, "Manage your own requests for help")
     accessible(person, axe, "claim")
@@ -179,9 +151,9 @@ def test_a_referrer_refers_someone_and_they_claim_their_account(
 
 
 def test_an_officer_on_the_phone_line_creates_a_resident_for_a_caller(
-    site, contexts, axe, council, officer, kingston_postcodes
+    site, new_page, axe, council, officer, kingston_postcodes
 ):
-    page = contexts()
+    page = new_page()
     sign_in_with_cookie(page, site, officer)
     page.goto(site + "/referrals/residents/new/")
     heading_is(page, "Refer someone")
@@ -207,7 +179,7 @@ def test_an_officer_on_the_phone_line_creates_a_resident_for_a_caller(
     accessible(page, axe, "officer: phone line list")
 
 
-def test_a_referrers_pages_in_welsh_pass_axe(site, contexts, axe, council, kingston_postcodes):
+def test_a_referrers_pages_in_welsh_pass_axe(site, new_page, axe, council, kingston_postcodes):
     """Every referrer page with Welsh chosen: lang="cy", Welsh headings, axe clean."""
     from platform_core.models import Language
     from residents.referrals import services
@@ -225,7 +197,7 @@ def test_a_referrers_pages_in_welsh_pass_axe(site, contexts, axe, council, kings
         contact_preference="referrer",
         consent=consent,
     )
-    page = contexts()
+    page = new_page()
     sign_in_with_cookie(page, site, referrer.user)
     for path, what in [
         ("/referrals/", "dashboard"),

@@ -11,14 +11,7 @@ from matching.tests.factories import MatchFactory
 from platform_core.tests.factories import ServiceCategoryFactory
 from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMemberFactory
 from residents.tests.factories import NeedFactory, ResidentFactory
-from tests.browser.test_journeys import (  # noqa: F401 - fixtures used by name
-    accessible,
-    form_refused,
-    heading_is,
-    new_page,
-    published_tasks,
-    sign_in_with_cookie,
-)
+from tests.browser.helpers import accessible, form_refused, heading_is, sign_in_with_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +31,7 @@ def finished_match(council, kingston_postcodes):
 
 def test_a_resident_keeps_a_provider_away_and_allows_them_again(
     site,
-    new_page,  # noqa: F811
+    new_page,
     axe,
     finished_match,
 ):
@@ -60,7 +53,7 @@ def test_a_resident_keeps_a_provider_away_and_allows_them_again(
 
 def test_the_exclusion_pages_work_without_javascript(
     site,
-    new_page,  # noqa: F811
+    new_page,
     finished_match,
 ):
     page = new_page(java_script=False)
@@ -73,7 +66,7 @@ def test_the_exclusion_pages_work_without_javascript(
 
 def test_an_officer_adds_an_exclusion_for_a_resident(
     site,
-    new_page,  # noqa: F811
+    new_page,
     axe,
     officer,
     finished_match,
@@ -112,7 +105,7 @@ def unmatched(council, kingston_postcodes):
     return need
 
 
-def test_a_resident_reads_why_no_helper_was_found(site, new_page, axe, unmatched):  # noqa: F811
+def test_a_resident_reads_why_no_helper_was_found(site, new_page, axe, unmatched):
     page = new_page()
     sign_in_with_cookie(page, site, unmatched.resident.user)
     page.goto(f"{site}/resident/needs/{unmatched.reference}/")
@@ -121,7 +114,7 @@ def test_a_resident_reads_why_no_helper_was_found(site, new_page, axe, unmatched
     accessible(page, axe, "need page with its reason")
 
 
-def test_an_officer_works_the_needs_at_risk_and_proposes_by_hand(site, new_page, axe, officer, unmatched):  # noqa: F811
+def test_an_officer_works_the_needs_at_risk_and_proposes_by_hand(site, new_page, axe, officer, unmatched):
     page = new_page()
     sign_in_with_cookie(page, site, officer)
     page.goto(f"{site}/console/at-risk/")

@@ -18,8 +18,7 @@ from platform_core.tests.factories import ServiceCategoryFactory
 from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMemberFactory
 from residents.models import Need
 from residents.tests.factories import NeedFactory, ResidentFactory
-
-from .test_journeys import accessible, form_refused, heading_is, new_page, published_tasks, sign_in_with_cookie  # noqa: F401
+from tests.browser.helpers import accessible, form_refused, heading_is, sign_in_with_cookie
 
 
 @pytest.fixture
@@ -54,7 +53,7 @@ def refused(page, axe, what: str) -> None:
     accessible(page, axe, what)
 
 
-def test_a_resident_says_how_often_and_until_when(site, new_page, axe, resident, council):  # noqa: F811
+def test_a_resident_says_how_often_and_until_when(site, new_page, axe, resident, council):
     shopping = ServiceCategoryFactory(council=council, name="Shopping")
     draft = NeedFactory(
         resident=resident,
@@ -81,7 +80,7 @@ def test_a_resident_says_how_often_and_until_when(site, new_page, axe, resident,
     assert draft.visit_count == 18
 
 
-def test_the_provider_records_a_visit_and_exports_them(site, new_page, axe, ongoing):  # noqa: F811
+def test_the_provider_records_a_visit_and_exports_them(site, new_page, axe, ongoing):
     match = ongoing["match"]
     page = new_page()
     sign_in_with_cookie(page, site, ongoing["provider_user"])
@@ -111,7 +110,7 @@ def test_the_provider_records_a_visit_and_exports_them(site, new_page, axe, ongo
     assert text.startswith("Visit,Request,Category") and "Missed" in text
 
 
-def test_the_provider_records_a_visit_without_javascript(site, new_page, ongoing):  # noqa: F811
+def test_the_provider_records_a_visit_without_javascript(site, new_page, ongoing):
     page = new_page(java_script=False)
     sign_in_with_cookie(page, site, ongoing["provider_user"])
     page.goto(f"{site}/matches/{ongoing['match'].pk}/visits/")
@@ -123,7 +122,7 @@ def test_the_provider_records_a_visit_without_javascript(site, new_page, ongoing
     assert Visit.objects.filter(match=ongoing["match"], status=Visit.Status.DONE, minutes_spent=45).exists()
 
 
-def test_the_resident_disputes_a_visit_pauses_and_ends(site, new_page, axe, ongoing):  # noqa: F811
+def test_the_resident_disputes_a_visit_pauses_and_ends(site, new_page, axe, ongoing):
     match = ongoing["match"]
     page = new_page()
     sign_in_with_cookie(page, site, ongoing["resident_user"])
@@ -162,7 +161,7 @@ def test_the_resident_disputes_a_visit_pauses_and_ends(site, new_page, axe, ongo
     assert "The last day is" in page.locator(".govuk-summary-list").inner_text()
 
 
-def test_the_officer_reads_the_visit_figures_and_sets_the_rules(site, new_page, axe, officer, ongoing):  # noqa: F811
+def test_the_officer_reads_the_visit_figures_and_sets_the_rules(site, new_page, axe, officer, ongoing):
     first = Visit.objects.filter(match=ongoing["match"]).order_by("starts_at").first()
     visit_services.visit_record(visit=first, user=ongoing["provider_user"], outcome="missed", reason="Ill")
     page = new_page()

@@ -8,17 +8,7 @@ import pytest
 
 from platform_core.models import Language
 from residents.models import Need
-from tests.browser.test_journeys import (  # noqa: F401 - fixtures used by name
-    accessible,
-    heading_is,
-    help_date,
-    new_page,
-    published_tasks,
-    resident_user,
-    shopping,
-    sign_in,
-    sign_in_with_cookie,
-)
+from tests.browser.helpers import accessible, heading_is, help_date, sign_in, sign_in_with_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -38,16 +28,16 @@ def in_welsh(page, axe, what: str) -> None:
 
 def test_a_resident_switches_to_welsh_and_asks_for_help_in_welsh(
     site,
-    new_page,  # noqa: F811
+    new_page,
     axe,
     welsh_council,
-    resident_user,  # noqa: F811
-    shopping,  # noqa: F811
+    newcomer,
+    shopping,
     kingston_postcodes,
-    published_tasks,  # noqa: F811
+    published_tasks,
 ):
     page = new_page()
-    sign_in(page, site, resident_user)
+    sign_in(page, site, newcomer)
     heading_is(page, "Your requests for help")
     assert page.evaluate("document.documentElement.lang") == "en-GB"
     accessible(page, axe, "dashboard (English, with the switcher)")
@@ -120,14 +110,14 @@ def test_a_resident_switches_to_welsh_and_asks_for_help_in_welsh(
     in_welsh(page, axe, "confirmation")
     need = Need.objects.get(reference=panel.locator("strong").inner_text().strip())
     assert need.language == "cy"  # an ISO 639 code, for the engine's language fit
-    resident_user.refresh_from_db()
-    assert resident_user.language == Language.WELSH
-    assert resident_user.resident.language == "cy"
+    newcomer.refresh_from_db()
+    assert newcomer.language == Language.WELSH
+    assert newcomer.resident.language == "cy"
 
 
 def test_the_language_switcher_works_without_javascript(
     site,
-    new_page,  # noqa: F811
+    new_page,
     welsh_council,
 ):
     page = new_page(java_script=False)
@@ -142,7 +132,7 @@ def test_the_language_switcher_works_without_javascript(
 
 def test_pages_before_signing_in_pass_axe_in_welsh(
     site,
-    new_page,  # noqa: F811
+    new_page,
     axe,
     welsh_council,
 ):
@@ -163,7 +153,7 @@ def test_pages_before_signing_in_pass_axe_in_welsh(
 
 def test_an_officer_turns_welsh_on_for_the_council(
     site,
-    new_page,  # noqa: F811
+    new_page,
     axe,
     officer,
     council,
