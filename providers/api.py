@@ -10,6 +10,7 @@ caller is not a member of are 404, as on the web.
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
@@ -188,6 +189,10 @@ class ProviderMemberDeleteApi(generics.GenericAPIView):
 class EvidenceOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=VerificationEvidence.Kind.choices)
+    member = serializers.IntegerField(
+        source="member_id", allow_null=True, help_text="Person evidence: the member it is about."
+    )
+    dbs_level = serializers.CharField(help_text="A DBS certificate's level; empty if sent before levels were asked.")
     reference = serializers.CharField()
     issued_on = serializers.DateField(allow_null=True)
     expires_on = serializers.DateField(allow_null=True)
@@ -204,6 +209,15 @@ class ProviderEvidenceListApi(generics.GenericAPIView):
     @extend_schema_serializer(component_name="VerificationEvidenceInput")
     class InputSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=VerificationEvidence.Kind.choices)
+        member = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="DBS or identity check: the member it is about (not needed when the provider has one member).",
+        )
+        dbs_level = serializers.ChoiceField(
+            choices=VerificationEvidence.DbsLevel.choices, required=False, allow_blank=True, default=""
+        )
         reference = serializers.CharField(max_length=40)
         issued_on = serializers.DateField(required=False, allow_null=True, default=None)
         expires_on = serializers.DateField(required=False, allow_null=True, default=None)
@@ -226,7 +240,14 @@ class ProviderEvidenceListApi(generics.GenericAPIView):
         provider = _provider(request, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        evidence = services.evidence_submit(provider=provider, user=request.user, **data.validated_data)
+        fields = dict(data.validated_data)
+        member_id = fields.pop("member")
+        member = None
+        if member_id is not None:
+            member = selectors.member_get_for_user(user=request.user, provider=provider, pk=member_id)
+            if member is None:
+                raise ValidationError({"member": "Choose a member of this provider"})
+        evidence = services.evidence_submit(provider=provider, user=request.user, member=member, **fields)
         return Response(self.OutputSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
 

@@ -82,6 +82,13 @@ REFERENCE_LABELS = {
 
 class EvidenceForm(forms.Form):
     reference = forms.CharField(max_length=40, error_messages={"required": "Enter the reference"})
+    dbs_level = forms.ChoiceField(
+        label="Level of the DBS check",
+        choices=[(value, label[0].upper() + label[1:]) for value, label in VerificationEvidence.DbsLevel.choices],
+        widget=forms.RadioSelect,
+        help_text="Printed on the certificate. Visiting people at home needs an enhanced check.",
+        error_messages={"required": "Choose the level of the DBS check"},
+    )
     issued_on = GovukDateField(label="Date of issue", required=False, help_text="For example, 27 3 2025")
     expires_on = GovukDateField(label="Expiry date (optional)", required=False, help_text="For example, 27 3 2028")
     update_service_consent = forms.BooleanField(
@@ -100,9 +107,14 @@ class EvidenceForm(forms.Form):
             self.fields["issued_on"].error_messages["required"] = "Enter the date the DBS certificate was issued"
             self.fields["expires_on"].help_text = "Leave empty: the council asks for a new check after 3 years."
             if provider.kind != Provider.Kind.VOLUNTEER:
-                del self.fields["update_service_consent"]
+                self.fields[
+                    "update_service_consent"
+                ].label = (
+                    "The person named on the certificate agrees that the council may check it on the DBS Update Service"
+                )
         else:
             del self.fields["update_service_consent"]
+            del self.fields["dbs_level"]
             if kind in (VerificationEvidence.Kind.CHARITY_NUMBER, VerificationEvidence.Kind.COMPANY):
                 del self.fields["issued_on"]
 

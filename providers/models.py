@@ -108,6 +108,13 @@ class ProviderInvitation(models.Model):
 
 
 class VerificationEvidence(models.Model):
+    """Evidence the council checks. Organisation evidence (CQC, charity number,
+    company or group registration) belongs to the provider; person evidence (a DBS
+    certificate, an identity check) also names the member it is about, and clears
+    that person, not the organisation (docs/decisions/0023-vetting-belongs-to-the-person.md).
+
+    Person evidence whose member has left keeps its row (member emptied) and clears nobody."""
+
     class Kind(models.TextChoices):
         CQC = "cqc", "CQC registration"
         CHARITY_NUMBER = "charity_number", "Charity number"
@@ -121,8 +128,28 @@ class VerificationEvidence(models.Model):
         REJECTED = "rejected", _("Rejected")
         EXPIRED = "expired", "Expired"
 
+    class DbsLevel(models.TextChoices):
+        BASIC = "basic", _("basic")
+        STANDARD = "standard", _("standard")
+        ENHANCED = "enhanced", _("enhanced")
+        ENHANCED_BARRED = "enhanced_barred", _("enhanced with barred lists")
+
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="evidence")
+    member = models.ForeignKey(
+        "ProviderMember",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        help_text="Person evidence (DBS, identity check): the member it names. Empty for organisation evidence.",
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    dbs_level = models.CharField(
+        max_length=16,
+        choices=DbsLevel.choices,
+        blank=True,
+        help_text="A DBS certificate's level. Empty: sent before levels were asked (it clears as it did then).",
+    )
     reference = models.CharField(max_length=40, help_text="CQC location id, charity or DBS certificate number.")
     issued_on = models.DateField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
@@ -137,13 +164,31 @@ class VerificationEvidence(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.CharField(max_length=500, blank=True)
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, help_text="The 30-day expiry warning (once).")
+    final_reminder_sent_at = models.DateTimeField(null=True, blank=True, help_text="The 7-day expiry warning (once).")
 
     class Meta:
         ordering = ["submitted_at", "id"]
+        constraints = [
+            # Organisation evidence never names a member. Person evidence is sent naming one
+            # (evidence_submit); it loses the name only when that member leaves.
+            models.CheckConstraint(
+                name="evidence_member_only_on_person_evidence",
+                condition=Q(kind__in=("dbs", "id_check")) | Q(member__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="evidence_dbs_level_only_on_dbs",
+                condition=Q(kind="dbs") | Q(dbs_level=""),
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "kind"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.provider}"
+
+    @property
+    def is_person_evidence(self) -> bool:
+        return self.kind in PERSON_EVIDENCE
 
 
 class OfferQuerySet(models.QuerySet["Offer"]):
@@ -238,6 +283,9 @@ class Offer(models.Model):
         categories = self.categories.all() if categories is None else categories
         return [c for c in categories if c.price_above_cap(self.price_pence)]
 
+
+# Evidence about a person: it names the member it is about.
+PERSON_EVIDENCE = frozenset({VerificationEvidence.Kind.DBS, VerificationEvidence.Kind.ID_CHECK})
 
 OFFER_TAG_COLOURS = {Offer.Status.ACTIVE: "green", Offer.Status.PENDING_REVIEW: "yellow", Offer.Status.HIDDEN: "red"}
 

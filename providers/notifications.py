@@ -11,7 +11,10 @@ from platform_core.notifications import Audience, Kind, register
 
 def _evidence(*, evidence) -> dict:
     expires = date_format(evidence.expires_on, "j F Y") if evidence.expires_on else ""
-    return {"evidence": evidence.get_kind_display(), "expires_on": expires}
+    # Person evidence names whose it is: every member of the provider is told.
+    member = evidence.member if evidence.member_id else None
+    whose = f"{member.user.display_name}'s" if member is not None else "your"
+    return {"evidence": evidence.get_kind_display(), "expires_on": expires, "Whose": whose[0].upper() + whose[1:]}
 
 
 EVIDENCE_ACCEPTED = register(
@@ -30,8 +33,19 @@ EVIDENCE_EXPIRING = register(
         "provider.evidence_expiring",
         Audience.PROVIDER,
         _(
-            "Your %(evidence)s expires on %(expires_on)s. Send the council up-to-date evidence "
+            "%(Whose)s %(evidence)s expires on %(expires_on)s. Send the council up-to-date evidence "
             "before then so your offers stay in the market."
+        ),
+        _evidence,
+    )
+)
+EVIDENCE_EXPIRED = register(
+    Kind(
+        "provider.evidence_expired",
+        Audience.PROVIDER,
+        _(
+            "%(Whose)s %(evidence)s expired on %(expires_on)s and no longer counts. Offers that needed it "
+            "have left the market for that kind of help until the council accepts up-to-date evidence."
         ),
         _evidence,
     )

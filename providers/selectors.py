@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from platform_core.models import AnyUser, Council, ServiceCategory
 from providers.models import (
     EVIDENCE_ALLOWED,
     EVIDENCE_REQUIRED,
+    PERSON_EVIDENCE,
     Offer,
     Provider,
     ProviderInvitation,
@@ -17,6 +20,7 @@ from providers.models import (
     VerificationEvidence,
 )
 from providers.permissions import is_member
+from providers.services.verification import MemberChecks, attendance_named, member_checks_compute
 
 
 def provider_list_for_user(*, user: AnyUser) -> QuerySet[Provider]:
@@ -59,21 +63,87 @@ def evidence_list_for_provider(*, provider: Provider) -> QuerySet[VerificationEv
 
 @dataclass(frozen=True)
 class EvidenceRow:
-    """One line of the Verification page: what, whether required, and where it stands."""
+    """One line of the Verification page: what, whether required, and where it stands.
+
+    `per_person`: each member sends their own (a DBS certificate or identity check
+    of an organisation's people), from the Members page."""
 
     kind: str
     label: str
     required: bool
     why: str
     latest: VerificationEvidence | None
+    per_person: bool = False
+
+
+def member_checks_for(*, members: Sequence[ProviderMember]) -> dict[int, MemberChecks]:
+    """The live checks each of `members` holds, by member id (one query, whatever
+    their number); a member with none maps to empty checks."""
+    ids = [m.pk for m in members]
+    evidence = VerificationEvidence.objects.filter(
+        member_id__in=ids, kind__in=PERSON_EVIDENCE, status=VerificationEvidence.Status.ACCEPTED
+    ).only("member_id", "kind", "status", "expires_on", "dbs_level")
+    found = member_checks_compute(evidence=evidence, today=timezone.localdate())
+    return {pk: found.get(pk, MemberChecks(member_id=pk)) for pk in ids}
+
+
+def member_list_cleared_for(*, provider: Provider, tier: str) -> list[ProviderMember]:
+    """The members who may be named to attend help of `tier` today (two queries)."""
+    members = list(member_list_for_provider(provider=provider))
+    checks = member_checks_for(members=members)
+    return [m for m in members if checks[m.pk].covers(tier)]
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """Who may attend a proposal of `tier` for this provider: `named` says whether
+    accepting names someone; `cleared` are the members who may be named; `automatic`
+    is the one named without asking (a provider with a single member, cleared)."""
+
+    named: bool
+    cleared: list[ProviderMember]
+    automatic: ProviderMember | None
+
+
+def attendance_for(*, provider: Provider, tier: str) -> Attendance:
+    """Whether and whom a provider names when accepting help of `tier` (ADR 0023)."""
+    members = list(member_list_for_provider(provider=provider))
+    checks = member_checks_for(members=members)
+    cleared = [m for m in members if checks[m.pk].covers(tier)]
+    named = attendance_named(provider_kind=provider.kind, tier=tier)
+    sole = members[0] if len(members) == 1 else None
+    # A sole member is named without asking: when cleared for a named tier, and always
+    # for a volunteer (the person is the provider), so the resident sees who comes.
+    automatic = sole if sole is not None and ((named and cleared) or provider.kind == Provider.Kind.VOLUNTEER) else None
+    if automatic is not None and named and automatic not in cleared:
+        automatic = None
+    return Attendance(named=named, cleared=cleared if named else members, automatic=automatic)
+
+
+def member_evidence_rows(*, member: ProviderMember, kinds: Sequence[str]) -> list[EvidenceRow]:
+    """The latest of each kind of person evidence about one member."""
+    rows = []
+    for kind in kinds:
+        latest = VerificationEvidence.objects.filter(member=member, kind=kind).order_by("-submitted_at", "-id").first()
+        rows.append(
+            EvidenceRow(
+                kind=kind,
+                label=VerificationEvidence.Kind(kind).label,
+                required=False,
+                why=EVIDENCE_WHY[kind],
+                latest=latest,
+            )
+        )
+    return rows
 
 
 EVIDENCE_WHY: dict[str, str] = {
     VerificationEvidence.Kind.CQC: "Care firms must be registered with the Care Quality Commission to give personal "
     "care.",
     VerificationEvidence.Kind.CHARITY_NUMBER: "Your number on the Charity Commission register for England and Wales.",
-    VerificationEvidence.Kind.DBS: "An enhanced DBS certificate lets you offer home visits and other DBS-checked help.",
-    VerificationEvidence.Kind.ID_CHECK: "The council checks who you are before you help anyone.",
+    VerificationEvidence.Kind.DBS: "An enhanced DBS certificate lets the person it names make home visits and give "
+    "other DBS-checked help.",
+    VerificationEvidence.Kind.ID_CHECK: "The council checks who the person is before they help anyone.",
     VerificationEvidence.Kind.COMPANY: "Your Companies House number, or your group's registration or constitution.",
 }
 
@@ -97,6 +167,7 @@ def verification_requirements(*, provider: Provider) -> list[EvidenceRow]:
                 required=is_required,
                 why=EVIDENCE_WHY[kind],
                 latest=latest.get(kind),
+                per_person=kind in PERSON_EVIDENCE and provider.kind != Provider.Kind.VOLUNTEER,
             )
         )
     return rows

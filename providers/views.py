@@ -22,7 +22,7 @@ from providers.forms import (
     ProviderProfileForm,
     ProviderRegisterForm,
 )
-from providers.models import Offer, Provider, VerificationEvidence
+from providers.models import PERSON_EVIDENCE, Offer, Provider, VerificationEvidence
 from providers.permissions import is_owner
 
 
@@ -103,10 +103,20 @@ def verification(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_submit(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def evidence_submit(request: HttpRequest, pk: int, kind: str, member_pk: int | None = None) -> HttpResponse:
+    """Send evidence: the organisation's, or (with `member_pk`) a member's DBS or
+    identity check. A provider with one member sends theirs from Verification."""
     provider = _provider_or_404(request, pk)
     if kind not in services.EVIDENCE_ALLOWED[provider.kind]:
         raise Http404("This provider cannot send that evidence.")
+    member = None
+    if member_pk is not None:
+        member = selectors.member_get_for_user(user=request.user, provider=provider, pk=member_pk)
+        if member is None or kind not in PERSON_EVIDENCE:
+            raise Http404("No such member.")
+        back = reverse("providers:member_evidence", kwargs={"pk": provider.pk, "member_pk": member.pk})
+    else:
+        back = reverse("providers:verification", kwargs={"pk": provider.pk})
     form = EvidenceForm(request.POST or None, kind=kind, provider=provider)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -115,7 +125,9 @@ def evidence_submit(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
                 provider=provider,
                 user=request.user,
                 kind=kind,
+                member=member,
                 reference=data["reference"],
+                dbs_level=data.get("dbs_level", ""),
                 issued_on=data.get("issued_on"),
                 expires_on=data.get("expires_on"),
                 update_service_consent=data.get("update_service_consent", False),
@@ -124,9 +136,34 @@ def evidence_submit(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             apply_service_errors(form, exc)
         else:
             messages.success(request, "Sent to the council. We will tell you when they have checked it.")
-            return redirect("providers:verification", pk=provider.pk)
-    label = VerificationEvidence.Kind(kind).label
-    return render(request, "providers/evidence_submit.html", {"form": form, "provider": provider, "kind_label": label})
+            return redirect(back)
+    context = {
+        "form": form,
+        "provider": provider,
+        "member": member,
+        "kind_label": VerificationEvidence.Kind(kind).label,
+        "back": back,
+    }
+    return render(request, "providers/evidence_submit.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def member_evidence(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """One member's own checks (DBS with its level, identity check): where each stands,
+    and whether they can be named to visit people at home."""
+    provider = _provider_or_404(request, pk)
+    member = selectors.member_get_for_user(user=request.user, provider=provider, pk=member_pk)
+    if member is None:
+        raise Http404("No such member.")
+    allowed = [k for k in services.EVIDENCE_ALLOWED[provider.kind] if k in PERSON_EVIDENCE]
+    context = {
+        "provider": provider,
+        "member": member,
+        "checks": selectors.member_checks_for(members=[member])[member.pk],
+        "rows": selectors.member_evidence_rows(member=member, kinds=allowed),
+        "can_send": member.user_id == request.user.pk or is_owner(user=request.user, provider_id=provider.pk),
+    }
+    return render(request, "providers/member_evidence.html", context)
 
 
 @login_required
@@ -145,9 +182,14 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"We have sent an invitation to {form.cleaned_data['email']}.")
                 return redirect("providers:members", pk=provider.pk)
+    page = page_of(selectors.member_list_for_provider(provider=provider), request, per_page=50)
+    checks = selectors.member_checks_for(members=list(page))
+    for member in page:
+        member.checks = checks[member.pk]  # type: ignore[attr-defined]
     context = {
         "provider": provider,
-        "members": page_of(selectors.member_list_for_provider(provider=provider), request, per_page=50),
+        "members": page,
+        "person_evidence": any(k in PERSON_EVIDENCE for k in services.EVIDENCE_ALLOWED[provider.kind]),
         "invitations": selectors.invitation_list_pending(provider=provider)[:50] if owner else [],
         "is_owner": owner,
         "can_invite": owner and provider.kind != Provider.Kind.VOLUNTEER,

@@ -18,7 +18,7 @@ def evidence_list_waiting(*, officer: User) -> QuerySet[VerificationEvidence]:
     return (
         in_council(VerificationEvidence.objects.all(), officer, "provider__council_id")
         .filter(status=VerificationEvidence.Status.SUBMITTED)
-        .select_related("provider")
+        .select_related("provider", "member__user")
         .order_by("submitted_at", "id")
     )
 
@@ -34,11 +34,11 @@ def evidence_list_expiring(
             expires_on__gte=today,
             expires_on__lte=today + timedelta(days=days),
         )
-        .select_related("provider")
+        .select_related("provider", "member__user")
         .order_by("expires_on", "id")
     )
 
 
 def evidence_get(*, officer: User, pk: int) -> VerificationEvidence | None:
-    qs = VerificationEvidence.objects.select_related("provider", "submitted_by", "reviewed_by")
+    qs = VerificationEvidence.objects.select_related("provider", "submitted_by", "reviewed_by", "member__user")
     return in_council(qs, officer, "provider__council_id").filter(pk=pk).first()

@@ -19,6 +19,7 @@ from providers.models import ProviderMember, VerificationEvidence
 from providers.notifications import EVIDENCE_EXPIRING
 
 REMINDER_DAYS = 30
+FINAL_REMINDER_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -73,37 +74,47 @@ def _verification_url(provider_id: int) -> str:
 
 
 def evidence_expiry_reminders_send(*, today: date | None = None) -> int:
-    """Remind each provider, once per piece of evidence, that accepted evidence
-    expires within 30 days. Safe to run twice and from two workers at once:
-    `reminder_sent_at` is claimed by a conditional update before any mail is queued."""
+    """Warn each provider that accepted evidence expires: 30 days before and again
+    7 days before, once each (a piece first seen within 7 days gets only the second).
+    Person evidence names whose it is (ADR 0023). Safe to run twice and from two
+    workers at once: `reminder_sent_at` / `final_reminder_sent_at` is claimed by a
+    conditional update before any mail is queued."""
     today = today or timezone.localdate()
-    due = VerificationEvidence.objects.filter(
-        status=VerificationEvidence.Status.ACCEPTED,
-        reminder_sent_at__isnull=True,
-        expires_on__gte=today,
-        expires_on__lte=today + timedelta(days=REMINDER_DAYS),
-    ).select_related("provider", "provider__council")
     sent = 0
-    for evidence in due:
-        with transaction.atomic():
-            claimed = VerificationEvidence.objects.filter(pk=evidence.pk, reminder_sent_at__isnull=True).update(
-                reminder_sent_at=timezone.now()
-            )
-            if not claimed:
-                continue
-            members = ProviderMember.objects.filter(provider_id=evidence.provider_id).select_related("user")
-            notify_each(
-                kind=EVIDENCE_EXPIRING,
-                users=[m.user for m in members],
-                url=_verification_url(evidence.provider_id),
-                evidence=evidence,
-            )
-            audit_record(
-                actor=None,
-                action="provider.evidence_reminder_sent",
-                obj=evidence,
-                council=evidence.provider.council,
-                data={"expires_on": evidence.expires_on.isoformat() if evidence.expires_on else None},
-            )
-            sent += 1
+    for field, days in (("final_reminder_sent_at", FINAL_REMINDER_DAYS), ("reminder_sent_at", REMINDER_DAYS)):
+        due = VerificationEvidence.objects.filter(
+            status=VerificationEvidence.Status.ACCEPTED,
+            expires_on__gte=today,
+            expires_on__lte=today + timedelta(days=days),
+            **{f"{field}__isnull": True},
+        ).select_related("provider", "provider__council", "member__user")
+        for evidence in due:
+            with transaction.atomic():
+                now = timezone.now()
+                changes = {field: now}
+                if field == "final_reminder_sent_at":
+                    changes["reminder_sent_at"] = evidence.reminder_sent_at or now  # the 30-day one is past
+                claimed = VerificationEvidence.objects.filter(pk=evidence.pk, **{f"{field}__isnull": True}).update(
+                    **changes
+                )
+                if not claimed:
+                    continue
+                members = ProviderMember.objects.filter(provider_id=evidence.provider_id).select_related("user")
+                notify_each(
+                    kind=EVIDENCE_EXPIRING,
+                    users=[m.user for m in members],
+                    url=_verification_url(evidence.provider_id),
+                    evidence=evidence,
+                )
+                audit_record(
+                    actor=None,
+                    action="provider.evidence_reminder_sent",
+                    obj=evidence,
+                    council=evidence.provider.council,
+                    data={
+                        "expires_on": evidence.expires_on.isoformat() if evidence.expires_on else None,
+                        "days": days,
+                    },
+                )
+                sent += 1
     return sent

@@ -17,6 +17,7 @@ from platform_core.phones import phone_normalise
 from platform_core.services import task_send_on_commit
 from providers.models import Provider, ProviderInvitation, ProviderMember
 from providers.permissions import require_owner
+from providers.services.verification import provider_recompute_clearance
 
 INVITATION_DAYS = 14
 INVITATION_EMAIL_TASK = "providers.tasks.invitation_email_send_task"
@@ -203,6 +204,8 @@ def member_remove(*, member: ProviderMember, user: User) -> None:
         )
     leaving = member.user
     member.delete()
+    # Their DBS or identity check leaves with them (the rows stay, naming nobody).
+    provider_recompute_clearance(provider=provider)
     if leaving.role == User.Role.PROVIDER and not ProviderMember.objects.filter(user=leaving).exists():
         leaving.role = User.Role.RESIDENT
         leaving.save(update_fields=["role"])

@@ -8,26 +8,36 @@ docs/decisions/0004-safeguarding-clearance.md.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from platform_core.models import SafeguardingTier, User
+from platform_core.models import SafeguardingTier, User, tier_rank
 from platform_core.notifications import Kind as NotificationKind
 from platform_core.notifications import notify_each
 from platform_core.permissions import require_officer_of
 from platform_core.services import audit_record, market_changed
-from providers.models import EVIDENCE_ALLOWED, EVIDENCE_REQUIRED, Provider, ProviderMember, VerificationEvidence
-from providers.notifications import EVIDENCE_ACCEPTED, EVIDENCE_REJECTED
-from providers.permissions import require_member
+from providers.models import (
+    EVIDENCE_ALLOWED,
+    EVIDENCE_REQUIRED,
+    PERSON_EVIDENCE,
+    Provider,
+    ProviderMember,
+    VerificationEvidence,
+)
+from providers.notifications import EVIDENCE_ACCEPTED, EVIDENCE_EXPIRED, EVIDENCE_REJECTED
+from providers.permissions import is_owner, require_member
 
 Kind = Provider.Kind
 EvidenceKind = VerificationEvidence.Kind
 EvidenceStatus = VerificationEvidence.Status
+DbsLevel = VerificationEvidence.DbsLevel
 
 ORGANISATIONS = frozenset({Kind.CARE_FIRM, Kind.CHARITY, Kind.COMMUNITY_GROUP, Kind.BUSINESS})
 
@@ -36,6 +46,16 @@ DBS_KINDS = frozenset({Kind.VOLUNTEER, Kind.CHARITY, Kind.COMMUNITY_GROUP})
 
 # A DBS certificate has no expiry of its own; the council re-checks it after this.
 DBS_RECHECK_DAYS = 3 * 365
+
+# The DBS levels that clear a person for the DBS tier: an enhanced check, the one
+# for visiting people at home. An empty level was sent before levels were asked and
+# cleared the DBS tier then, so it still does until it lapses (ADR 0023).
+DBS_CLEARING_LEVELS = frozenset({"", DbsLevel.ENHANCED, DbsLevel.ENHANCED_BARRED})
+_DBS_LEVEL_RANK = {DbsLevel.BASIC: 0, DbsLevel.STANDARD: 1, "": 2, DbsLevel.ENHANCED: 3, DbsLevel.ENHANCED_BARRED: 4}
+
+# From this tier up, the person who visits must hold the check, and a proposal is
+# accepted naming them (for the kinds cleared through their people's DBS).
+NAMED_TIER = SafeguardingTier.DBS_CHECKED
 
 CQC_RE = re.compile(r"^1-\d{9,11}$")
 CHARITY_RE = re.compile(r"^\d{6,8}(-\d{1,2})?$")
@@ -56,10 +76,71 @@ def _is_lapsed(evidence: VerificationEvidence, today: date) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class MemberChecks:
+    """The live checks one member holds: their best DBS level (None: no live
+    certificate) and whether their identity was checked."""
+
+    member_id: int
+    dbs_level: str | None = None
+    id_checked: bool = False
+
+    @property
+    def dbs_level_label(self) -> str:
+        """The level in words ("enhanced"), in the active language; empty for none or not recorded."""
+        return str(DbsLevel(self.dbs_level).label) if self.dbs_level else ""
+
+    @property
+    def any(self) -> bool:
+        return self.dbs_level is not None or self.id_checked
+
+    @property
+    def dbs_clears(self) -> bool:
+        return self.dbs_level is not None and self.dbs_level in DBS_CLEARING_LEVELS
+
+    def covers(self, tier: str) -> bool:
+        """Whether this person may be the one who attends help of `tier`. Regulated
+        care is cleared by the firm's CQC registration, never by a person."""
+        rank = tier_rank(tier)
+        if rank >= tier_rank(SafeguardingTier.REGULATED_CARE):
+            return False
+        if rank >= tier_rank(SafeguardingTier.DBS_CHECKED):
+            return self.dbs_clears
+        if rank >= tier_rank(SafeguardingTier.ID_CHECKED):
+            return self.id_checked or self.dbs_clears
+        return True
+
+
+def member_checks_compute(*, evidence: Iterable[VerificationEvidence], today: date) -> dict[int, MemberChecks]:
+    """The live person evidence in `evidence`, by member id: the one home of "what
+    checks does this person hold". Pure. Evidence whose member left counts for nobody."""
+    best: dict[int, str | None] = {}
+    ids: set[int] = set()
+    for e in evidence:
+        if e.kind not in PERSON_EVIDENCE or e.member_id is None or not _is_live(e, today):
+            continue
+        best.setdefault(e.member_id, None)
+        if e.kind == EvidenceKind.ID_CHECK:
+            ids.add(e.member_id)
+        elif best[e.member_id] is None or _DBS_LEVEL_RANK[e.dbs_level] > _DBS_LEVEL_RANK[best[e.member_id] or ""]:
+            best[e.member_id] = e.dbs_level
+    return {m: MemberChecks(member_id=m, dbs_level=level, id_checked=m in ids) for m, level in best.items()}
+
+
+def attendance_named(*, provider_kind: str, tier: str) -> bool:
+    """Whether accepting help of `tier` names the member who attends: from the DBS
+    tier up, for the kinds whose DBS clearance comes from their people (a care
+    firm's comes from its CQC registration)."""
+    return provider_kind in DBS_KINDS and tier_rank(tier) >= tier_rank(NAMED_TIER)
+
+
 def clearance_compute(*, kind: str, evidence: list[VerificationEvidence], today: date) -> tuple[str, str]:
     """(verification_status, clearance) for a provider of `kind` holding `evidence`.
 
-    Pure: no queries, so the table can be tested row by row.
+    Pure: no queries, so the table can be tested row by row. Person evidence
+    (DBS, identity check) counts through the member it names
+    (`member_checks_compute`): the DBS tier is cleared while at least one member
+    holds a live enhanced check, and lost when the last one lapses or is rejected.
 
     verification_status, first that applies:
       VERIFIED    the kind's required evidence is accepted and unexpired
@@ -73,8 +154,9 @@ def clearance_compute(*, kind: str, evidence: list[VerificationEvidence], today:
     clearance (the highest tier cleared; blank unless VERIFIED):
       OPEN            verified at all
       ID_CHECKED      organisations once verified; volunteers with an accepted ID check
-      DBS_CHECKED     volunteer, charity or community group with an accepted, unexpired
-                      DBS certificate; a care firm with an accepted CQC registration
+      DBS_CHECKED     volunteer, charity or community group with at least one member
+                      holding an accepted, unexpired enhanced DBS certificate; a care firm
+                      with an accepted CQC registration
       REGULATED_CARE  care firm with an accepted, unexpired CQC registration
     """
     required = EVIDENCE_REQUIRED[kind]
@@ -82,7 +164,8 @@ def clearance_compute(*, kind: str, evidence: list[VerificationEvidence], today:
     def matches(e: VerificationEvidence) -> bool:
         return required is None or e.kind == required
 
-    live = [e for e in evidence if _is_live(e, today)]
+    # Person evidence counts while it names a member (a leaver's clears nobody).
+    live = [e for e in evidence if _is_live(e, today) and (e.kind not in PERSON_EVIDENCE or e.member_id is not None)]
     if any(matches(e) for e in live):
         status = Provider.Verification.VERIFIED
     elif any(matches(e) and _is_lapsed(e, today) for e in evidence):
@@ -99,7 +182,8 @@ def clearance_compute(*, kind: str, evidence: list[VerificationEvidence], today:
     live_kinds = {e.kind for e in live}
     if kind == Kind.CARE_FIRM and EvidenceKind.CQC in live_kinds:
         return status, SafeguardingTier.REGULATED_CARE
-    if kind in DBS_KINDS and EvidenceKind.DBS in live_kinds:
+    people = member_checks_compute(evidence=live, today=today)
+    if kind in DBS_KINDS and any(c.covers(SafeguardingTier.DBS_CHECKED) for c in people.values()):
         return status, SafeguardingTier.DBS_CHECKED
     if kind in ORGANISATIONS or EvidenceKind.ID_CHECK in live_kinds:
         return status, SafeguardingTier.ID_CHECKED
@@ -135,6 +219,7 @@ def evidence_validate(
     expires_on: date | None,
     update_service_consent: bool,
     today: date | None = None,
+    dbs_level: str | None = None,
 ) -> str:
     """Check evidence before it is stored; returns the normalised reference.
 
@@ -157,6 +242,11 @@ def evidence_validate(
     elif kind == EvidenceKind.DBS:
         if not DBS_RE.match(reference):
             errors["reference"] = "Enter the 12-digit DBS certificate number, like 001234567890"
+        # None: not being asked (a stored certificate sent before levels were asked).
+        if dbs_level is not None and dbs_level not in DbsLevel.values:
+            errors["dbs_level"] = (
+                "Choose the level of the DBS check: basic, standard, enhanced or enhanced with barred lists"
+            )
         if issued_on is None:
             errors["issued_on"] = "Enter the date the DBS certificate was issued"
         elif issued_on > today:
@@ -192,13 +282,19 @@ def evidence_submit(
     issued_on: date | None = None,
     expires_on: date | None = None,
     update_service_consent: bool = False,
+    member: ProviderMember | None = None,
+    dbs_level: str = "",
 ) -> VerificationEvidence:
     """A member sends evidence for the council to check.
 
-    A DBS certificate without an expiry date is due a re-check three years
-    after issue. The provider moves to SUBMITTED if it was unverified or rejected.
+    Person evidence (DBS, identity check) names the member it is about: the
+    member themself or an owner sends it, and a provider with one member (a
+    single volunteer) needs name nobody. A DBS certificate gives its level, and
+    without an expiry date is due a re-check three years after issue. The
+    provider moves to SUBMITTED if it was unverified or rejected.
     """
     require_member(user=user, provider_id=provider.pk)
+    member = _evidence_member(provider=provider, user=user, kind=kind, member=member)
     reference = evidence_validate(
         provider=provider,
         kind=kind,
@@ -206,6 +302,7 @@ def evidence_submit(
         issued_on=issued_on,
         expires_on=expires_on,
         update_service_consent=update_service_consent,
+        dbs_level=dbs_level if kind == EvidenceKind.DBS else None,
     )
     if kind == EvidenceKind.DBS and expires_on is None and issued_on is not None:
         expires_on = issued_on + timedelta(days=DBS_RECHECK_DAYS)
@@ -215,6 +312,8 @@ def evidence_submit(
             )
     evidence = VerificationEvidence(
         provider=provider,
+        member=member,
+        dbs_level=dbs_level if kind == EvidenceKind.DBS else "",
         kind=kind,
         reference=reference,
         issued_on=issued_on,
@@ -226,6 +325,26 @@ def evidence_submit(
     evidence.save()
     provider_recompute_clearance(provider=provider)
     return evidence
+
+
+def _evidence_member(
+    *, provider: Provider, user: User, kind: str, member: ProviderMember | None
+) -> ProviderMember | None:
+    """The member person evidence is about (None for organisation evidence)."""
+    if kind not in PERSON_EVIDENCE:
+        if member is not None:
+            raise ValidationError({"member": f"A {EvidenceKind(kind).label} is about the organisation, not a member."})
+        return None
+    if member is None:
+        only = list(ProviderMember.objects.filter(provider=provider)[:2])
+        if len(only) != 1:
+            raise ValidationError({"member": f"Choose the member this {EvidenceKind(kind).label} is about"})
+        member = only[0]
+    if member.provider_id != provider.pk:
+        raise ValidationError({"member": "Choose a member of this provider"})
+    if member.user_id != user.pk and not is_owner(user=user, provider_id=provider.pk):
+        raise PermissionDenied("Only the member it is about or an owner can send someone's evidence.")
+    return member
 
 
 def _notify_members(provider: Provider, kind: NotificationKind, url: str = "", **objects: Any) -> None:
@@ -341,11 +460,17 @@ def evidence_expire_lapsed(*, today: date | None = None) -> int:
     """Mark accepted evidence past its expiry date EXPIRED and recompute its
     providers. Safe to run twice: the second run finds nothing to expire."""
     today = today or _today()
-    lapsed = VerificationEvidence.objects.select_for_update().filter(
+    lapsed = VerificationEvidence.objects.select_for_update(of=("self",)).filter(
         status=EvidenceStatus.ACCEPTED, expires_on__lt=today
     )
-    provider_ids = set(lapsed.values_list("provider_id", flat=True))
-    count = lapsed.update(status=EvidenceStatus.EXPIRED)
+    expired = list(lapsed.select_related("provider", "member__user").order_by("pk"))
+    provider_ids = {e.provider_id for e in expired}
+    count = VerificationEvidence.objects.filter(pk__in=[e.pk for e in expired]).update(status=EvidenceStatus.EXPIRED)
+    # Told once: the next run finds these EXPIRED, not ACCEPTED.
+    for lapsed_one in expired:
+        _notify_members(
+            lapsed_one.provider, EVIDENCE_EXPIRED, _verification_url(lapsed_one.provider), evidence=lapsed_one
+        )
     for provider in Provider.objects.select_for_update().filter(pk__in=provider_ids).order_by("pk"):
         evidence = list(VerificationEvidence.objects.filter(provider=provider))
         status, clearance = clearance_compute(kind=provider.kind, evidence=evidence, today=today)

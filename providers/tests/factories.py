@@ -7,7 +7,14 @@ from django.utils import timezone
 
 from platform_core.models import SafeguardingTier, User
 from platform_core.tests.factories import CouncilFactory, UserFactory
-from providers.models import Offer, Provider, ProviderInvitation, ProviderMember, VerificationEvidence
+from providers.models import (
+    PERSON_EVIDENCE,
+    Offer,
+    Provider,
+    ProviderInvitation,
+    ProviderMember,
+    VerificationEvidence,
+)
 
 
 class ProviderFactory(factory.django.DjangoModelFactory):
@@ -47,6 +54,17 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     reference = "1123456"
     status = VerificationEvidence.Status.SUBMITTED
     expires_on = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=365)).date())
+    dbs_level = factory.LazyAttribute(
+        lambda o: VerificationEvidence.DbsLevel.ENHANCED if o.kind == VerificationEvidence.Kind.DBS else ""
+    )
+
+    @factory.lazy_attribute
+    def member(self):
+        """Person evidence names a member: the provider's first, or a new owner."""
+        if self.kind not in PERSON_EVIDENCE:
+            return None
+        first = ProviderMember.objects.filter(provider=self.provider).order_by("pk").first()
+        return first or ProviderMemberFactory(provider=self.provider)
 
 
 class OfferFactory(factory.django.DjangoModelFactory):

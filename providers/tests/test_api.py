@@ -142,7 +142,7 @@ def test_evidence_submit_and_list(owner_api, provider):
     assert response.json()["error"]["fields"]["kind"]  # a charity cannot send CQC
     response = owner_api.post(
         f"/api/v1/providers/{provider.pk}/evidence/",
-        {"kind": "dbs", "reference": "001234567890", "issued_on": "2025-01-01"},
+        {"kind": "dbs", "reference": "001234567890", "issued_on": "2025-01-01", "dbs_level": "enhanced"},
         format="json",
     )
     assert response.status_code == 201, response.json()

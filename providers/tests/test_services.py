@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from platform_core.models import AuditEvent, SafeguardingTier
 from providers import services
-from providers.models import Offer, Provider, VerificationEvidence
+from providers.models import Offer, Provider, ProviderMember, VerificationEvidence
 from providers.selectors import offer_list_in_market
 from providers.tasks import evidence_expire_lapsed_task
 from providers.tests.conftest import make_provider
@@ -31,6 +31,10 @@ EK = VerificationEvidence.Kind
 
 
 def submit(provider, user, kind, reference, **kw):
+    if kind == EK.DBS:
+        kw.setdefault("dbs_level", VerificationEvidence.DbsLevel.ENHANCED)
+    if kind in (EK.DBS, EK.ID_CHECK) and "member" not in kw:
+        kw["member"] = ProviderMember.objects.filter(provider=provider, user=user).first()
     return services.evidence_submit(provider=provider, user=user, kind=kind, reference=reference, **kw)
 
 
@@ -134,8 +138,16 @@ def test_submitting_keeps_an_expired_provider_expired(council):
 # --- the clearance table ------------------------------------------------------------------
 
 
-def accepted(kind, expires_on=NEXT_YEAR):
-    return VerificationEvidence(kind=kind, status=VerificationEvidence.Status.ACCEPTED, expires_on=expires_on)
+def accepted(kind, expires_on=NEXT_YEAR, level=VerificationEvidence.DbsLevel.ENHANCED, member_id=1):
+    """Accepted evidence; person evidence names member 1 (as the migration and evidence_submit do)."""
+    person = kind in (EK.DBS, EK.ID_CHECK)
+    return VerificationEvidence(
+        kind=kind,
+        status=VerificationEvidence.Status.ACCEPTED,
+        expires_on=expires_on,
+        member_id=member_id if person else None,
+        dbs_level=level if kind == EK.DBS else "",
+    )
 
 
 @pytest.mark.parametrize(
@@ -153,6 +165,31 @@ def accepted(kind, expires_on=NEXT_YEAR):
             SafeguardingTier.ID_CHECKED,
         ),
         (Kind.CHARITY, [accepted(EK.DBS)], "unverified", ""),
+        # Vetting belongs to the person (ADR 0023): the level and the member count.
+        (
+            Kind.CHARITY,
+            [accepted(EK.CHARITY_NUMBER), accepted(EK.DBS, level=VerificationEvidence.DbsLevel.STANDARD)],
+            "verified",
+            SafeguardingTier.ID_CHECKED,
+        ),
+        (
+            Kind.CHARITY,
+            [accepted(EK.CHARITY_NUMBER), accepted(EK.DBS, level=VerificationEvidence.DbsLevel.ENHANCED_BARRED)],
+            "verified",
+            SafeguardingTier.DBS_CHECKED,
+        ),
+        (Kind.CHARITY, [accepted(EK.CHARITY_NUMBER), accepted(EK.DBS, level="")], "verified", "dbs_checked"),
+        (Kind.CHARITY, [accepted(EK.CHARITY_NUMBER), accepted(EK.DBS, member_id=None)], "verified", "id_checked"),
+        (
+            Kind.CHARITY,
+            [
+                accepted(EK.CHARITY_NUMBER),
+                accepted(EK.DBS, TODAY - timedelta(days=1), member_id=1),
+                accepted(EK.DBS, member_id=2),
+            ],
+            "verified",
+            SafeguardingTier.DBS_CHECKED,
+        ),
         (Kind.COMMUNITY_GROUP, [accepted(EK.COMPANY)], "verified", SafeguardingTier.ID_CHECKED),
         (Kind.COMMUNITY_GROUP, [accepted(EK.COMPANY), accepted(EK.DBS)], "verified", SafeguardingTier.DBS_CHECKED),
         (Kind.BUSINESS, [accepted(EK.COMPANY)], "verified", SafeguardingTier.ID_CHECKED),

@@ -212,11 +212,25 @@ def test_verification_page_lists_required_evidence_with_status_and_rejection_rea
 def test_submitting_dbs_on_the_web_shows_format_errors(owner_client, provider):
     url = reverse("providers:evidence_submit", kwargs={"pk": provider.pk, "kind": "dbs"})
     response = owner_client.post(
-        url, {"reference": "123", "issued_on_day": "1", "issued_on_month": "1", "issued_on_year": "2025"}
+        url,
+        {
+            "reference": "123",
+            "dbs_level": "enhanced",
+            "issued_on_day": "1",
+            "issued_on_month": "1",
+            "issued_on_year": "2025",
+        },
     )
     assert "Enter the 12-digit DBS certificate number" in response.content.decode()
     response = owner_client.post(
-        url, {"reference": "001234567890", "issued_on_day": "1", "issued_on_month": "1", "issued_on_year": "2025"}
+        url,
+        {
+            "reference": "001234567890",
+            "dbs_level": "enhanced",
+            "issued_on_day": "1",
+            "issued_on_month": "1",
+            "issued_on_year": "2025",
+        },
     )
     assert response.status_code == 302
     assert VerificationEvidence.objects.get(provider=provider).reference == "001234567890"

@@ -245,7 +245,7 @@ class Command(BaseCommand):
                 },
             )
             user = self._user(email, User.Role.PROVIDER, council, f"{name} owner")
-            ProviderMember.objects.get_or_create(
+            owner, _ = ProviderMember.objects.get_or_create(
                 provider=provider, user=user, defaults={"role": ProviderMember.Role.OWNER}
             )
             if index == 0:
@@ -257,8 +257,11 @@ class Command(BaseCommand):
                 Provider.Kind.CHARITY: (VerificationEvidence.Kind.CHARITY_NUMBER, f"{1100000 + index}"),
                 Provider.Kind.VOLUNTEER: (VerificationEvidence.Kind.DBS, f"{1234567800 + index:012d}"),
             }.get(kind, (VerificationEvidence.Kind.COMPANY, f"{10000000 + index}"))
+            person = evidence_kind[0] == VerificationEvidence.Kind.DBS  # a person's check names them (ADR 0023)
             VerificationEvidence.objects.create(
                 provider=provider,
+                member=owner if person else None,
+                dbs_level=VerificationEvidence.DbsLevel.ENHANCED if person else "",
                 kind=evidence_kind[0],
                 reference=evidence_kind[1],
                 issued_on=today - timedelta(days=200),
