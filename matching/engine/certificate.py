@@ -29,6 +29,7 @@ all pairs.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +62,10 @@ GROW_PER_OFFER = 16
 #: instead of 3%).
 GROW_K = 16
 MAX_GROW_K = 64
+#: A min-cost augment runs on the nodes a max-flow's paths touch and this
+#: many residual arcs around them (:func:`~matching.engine.shards.augment`);
+#: None: the whole pruned region (30k uniform: +0.35% km vs +0.90% at 2 hops).
+AUGMENT_HOPS: int | None = None
 #: Rounds before giving up and reporting the certificate as not held (every
 #: round adds at least one pair, so the loop ends anyway; this bounds time).
 MAX_ROUNDS = 40
@@ -236,7 +241,10 @@ def certify_and_grow(
     per_offer: int = GROW_PER_OFFER,
     grow_k: int = GROW_K,
     max_k: int = MAX_GROW_K,
-) -> tuple[Candidates, np.ndarray, Certificate]:
+    cost: np.ndarray | None = None,
+    cost_of: Callable[[Candidates], np.ndarray] | None = None,
+    min_cost_augment: bool = True,
+) -> tuple[Candidates, np.ndarray, Certificate, np.ndarray | None]:
     """Grow ``cands`` and augment ``chosen`` until no augmenting path exists
     in the full feasible graph (see the module docstring).
 
@@ -245,6 +253,11 @@ def certify_and_grow(
     grown candidates (new arcs appended, ranked beyond every k), the new mask and the
     certificate. The count served only ever rises, and every arc added
     passes the same hard constraints as the candidates.
+
+    ``cost`` (per arc) and ``cost_of`` (the cost of new arcs) make the
+    augments min-cost (the cheapest augmenting paths, see
+    :func:`~matching.engine.shards.augment`); the grown cost array is
+    returned as the fourth item (None without ``cost``).
     """
     t0 = time.perf_counter()
     n, m = len(needs), len(offers)
@@ -258,7 +271,16 @@ def certify_and_grow(
     # how many nearest offers each need already holds as candidates
     k_have = np.bincount(cands.need, minlength=n).astype(np.int32)
     for rounds in range(1, max_rounds + 1):
-        chosen = augment(chosen, cands.need, cands.offer, capacity, prune=True, rows=(n, m))
+        chosen = augment(
+            chosen,
+            cands.need,
+            cands.offer,
+            capacity,
+            prune=True,
+            rows=(n, m),
+            cost=cost if min_cost_augment else None,
+            hops=AUGMENT_HOPS,
+        )
         # Close R over the full feasible graph before augmenting again: a
         # path out of a saturated town often needs several pairs beyond the
         # k nearest in a row, and each layer finds the next one.
@@ -280,6 +302,7 @@ def certify_and_grow(
                 break
             added += len(new)
             cands, chosen = _extend(cands, chosen, new)
+            cost = _extend_cost(cost, cost_of, new)
         if added == 0:
             held = found is None or not found[2]
             break
@@ -290,6 +313,7 @@ def certify_and_grow(
             more = _nearer_arcs(needs, offers, policy, k_have, region, min(grow_k << rounds, max_k), excluded, nx, ox)
             added += len(more)
             cands, chosen = _extend(cands, chosen, more)
+            cost = _extend_cost(cost, cost_of, more)
         grown += added
     cert = Certificate(
         held=held,
@@ -299,7 +323,17 @@ def certify_and_grow(
         matched_after=int(chosen.sum()),
         seconds=time.perf_counter() - t0,
     )
-    return cands, chosen, cert
+    return cands, chosen, cert, cost
+
+
+def _extend_cost(
+    cost: np.ndarray | None, cost_of: Callable[[Candidates], np.ndarray] | None, new: Candidates
+) -> np.ndarray | None:
+    if cost is None or len(new) == 0:
+        return cost
+    if cost_of is None:
+        raise ValueError("cost_of is required with cost")
+    return np.concatenate([cost, cost_of(new).astype(cost.dtype)])
 
 
 __all__ = ["Certificate", "certify_and_grow", "crossing_pairs", "reachable"]

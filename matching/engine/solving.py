@@ -20,8 +20,9 @@ from .candidates import (
     xyz_km,
 )
 from .certificate import certify_and_grow
+from .pricing import covered_radius, price_and_solve
 from .score import TERM_NAMES, pair_scores, pair_terms, solver_costs
-from .shards import DEFAULT_CELL_NEEDS, project_km, sharded_min_cost_flow
+from .shards import DEFAULT_CELL_NEEDS, project_km, repair_cost, sharded_min_cost_flow
 from .solvers import greedy, min_cost_flow, need_priority
 from .types import (
     Assignment,
@@ -53,6 +54,14 @@ DEFAULT_CELL_K = 8
 #: (a 10k batch takes ~0.2 s); above it the batch is cut into cells of
 #: :data:`~matching.engine.shards.DEFAULT_CELL_NEEDS` needs.
 AUTO_SHARD_NEEDS = 20_000
+#: Shifts (in cells) of the grids whose cells are re-solved on every arc after
+#: the certificate of a sharded batch (:func:`~matching.engine.shards.repair_cost`).
+REPAIR_SHIFTS: tuple[float, ...] = (0.5, 0.0)
+#: Sharded batches whose grown candidate graph has at most this many arcs
+#: (~20k needs) still end with one exact solve of it and pricing, as
+#: unsharded ones do: it costs ~1 s there and leaves nothing to repair.
+EXACT_FINISH_MAX_ARCS = 400_000
+CERT_MIN_COST = True
 
 
 def _excluded_array(excluded: Iterable[tuple[int, int]] | np.ndarray | None, n_offers: int) -> np.ndarray | None:
@@ -82,6 +91,7 @@ def solve_arrays(
     cell_k: int | None = DEFAULT_CELL_K,
     exact_count: bool | None = None,
     certify: bool = True,
+    price: bool = True,
 ) -> MatchResult:
     """Match needs to offers given as columns (the hot path; no per-row objects).
 
@@ -109,6 +119,7 @@ def solve_arrays(
     excl = merge_exclusions(needs, offers, _excluded_array(excluded, len(offers)))
     nxyz = xyz_km(needs.lat, needs.lon)
     cands = build_candidates(needs, offers, policy, k=k, excluded=excl, workers=-1, need_xyz=nxyz)
+    covered = covered_radius(cands, k, n, float(policy.max_distance_km))
     t1 = time.perf_counter()
     scores = pair_scores(needs, offers, policy, cands.need, cands.offer, cands.distance_km)
     cost = solver_costs(scores, cands.distance_km, objective, policy)
@@ -131,14 +142,17 @@ def solve_arrays(
             chosen = min_cost_flow(cands.need, cands.offer, cost, offers.capacity)
         else:
             lat0, lon0 = float(np.mean(needs.lat)), float(np.mean(needs.lon))
+            need_xy = project_km(needs.lat, needs.lon, lat0, lon0)
+            offer_xy = project_km(offers.lat, offers.lon, lat0, lon0)
+            cell_needs = max(1, math.ceil(n / shards))
             chosen, stats = sharded_min_cost_flow(
                 cands.need,
                 cands.offer,
                 cost,
                 offers.capacity,
-                project_km(needs.lat, needs.lon, lat0, lon0),
-                project_km(offers.lat, offers.lon, lat0, lon0),
-                cell_needs=max(1, math.ceil(n / shards)),
+                need_xy,
+                offer_xy,
+                cell_needs=cell_needs,
                 processes=processes,
                 score_repair=score_repair,
                 cell_arcs=None if cell_k is None or cands.rank is None else cands.rank < cell_k,
@@ -160,20 +174,61 @@ def solve_arrays(
     certified: bool | None = None
     grown = 0
     if solver == "optimal" and certify:
+
+        def cost_of(new: Candidates) -> np.ndarray:
+            sc_new = pair_scores(needs, offers, policy, new.need, new.offer, new.distance_km)
+            return solver_costs(sc_new, new.distance_km, objective, policy)
+
         before = len(cands)
-        cands, chosen, cert = certify_and_grow(needs, offers, policy, cands, chosen, excl, need_xyz=nxyz)
+        # small graphs (every unsharded batch, and sharded ones up to
+        # EXACT_FINISH_MAX_ARCS) end with an exact solve of the grown graph,
+        # so the certificate's augments may be cost-blind max-flows
+        exact_finish = used_shards == 1 or len(cands) <= EXACT_FINISH_MAX_ARCS
+        cands, chosen, cert, grown_cost = certify_and_grow(
+            needs,
+            offers,
+            policy,
+            cands,
+            chosen,
+            excl,
+            need_xyz=nxyz,
+            cost=cost,
+            cost_of=cost_of,
+            min_cost_augment=not exact_finish and CERT_MIN_COST,
+        )
+        assert grown_cost is not None
+        cost = grown_cost
         certified, grown = cert.held, cert.grown_pairs
-        if len(cands) > before:
-            new = slice(before, None)
-            sc_new = pair_scores(needs, offers, policy, cands.need[new], cands.offer[new], cands.distance_km[new])
-            cost_new = solver_costs(sc_new, cands.distance_km[new], objective, policy)
-            cost = np.concatenate([cost, cost_new.astype(cost.dtype)])
-            if used_shards == 1:
-                # the count is proven maximum; solve again for the best
-                # objective among maximum assignments on the grown graph
-                chosen = min_cost_flow(cands.need, cands.offer, cost, offers.capacity)
+        t_cert = time.perf_counter()
+        timings.update(certificate=t_cert - t3, certificate_rounds=cert.rounds, matched_solved=cert.matched_before)
+        if exact_finish and (len(cands) > before or used_shards > 1):
+            # the count is proven maximum; solve again for the best
+            # objective among maximum assignments on the grown graph
+            chosen = min_cost_flow(cands.need, cands.offer, cost, offers.capacity)
+        if exact_finish and price:
+            # pairs beyond the candidates that would lower the cost
+            cands, chosen, cost, priced = price_and_solve(
+                needs, offers, policy, cands, chosen, cost, excl, objective, cost_of, covered, nxyz
+            )
+            timings.update(pricing_rounds=priced.rounds, priced_pairs=priced.added, priced_optimal=priced.optimal)
+            grown += priced.added
+        elif not exact_finish:
+            # the count is proven maximum; cells of shifted grids re-solved
+            # on every arc lower the cost the cell borders left
+            chosen = repair_cost(
+                chosen,
+                cands.need,
+                cands.offer,
+                cost,
+                offers.capacity,
+                need_xy,
+                offer_xy,
+                cell_needs=cell_needs,
+                shifts=REPAIR_SHIFTS,
+                processes=processes,
+            )
         t4 = time.perf_counter()
-        timings.update(certificate=t4 - t3, certificate_rounds=cert.rounds, matched_solved=cert.matched_before)
+        timings.update(finish=t4 - t_cert)
         t3 = t4
     sel = np.flatnonzero(chosen)
     dist = cands.distance_km[sel].astype(np.float64)

@@ -548,6 +548,41 @@ def test_certified_assignment_serves_the_dense_maximum_of_every_feasible_pair(ba
     assert (np.bincount(res.offer_index, minlength=len(inst.offers)) <= inst.offers.capacity).all()
 
 
+def dense_min_distance(inst, ok: np.ndarray) -> tuple[int, float]:
+    """(most needs served, least total metres among those), by scipy's dense
+    assignment on capacity slots: an infeasible pair costs more than every
+    feasible assignment together, so the count comes first."""
+    n, o = inst.needs, inst.offers
+    cols = np.repeat(np.arange(len(o)), o.capacity)
+    if cols.size == 0 or not ok.any():
+        return 0, 0.0
+    la1, lo1 = np.radians(n.lat)[:, None], np.radians(o.lat)[None, :]
+    h = (
+        np.sin((lo1 - la1) / 2) ** 2
+        + np.cos(la1) * np.cos(lo1) * np.sin((np.radians(o.lon)[None, :] - np.radians(n.lon)[:, None]) / 2) ** 2
+    )
+    metres = np.rint(2 * 6371.0088 * np.arcsin(np.sqrt(np.minimum(h, 1.0))) * 1000)
+    big = float(metres[ok].sum() + 1) * 10
+    cost = np.where(ok, metres, big)[:, cols]
+    r, c = linear_sum_assignment(cost)
+    real = ok[r, cols[c]]
+    return int(real.sum()), float(metres[r[real], cols[c[real]]].sum())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=clustered_batches(), k=st.sampled_from([2, 4, 16]), shards=st.sampled_from([1, 3]))
+def test_ties_in_count_go_within_half_a_percent_of_the_dense_least_distance(batch, k, shards):
+    inst, excluded = batch
+    ok = dense_feasible(inst, excluded)
+    res = solve_arrays(
+        inst.needs, inst.offers, inst.policy, excluded=excluded, k=k, shards=shards, processes=1, objective="distance"
+    )
+    served, metres = dense_min_distance(inst, ok)
+    assert res.certified is True and res.matched == served
+    ours = float(np.rint(res.distance_km * 1000).sum())
+    assert ours <= metres * 1.005 + 1e-6, (ours, metres)
+
+
 def test_a_need_whose_nearest_offers_are_full_reaches_one_with_room():
     # two needs, k=1: both see only the near offer (capacity 1); the far one
     # has room. Without the certificate one need waits; with it both are served.
@@ -566,9 +601,9 @@ def test_the_certificate_gives_up_honestly_when_it_runs_out_of_rounds():
     na, oa = _to_arrays(needs, offers, Policy())
     cands = build_candidates(na, oa, Policy(), k=1)
     chosen = np.zeros(len(cands), dtype=bool)
-    _, _, cert = certify_and_grow(na, oa, Policy(), cands, chosen, None, max_rounds=0)
+    _, _, cert, _ = certify_and_grow(na, oa, Policy(), cands, chosen, None, max_rounds=0)
     assert cert.held is False
-    _, after, cert = certify_and_grow(na, oa, Policy(), cands, chosen, None)
+    _, after, cert, _ = certify_and_grow(na, oa, Policy(), cands, chosen, None)
     assert cert.held is True and cert.matched_after == 2 and after.sum() == 2
 
 
