@@ -1,7 +1,7 @@
 """The map of where help is missing: suppressed figures per cell, the SVG
 geometry (drawn on the server, no tiles, no script), the table alternative
 and its CSV, all from one suppressed cube so they hold the same figures.
-ADR 0016."""
+ADR 0017."""
 
 from __future__ import annotations
 

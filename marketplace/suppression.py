@@ -1,6 +1,6 @@
 """Small counts are never shown: counts of 1 to 4 are suppressed, and so is
 any other figure from which one could be worked out by adding or subtracting
-the figures shown beside it (secondary suppression). ADR 0016.
+the figures shown beside it (secondary suppression). ADR 0017.
 
 Figures are held as a cube: every axis has its members and an `ALL` member
 that is their total (cells and the council; categories and all categories;

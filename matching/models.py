@@ -232,7 +232,7 @@ class Arrangement(models.Model):
     Made once, when the resident confirms a weekly need with an end (a date or a
     number of visits); its Visits are generated from the pattern copied here, so
     a later edit elsewhere never moves a visit already planned
-    (matching.services.visits, ADR 0016). Either side may pause it or end it
+    (matching.services.visits, ADR 0018). Either side may pause it or end it
     with notice; visits inside a pause or after the end are cancelled.
     """
 

@@ -14,7 +14,7 @@ urlpatterns = [
     path("<int:pk>/complete/", views.match_complete, name="complete"),
     path("<int:pk>/messages/", views.message_send, name="message"),
     path("<int:pk>/review/", views.review_create, name="review"),
-    # Ongoing help (ADR 0016).
+    # Ongoing help (ADR 0018).
     path("<int:pk>/visits/", visit_views.arrangement_detail, name="visits"),
     path("<int:pk>/visits/pause/", visit_views.arrangement_pause, name="visits_pause"),
     path("<int:pk>/visits/end/", visit_views.arrangement_end, name="visits_end"),

@@ -104,7 +104,7 @@ MATRIX: dict[str, Row] = {
     "matching:message": Row("resident", "match", "post"),
     "matching:review": Row("resident", "match", "post"),
     # Ongoing help: an arrangement's pages belong to both parties, a visit's record to the provider,
-    # a dispute to the resident (ADR 0016).
+    # a dispute to the resident (ADR 0018).
     "matching:visits": Row("both", "arrangement"),
     "matching:visits_pause": Row("both", "arrangement", "post"),
     "matching:visits_end": Row("both", "arrangement", "post"),

@@ -1,7 +1,7 @@
 """Where help is missing: unmet needs and the supply that reaches them, counted
 by hexagonal cell of ~500 m (`platform_core.geo.HexGrid`), by category, in
 the database. Reads only; `marketplace.presentation_map` suppresses small
-counts and draws the map. ADR 0016.
+counts and draws the map. ADR 0017.
 
 A fixed number of queries whatever the size of the market (seven): the grid's
 anchor, the council's cells (from the loaded postcode points of its districts,

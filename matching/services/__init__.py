@@ -176,7 +176,7 @@ def match_confirm(*, match: Match, user: User) -> Match:
         consent_recorded_at=now,
     )
     _set_need_status(need_id=match.need_id, to=Need.Status.MATCHED, from_statuses=(Need.Status.PROPOSED,))
-    # Ongoing help: a weekly need with an end becomes its scheduled visits (ADR 0016).
+    # Ongoing help: a weekly need with an end becomes its scheduled visits (ADR 0018).
     arrangement_start(match=match, now=now)
     _notify_provider(match, kinds.MATCH_CONFIRMED_TO_PROVIDER)
     _notify_resident(match, kinds.MATCH_CONFIRMED_TO_RESIDENT)

@@ -1,4 +1,4 @@
-"""Ongoing help: the visits of a confirmed weekly match (ADR 0016).
+"""Ongoing help: the visits of a confirmed weekly match (ADR 0018).
 
 - `arrangement_start` (called by `match_confirm`) copies the need's pattern and
   generates its visits; `visits_generate` is idempotent (a unique constraint on
