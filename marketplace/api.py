@@ -3,7 +3,7 @@ the console's queues (IsCouncilOfficer; the middleware also demands TOTP)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -12,13 +12,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from matching import selectors as match_selectors
+from matching.models import Exclusion
+from matching.services.exclusions import exclusion_add_by_officer
+from platform_core.disclosure import person_read, purpose_set
 from platform_core.http import found_or_404
 from platform_core.permissions import IsCouncilOfficer
 from providers.models import VerificationEvidence
 
 from . import selectors
 from .models import SafeguardingConcern, TargetType
-from .services import moderation, safeguarding
+from .selectors import people as people_selectors
+from .services import moderation, people, safeguarding
 
 
 class ConcernOwnOutputSerializer(serializers.Serializer):
@@ -209,3 +213,76 @@ class ConcernConsoleDetailApi(APIView):
                 found_or_404(selectors.concern_get_for_officer(officer=request.user, pk=pk))
             ).data
         )
+
+
+# --- A resident's exclusions, for an officer (issue 9) ------------------------------------------
+
+
+class ExclusionConsoleOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    provider = serializers.IntegerField(source="provider_id")
+    provider_name = serializers.CharField(source="provider.name")
+    source = serializers.ChoiceField(choices=Exclusion.Source.choices)
+    reason = serializers.CharField(help_text="An officer's reason (empty when the resident added it).")
+    created_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "ExclusionConsole"
+
+
+class ResidentExclusionsConsoleApi(APIView):
+    """A resident's exclusions (GET, with your reason: the read is audited, ADR 0015),
+    or keep a provider away from them on their behalf (POST, with a reason, audited).
+    The provider is never told."""
+
+    permission_classes = [IsCouncilOfficer]
+
+    class InputSerializer(serializers.Serializer):
+        provider = serializers.IntegerField(help_text="A provider of your council.")
+        reason = serializers.CharField(max_length=500)
+
+        class Meta:
+            ref_name = "ExclusionConsoleInput"
+
+    def _resident(self, request: Request, pk: int):
+        return found_or_404(people_selectors.resident_get(officer=request.user, pk=pk), "No such resident.")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "reason", str, required=True, description="Why you need to see them (recorded in the audit log)."
+            )
+        ],
+        responses={200: ExclusionConsoleOutputSerializer(many=True), 400: OpenApiResponse(description="No reason.")},
+        summary="A resident's exclusions (officers, audited)",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        resident = self._resident(request, pk)
+        reason = people.resident_view_reason(
+            officer=request.user, resident=resident, reason=request.query_params.get("reason", "")
+        )
+        rows = list(match_selectors.exclusion_list_for_officer(officer=request.user, resident_id=resident.pk))
+        purpose_set(request, f"Exclusions of resident {resident.pk}: {reason}")
+        person_read(resident.user_id, "matching.Exclusion")
+        return Response(ExclusionConsoleOutputSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: ExclusionConsoleOutputSerializer},
+        summary="Exclude a provider for a resident, with a reason (officers, audited)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        resident = self._resident(request, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        provider = (
+            people_selectors.providers_for_exclusion(officer=request.user)
+            .filter(pk=data.validated_data["provider"])
+            .first()
+        )
+        if provider is None:
+            raise serializers.ValidationError({"provider": ["Choose a provider of this council"]})
+        exclusion = exclusion_add_by_officer(
+            officer=request.user, resident=resident, provider=provider, reason=data.validated_data["reason"]
+        )
+        return Response(ExclusionConsoleOutputSerializer(exclusion).data, status=status.HTTP_201_CREATED)

@@ -11,4 +11,9 @@ urlpatterns = [
     path("console/moderation/", api.ModerationQueueApi.as_view(), name="console_moderation"),
     path("console/concerns/", api.ConcernQueueApi.as_view(), name="console_concerns"),
     path("console/concerns/<int:pk>/", api.ConcernConsoleDetailApi.as_view(), name="console_concern_detail"),
+    path(
+        "console/residents/<int:pk>/exclusions/",
+        api.ResidentExclusionsConsoleApi.as_view(),
+        name="console_resident_exclusions",
+    ),
 ]

@@ -6,7 +6,7 @@ Contact details appear in a match only when `matching.selectors` allows it
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -14,7 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from matching import selectors, services
-from matching.models import Match
+from matching.models import Exclusion, Match
+from matching.services import exclusions
 from platform_core.api import KeysetPagination, SlotsField
 from platform_core.http import found_or_404
 
@@ -274,3 +275,80 @@ class MatchReviewApi(APIView):
             {"rating": review.rating, "comment": review.comment, "created_at": review.created_at},
             status=status.HTTP_201_CREATED,
         )
+
+
+# --- Exclusions (issue 9): the resident's "never match me with this provider again" ------------
+# Only the resident's own: no endpoint shows an exclusion to the provider it names.
+
+
+class ExclusionProviderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+    class Meta:
+        ref_name = "ExclusionProvider"
+
+
+class ExclusionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    provider = ExclusionProviderSerializer()
+    source = serializers.ChoiceField(choices=Exclusion.Source.choices)
+    source_display = serializers.CharField(source="get_source_display")
+    match = serializers.IntegerField(source="match_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "Exclusion"
+
+
+class ExclusionListCreateApi(APIView):
+    """The providers you asked never to be matched with again (GET); add one from one
+    of your matches (POST). The provider is never told and never sees it."""
+
+    class InputSerializer(serializers.Serializer):
+        match = serializers.IntegerField(help_text="One of your matches: its provider is excluded.")
+        source = serializers.ChoiceField(
+            choices=[Exclusion.Source.MATCH, Exclusion.Source.REVIEW], default=Exclusion.Source.MATCH
+        )
+
+        class Meta:
+            ref_name = "ExclusionAddInput"
+
+    @extend_schema(
+        responses=ExclusionOutputSerializer(many=True), summary="Your exclusions", operation_id="exclusions_list"
+    )
+    def get(self, request: Request) -> Response:
+        rows = selectors.exclusion_list_for_resident_user(user=request.user).order_by("-created_at", "-pk")
+        return Response(ExclusionOutputSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: ExclusionOutputSerializer,
+            403: OpenApiResponse(description="You are the provider on that match."),
+            404: OpenApiResponse(description="No such match of yours."),
+        },
+        summary="Never be matched with a match's provider again",
+        operation_id="exclusions_create",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        match = _match_or_404(request, data.validated_data["match"])
+        exclusion = exclusions.exclusion_add(match=match, user=request.user, source=data.validated_data["source"])
+        return Response(ExclusionOutputSerializer(exclusion).data, status=status.HTTP_201_CREATED)
+
+
+class ExclusionDetailApi(APIView):
+    @extend_schema(
+        responses=ExclusionOutputSerializer, summary="One of your exclusions", operation_id="exclusions_retrieve"
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        exclusion = found_or_404(selectors.exclusion_get_for_user(user=request.user, pk=pk), "No such exclusion.")
+        return Response(ExclusionOutputSerializer(exclusion).data)
+
+    @extend_schema(responses={204: None}, summary="Allow the provider again", operation_id="exclusions_destroy")
+    def delete(self, request: Request, pk: int) -> Response:
+        exclusion = found_or_404(selectors.exclusion_get_for_user(user=request.user, pk=pk), "No such exclusion.")
+        exclusions.exclusion_remove(exclusion=exclusion, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

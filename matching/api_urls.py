@@ -17,6 +17,8 @@ urlpatterns = [
     path("matches/<int:pk>/visits/", visit_api.VisitListApi.as_view(), name="visits"),
     path("matches/<int:pk>/visits/pause/", visit_api.ArrangementPauseApi.as_view(), name="visits_pause"),
     path("matches/<int:pk>/visits/end/", visit_api.ArrangementEndApi.as_view(), name="visits_end"),
+    path("exclusions/", api.ExclusionListCreateApi.as_view(), name="exclusions"),
+    path("exclusions/<int:pk>/", api.ExclusionDetailApi.as_view(), name="exclusion_detail"),
     path("visits/<int:pk>/record/", visit_api.VisitRecordApi.as_view(), name="visit_record"),
     path("visits/<int:pk>/dispute/", visit_api.VisitDisputeApi.as_view(), name="visit_dispute"),
 ]

@@ -92,6 +92,15 @@ def purpose_set(request: HttpRequest, purpose: str) -> None:
         ledger.purpose = (purpose or "").strip()[:MAX_REASON]
 
 
+def person_read(person_id: int, what: str) -> None:
+    """Note that this response shows something about a person that no registered
+    field carries (e.g. the providers a resident excluded, read as rows of another
+    table): audited like a field, with the page's purpose."""
+    ledger = _ledger.get()
+    if ledger is not None:
+        ledger.note(person_id, what)
+
+
 def _is_audited_viewer(user) -> bool:
     from .permissions import is_privileged
 

@@ -382,6 +382,8 @@ SPECTACULAR_SETTINGS = {
         "ReferrerStatusEnum": "residents.models.Referrer.Status",
         "ConsentMethodEnum": "residents.models.ConsentRecord.Method",
         "ClaimCodeChannelEnum": "residents.models.ClaimCode.Channel",
+        "ExclusionSourceEnum": "matching.models.Exclusion.Source",
+        "ExclusionAddSourceEnum": [("match", "From a match"), ("review", "From a review")],
     },
 }
 

@@ -131,6 +131,8 @@ MATRIX: dict[str, Row] = {
     "matching_api:visits_end": Row("both", "arrangement", "post"),
     "matching_api:visit_record": Row("provider", "visit", "post"),
     "matching_api:visit_dispute": Row("resident", "visit", "post"),
+    "matching_api:exclusions": Row("resident"),
+    "matching_api:exclusion_detail": Row("resident", "exclusion"),
 }
 
 

@@ -153,6 +153,7 @@ CONSOLE_OBJECTS = {
     "marketplace:need_propose": [{"pk": "need"}],
     "marketplace:category_edit": [{"pk": "category"}],
     "marketplace_api:console_concern_detail": [{"pk": "concern"}, {"pk": "member_concern"}],
+    "marketplace_api:console_resident_exclusions": [{"pk": "resident"}],
 }
 
 
