@@ -54,7 +54,24 @@ def site(live_server, transactional_db, council):
     """The live server's base URL, with a council (the header's name) in the database."""
     if not BUILT_CSS.exists():
         pytest.fail("static/build/application.css is missing: run `npm ci && npm run build`")
+    _warm(live_server.url)
     return live_server.url
+
+
+_warmed: set[str] = set()
+
+
+def _warm(url: str) -> None:
+    """The first request to a new live server imports the views and compiles the templates,
+    which on a busy machine can outlast the browser's 10 s: make it once, here, unhurried
+    (each pytest-xdist worker has its own live server)."""
+    if url in _warmed:
+        return
+    from urllib.request import urlopen
+
+    with urlopen(url + "/", timeout=120) as response:  # noqa: S310 - the test's own live server
+        response.read()
+    _warmed.add(url)
 
 
 def _open_page(chromium, *, java_script: bool = True):
