@@ -106,6 +106,52 @@ def redis_server(tmp_path):
 
 
 @pytest.fixture
+def publish_to(redis_server):
+    """This process's Celery producer on the test's Redis, and back afterwards; yields the app."""
+    from platform_core.tests.live_services import celery_publishing_to
+
+    with celery_publishing_to(redis_server.url) as app:
+        yield app
+
+
+@pytest.fixture
+def shared_cache(settings, redis_server):
+    """Web and workers share one cache on the test's Redis (the "run queued" flag lives
+    there), as in production; returns its key prefix, for the workers."""
+    import uuid
+
+    from platform_core.tests.live_services import fail_soft_cache
+
+    prefix = f"celery-test-{uuid.uuid4().hex}"
+    settings.CACHES = fail_soft_cache(redis_server.url, prefix)
+    return prefix
+
+
+@pytest.fixture
+def celery_worker(transactional_db, redis_server, publish_to, shared_cache, tmp_path):
+    """`celery -A platform_core worker -B` on the test database and the test's Redis
+    (its log in tmp_path / "worker.log"; MATCHING_TEST_SHOW_WORKER_LOG=1 prints it)."""
+    from platform_core.tests.live_services import start_worker, stop_process_group
+
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed in teardown
+    process = start_worker(
+        redis_url=redis_server.url,
+        cache_prefix=shared_cache,
+        log=log,
+        args=[
+            *("-B", "--schedule", str(tmp_path / "beat-schedule"), "--concurrency", "1", "--pool", "solo"),
+            *("--without-mingle", "--without-gossip", "--loglevel", "INFO"),
+            *("--hostname", f"matching-test-{os.getpid()}@%h"),
+        ],
+    )
+    yield process
+    stop_process_group(process)
+    log.close()
+    if os.environ.get("MATCHING_TEST_SHOW_WORKER_LOG"):
+        print((tmp_path / "worker.log").read_text())
+
+
+@pytest.fixture
 def council(db):
     from platform_core.tests.factories import CouncilDistrictFactory, CouncilFactory
 

@@ -15,16 +15,10 @@ import os
 import pytest
 
 from matching.models import Match, MatchRun
-from matching.tests.test_celery import _wait_for
 from matching.tests.test_worker_outage import CouncilLock
 from platform_core.services import MATCH_COUNCIL_TASK
 from platform_core.tests.factories import CouncilFactory, ServiceCategoryFactory
-from platform_core.tests.live_services import (
-    celery_publishing_to,
-    fail_soft_cache,
-    start_worker,
-    stop_process_group,
-)
+from platform_core.tests.live_services import start_worker, stop_process_group, wait_for
 from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMemberFactory
 from residents.models import Need
 from residents.tests.factories import NeedFactory, ResidentFactory
@@ -35,21 +29,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def publish_to(redis_server):
-    """This process's Celery producer on the test's Redis (the root conftest's redis_server)."""
-    with celery_publishing_to(redis_server.url) as app:
-        yield app
-
-
-@pytest.fixture
-def shared_cache(settings, redis_server):
-    """Web and workers share one cache (the queued flag lives there), as in production."""
-    prefix = f"councils-test-{os.getpid()}"
-    settings.CACHES = fail_soft_cache(redis_server.url, prefix)
-    return prefix
 
 
 @pytest.fixture
@@ -97,14 +76,14 @@ def test_two_councils_are_matched_at_once_on_two_workers_and_one_council_never_t
         lock.hold()  # A's batch will wait for this lock on whichever worker takes it
         # A first, then B, then A again: prefetch 1, so each worker holds one task
         publish_to.send_task(MATCH_COUNCIL_TASK, args=(council_a.pk,))
-        _wait_for(
+        wait_for(
             lambda: MatchRun.objects.filter(council=council_a, status=MatchRun.Status.SKIPPED).exists(),
             timeout=60,
             what="A's batch to find its council locked",
             log=tmp_path / "worker-one.log",
         )
         publish_to.send_task(MATCH_COUNCIL_TASK, args=(council_b.pk,))
-        _wait_for(lambda: _proposed(needs_b) == 3, timeout=60, what="B's proposals", log=tmp_path / "worker-two.log")
+        wait_for(lambda: _proposed(needs_b) == 3, timeout=60, what="B's proposals", log=tmp_path / "worker-two.log")
         # B was matched while A's batch still waited on A's lock: two workers at once
         assert _proposed(needs_a) == 0
         waiting = MatchRun.objects.filter(council=council_a, status=MatchRun.Status.SKIPPED)
@@ -118,7 +97,7 @@ def test_two_councils_are_matched_at_once_on_two_workers_and_one_council_never_t
     finally:
         lock.release()
         lock.close()
-    _wait_for(lambda: _proposed(needs_a) == 3, timeout=60, what="A's proposals", log=tmp_path / "worker-one.log")
+    wait_for(lambda: _proposed(needs_a) == 3, timeout=60, what="A's proposals", log=tmp_path / "worker-one.log")
     # A's batches ran one at a time: exactly one proposed A's needs, each once
     assert Match.objects.filter(need__in=needs_a).count() == 3
     finished = MatchRun.objects.filter(council=council_a, status=MatchRun.Status.FINISHED)

@@ -22,14 +22,13 @@ import pytest
 import redis
 
 from matching.runner import LOCK_NAMESPACE
-from matching.tests.test_celery import _post, _proposed, _wait_for
+from matching.tests.test_celery import _post, _proposed
 from platform_core.tests.factories import ServiceCategoryFactory
 from platform_core.tests.live_services import (
-    celery_publishing_to,
     database_url,
-    fail_soft_cache,
     start_worker,
     stop_process_group,
+    wait_for,
 )
 from providers.tests.factories import OfferFactory, ProviderFactory, ProviderMemberFactory
 from residents.tests.factories import ResidentFactory
@@ -46,16 +45,14 @@ MATCH_COUNCIL_TASK = "matching.tasks.match_council_task"
 
 
 @pytest.fixture
-def worker(transactional_db, settings, redis_server, tmp_path):
+def worker(transactional_db, redis_server, publish_to, shared_cache, tmp_path):
     """A worker as in production (prefork, two processes) with beat; this process
     publishes to, and caches in, the same Redis, as the web does."""
-    prefix = f"outage-test-{os.getpid()}"
-    settings.CACHES = fail_soft_cache(redis_server.url, prefix)
     log_path = tmp_path / "worker.log"
-    with celery_publishing_to(redis_server.url), open(log_path, "w") as log:
+    with open(log_path, "w") as log:
         process = start_worker(
             redis_url=redis_server.url,
-            cache_prefix=prefix,
+            cache_prefix=shared_cache,
             log=log,
             args=[
                 *("-B", "--schedule", str(tmp_path / "beat-schedule"), "--pool", "prefork", "--concurrency", "2"),
@@ -110,7 +107,7 @@ def test_the_worker_survives_ten_outages_while_a_batch_holds_its_message(council
         for round_number in range(1, ROUNDS + 1):
             lock.hold()
             posted.append(_post(resident, category))
-            _wait_for(
+            wait_for(
                 lambda: _unacked_batches(redis_server.url) >= 1,
                 timeout=30,
                 what=f"round {round_number}: the worker to take the batch",
@@ -124,7 +121,7 @@ def test_the_worker_survives_ten_outages_while_a_batch_holds_its_message(council
             redis_server.start()
             lock.release()
 
-            _wait_for(
+            wait_for(
                 lambda: _proposed(posted) == len(posted),
                 timeout=30,
                 what=f"round {round_number}: a proposal for every need posted so far",

@@ -147,6 +147,20 @@ def start_worker(*, redis_url: str, cache_prefix: str, log: IO, args: list[str])
     )
 
 
+def wait_for(predicate, *, timeout: float, what: str, worker=None, log: Path | None = None) -> float:
+    """Poll `predicate` until it holds (returns the seconds it took); fail with the worker's
+    log if `timeout` passes or the worker dies first. A hang check, not a speed check."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        if worker is not None and worker.poll() is not None:
+            break
+        time.sleep(0.2)
+    tail = log.read_text()[-3000:] if log and log.exists() else ""
+    raise AssertionError(f"timed out waiting for {what}\n--- worker log ---\n{tail}")
+
+
 def stop_process_group(process: subprocess.Popen, timeout: float = 15) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)

@@ -11,15 +11,9 @@ from django.db import transaction
 
 from matching.notifications import MATCH_ACCEPTED
 from matching.tests.factories import MatchFactory
-from matching.tests.test_celery import (  # noqa: F401 - fixtures
-    _wait_for,
-    celery_worker,
-    publish_to,
-    redis_server,
-    shared_cache,
-)
 from platform_core.models import Delivery
 from platform_core.notifications import notify
+from platform_core.tests.live_services import wait_for
 from platform_core.tests.notify_standin import API_KEY, NotifyStandIn
 from residents.models import ContactPreference
 from residents.tests.factories import ResidentFactory
@@ -41,7 +35,7 @@ def standin_for_worker(monkeypatch):
     standin.stop()
 
 
-def test_a_worker_retries_a_5xx_from_notify_after_a_backoff(standin_for_worker, celery_worker, tmp_path):  # noqa: F811
+def test_a_worker_retries_a_5xx_from_notify_after_a_backoff(standin_for_worker, celery_worker, tmp_path):
     standin = standin_for_worker
     standin.fail_next(502)
     resident = ResidentFactory(contact_preference=ContactPreference.TEXT, phone=PHONE)
@@ -49,7 +43,7 @@ def test_a_worker_retries_a_5xx_from_notify_after_a_backoff(standin_for_worker, 
     with transaction.atomic():
         notify(kind=MATCH_ACCEPTED, user=resident.user, url="/matches/", match=match)
 
-    _wait_for(
+    wait_for(
         lambda: Delivery.objects.filter(status=Delivery.Status.SENT).exists(),
         timeout=60,
         what="the text to be sent",
