@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from matching import selectors, services
 from matching.models import Exclusion, Match
+from matching.notifications import checks_words
 from matching.services import exclusions
 from platform_core.api import KeysetPagination, SlotsField
 from platform_core.http import found_or_404
@@ -93,9 +94,35 @@ class MatchListOutputSerializer(serializers.Serializer):
         return "provider" if match.offer.provider_id in provider_ids else "resident"
 
 
+class HelperSerializer(serializers.Serializer):
+    """Who will attend (named when the provider accepted): a first name and the checks held today."""
+
+    first_name = serializers.CharField()
+    dbs_level = serializers.CharField(
+        source="checks.dbs_level",
+        allow_null=True,
+        help_text="basic, standard, enhanced, enhanced_barred; "
+        "empty: a certificate sent before levels were asked; null: no live DBS check.",
+    )
+    id_checked = serializers.BooleanField(source="checks.id_checked")
+    checks = serializers.SerializerMethodField(help_text='In words, e.g. "DBS checked (enhanced), ID checked".')
+
+    def get_checks(self, helper) -> str:
+        return checks_words(helper.checks)
+
+
 class MatchDetailOutputSerializer(MatchListOutputSerializer):
     terms = serializers.DictField(child=serializers.FloatField())
     contact_details = serializers.SerializerMethodField()
+    helper = serializers.SerializerMethodField()
+    attending_member = serializers.IntegerField(
+        source="attending_member_id", allow_null=True, help_text="The provider's member who will attend."
+    )
+
+    @extend_schema_field(HelperSerializer(allow_null=True))
+    def get_helper(self, match: Match) -> dict | None:
+        helper = selectors.match_helper_for(match=match, user=self.context["request"].user)
+        return HelperSerializer(helper).data if helper else None
 
     @extend_schema_field(ContactDetailsSerializer(allow_null=True))
     def get_contact_details(self, match: Match) -> dict | None:
@@ -159,12 +186,29 @@ class _SimpleActionApi(APIView):
         return _detail(request, match)
 
 
-class MatchAcceptApi(_SimpleActionApi):
-    service = staticmethod(services.match_accept)
+class MatchAcceptApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        attending_member = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="The member who will attend: required for help at the DBS tier and above (one whose enhanced "
+            "DBS check is accepted and in date), unless the provider has one member.",
+        )
 
-    @extend_schema(request=None, responses=MatchDetailOutputSerializer, summary="Accept a proposal (provider)")
+    @extend_schema(
+        request=InputSerializer,
+        responses=MatchDetailOutputSerializer,
+        summary="Accept a proposal (provider), naming who will attend when the help needs it",
+    )
     def post(self, request: Request, pk: int) -> Response:
-        return super().post(request, pk)
+        match = _match_or_404(request, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.match_accept(
+            match=match, user=request.user, attending_member_id=data.validated_data["attending_member"]
+        )
+        return _detail(request, match)
 
 
 class MatchConfirmApi(_SimpleActionApi):

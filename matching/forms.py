@@ -101,3 +101,23 @@ class ReviewForm(forms.Form):
         help_text=_("We will never tell the provider. You can change your mind later."),
         required=False,
     )
+
+
+class AcceptForm(forms.Form):
+    """Who will attend, for help that names them (ADR 0023): the members cleared now."""
+
+    attending_member = forms.TypedChoiceField(
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        label=_("Who will visit?"),
+        help_text=_("Only members whose enhanced DBS check the council has accepted, and is in date, can be named."),
+        error_messages={
+            "invalid_choice": _("Choose a member whose enhanced DBS check the council has accepted and is in date")
+        },
+    )
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attending_member"].choices = [(m.pk, m.user.display_name) for m in members]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from platform_core.models import Council
-from providers.models import Offer, Provider
+from providers.models import Offer, Provider, ProviderMember
 from residents.models import Need, Resident
 
 
@@ -117,6 +117,11 @@ class Match(models.Model):
     proposed_at = models.DateTimeField(default=timezone.now)
     respond_by = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # Who will attend, named when the provider accepts (ADR 0023): for help at the DBS
+    # tier and above, a member whose check was live then; a single volunteer, always.
+    attending_member = models.ForeignKey(
+        ProviderMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     provider_done_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

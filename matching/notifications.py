@@ -44,6 +44,38 @@ def _about(*, match) -> dict:
     return {"category": _category(match), "provider": _provider(match), "reference": match.need.reference}
 
 
+def checks_words(checks) -> str:
+    """The checks a helper holds, in the active language: "DBS checked (enhanced), ID checked"."""
+    words = []
+    if checks.dbs_level is not None:
+        if checks.dbs_level_label:
+            words.append(gettext("DBS checked (%(level)s)") % {"level": checks.dbs_level_label})
+        else:
+            words.append(gettext("DBS checked"))
+    if checks.id_checked:
+        words.append(gettext("ID checked"))
+    return ", ".join(words)
+
+
+def helper_sentence(helper) -> str:
+    """ "Alice will help you: DBS checked (enhanced), ID checked." (empty without a helper)."""
+    if helper is None:
+        return ""
+    name = helper.first_name or gettext("Your helper")
+    words = checks_words(helper.checks)
+    if not words:
+        return gettext("%(name)s will help you.") % {"name": name}
+    return gettext("%(name)s will help you: %(checks)s.") % {"name": name, "checks": words}
+
+
+def _confirmed(*, match) -> dict:
+    from matching.selectors import match_helper_for
+
+    helper = match_helper_for(match=match, user=match.need.resident.user)
+    sentence = helper_sentence(helper)
+    return {**_about(match=match), "helper": f" {sentence}" if sentence else ""}
+
+
 def _proposed(*, match) -> dict:
     return {
         "category": _category(match),
@@ -95,7 +127,12 @@ MATCH_CONFIRMED_TO_PROVIDER = register(
     )
 )
 MATCH_CONFIRMED_TO_RESIDENT = register(
-    Kind("match.confirmed_to_resident", RESIDENT, _("You confirmed %(provider)s. You can now message them."), _about)
+    Kind(
+        "match.confirmed_to_resident",
+        RESIDENT,
+        _("You confirmed %(provider)s.%(helper)s You can now message them."),
+        _confirmed,
+    )
 )
 MATCH_CANCELLED_BY_RESIDENT = register(
     Kind("match.cancelled_by_resident", PROVIDER, _("The resident cancelled the %(category)s request."), _about)

@@ -20,15 +20,16 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from matching import selectors, services
-from matching.forms import CancelForm, DeclineForm, MessageForm, ReviewForm
+from matching.forms import AcceptForm, CancelForm, DeclineForm, MessageForm, ReviewForm
 from matching.models import Exclusion, Match
-from matching.notifications import clock
+from matching.notifications import checks_words, clock, helper_sentence
 from matching.permissions import is_provider_side, is_resident_side
 from matching.services import exclusions
 from platform_core.availability import slots_describe
 from platform_core.forms import apply_service_errors
 from platform_core.http import found_or_404
 from platform_core.pagination import window_of
+from providers.selectors import Attendance
 
 
 def _match_or_404(request: HttpRequest, pk: int) -> Match:
@@ -119,8 +120,16 @@ def _detail(request: HttpRequest, match: Match, *, status: int = 200, **override
         "can_review": is_resident and match.status == Match.Status.COMPLETED and not hasattr(match, "review"),
         "form": None,
         "when": _when(match.need),
+        "helper": selectors.match_helper_for(match=match, user=request.user),
     }
+    attendance = _attendance(match, request.user) if is_provider else None
+    if attendance is not None:
+        context["attendance"] = attendance
+        context["accept_form"] = AcceptForm(members=attendance.cleared)
     context.update(overrides)
+    if context.get("helper") is not None:
+        context["helper_words"] = helper_sentence(context["helper"])
+        context["helper_checks"] = checks_words(context["helper"].checks)
     return render(request, "matching/detail.html", context, status=status)
 
 
@@ -146,7 +155,29 @@ def _simple_action(request: HttpRequest, pk: int, service, done: Promise | str) 
 @login_required
 @require_POST
 def match_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    return _simple_action(request, pk, services.match_accept, _("You accepted. We have asked the resident to confirm."))
+    """Accept, naming who will visit when the help needs it (the radios on the match page)."""
+    match = _match_or_404(request, pk)
+    attendance = _attendance(match, request.user)
+    form = AcceptForm(request.POST, members=attendance.cleared if attendance else ())
+    if form.is_valid():
+        try:
+            services.match_accept(
+                match=match, user=request.user, attending_member_id=form.cleaned_data["attending_member"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("You accepted. We have asked the resident to confirm."))
+            return redirect("matching:detail", pk=match.pk)
+    match.refresh_from_db()
+    return _detail(request, match, status=400, form=form, accept_form=form)
+
+
+def _attendance(match: Match, user) -> Attendance | None:
+    """Whom the provider may name when accepting this proposal (None when not theirs to answer)."""
+    if match.status != Match.Status.PROPOSED or not is_provider_side(match=match, user=user):
+        return None
+    return selectors.match_attendance(match=match)
 
 
 @login_required

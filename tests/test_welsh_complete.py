@@ -34,12 +34,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 from django.utils.translation import trans_real
 
+from matching.models import Match
 from matching.tests.factories import ArrangementFactory, ExclusionFactory, MatchFactory, VisitFactory
 from platform_core.models import Language, Notification
 from platform_core.notifications import kind_list, notify
 from platform_core.notifications.kinds import Audience
 from platform_core.tests.factories import ServiceCategoryFactory
-from providers.tests.factories import OfferFactory, ProviderFactory
+from providers.tests.factories import EvidenceFactory, OfferFactory, ProviderFactory, ProviderMemberFactory
 from residents.models import ContactPreference, Need
 from residents.tests.factories import (
     ConsentRecordFactory,
@@ -196,6 +197,12 @@ def welsh_world(council, kingston_postcodes):
     confirmed = MatchFactory(need=need("Garden tidy"), offer=offer, confirmed=True)
     completed = MatchFactory(need=need("Chat on the phone"), offer=offer, completed=True)
     weekly = MatchFactory(need=need("Tuesday shopping", weekly=True), offer=offer, confirmed=True)
+    # The member who attends, named on accepting (ADR 0023): the resident reads their first
+    # name and the checks they hold ("DBS checked (enhanced), ID checked") in Welsh.
+    helper = ProviderMemberFactory(provider=provider, user__full_name="Dafydd Jones")
+    EvidenceFactory(provider=provider, member=helper, kind="dbs", reference="001234567890", status="accepted")
+    EvidenceFactory(provider=provider, member=helper, kind="id_check", reference="PASS1234", status="accepted")
+    Match.objects.filter(pk__in=[accepted.pk, confirmed.pk, weekly.pk]).update(attending_member=helper)
     ArrangementFactory(match=weekly)
     visit = VisitFactory(match=weekly)
     ExclusionFactory(match=completed)
@@ -229,6 +236,7 @@ def welsh_world(council, kingston_postcodes):
         "KT1",
         provider.name,
         provider.description,
+        "Dafydd",
         *[
             str(getattr(provider, f.attname))
             for f in provider._meta.concrete_fields

@@ -16,7 +16,7 @@ from django.utils import timezone
 from platform_core.notifications import notify_each
 from platform_core.services import audit_record
 from providers.models import ProviderMember, VerificationEvidence
-from providers.notifications import EVIDENCE_EXPIRING
+from providers.notifications import expiring_kind
 
 REMINDER_DAYS = 30
 FINAL_REMINDER_DAYS = 7
@@ -101,7 +101,7 @@ def evidence_expiry_reminders_send(*, today: date | None = None) -> int:
                     continue
                 members = ProviderMember.objects.filter(provider_id=evidence.provider_id).select_related("user")
                 notify_each(
-                    kind=EVIDENCE_EXPIRING,
+                    kind=expiring_kind(evidence),
                     users=[m.user for m in members],
                     url=_verification_url(evidence.provider_id),
                     evidence=evidence,

@@ -10,9 +10,16 @@ from django.db.models import Count, Q, QuerySet
 
 from matching.models import LIVE_STATUSES, Exclusion, Match, Message
 from matching.permissions import is_provider_side, is_resident_side, party_of
-from platform_core.models import AnyUser, Council, User
+from platform_core.models import AnyUser, Council, SafeguardingTier, User
 from providers.models import Offer, Provider, ProviderMember
-from providers.selectors import offer_list_in_market, provider_list_for_user
+from providers.selectors import (
+    Attendance,
+    attendance_for,
+    member_checks_for,
+    offer_list_in_market,
+    provider_list_for_user,
+)
+from providers.services.verification import MemberChecks
 from residents.models import Need, is_placeholder_email
 from residents.permissions import managed_residents_q
 from residents.selectors import need_list_open_for_matching, resident_contact_route_describe
@@ -317,3 +324,38 @@ def exclusion_list_for_officer(*, officer: AnyUser, resident_id: int) -> QuerySe
 def provider_ids_for_user(*, user: AnyUser) -> set[int]:
     """Ids of the providers the user is a member of (one query, for list pages)."""
     return set(provider_list_for_user(user=user).values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class Helper:
+    """The member who will attend, as a party to the match sees them: a first name
+    and the checks the council holds for them today (ADR 0023). Never their
+    surname, e-mail or phone."""
+
+    first_name: str
+    checks: MemberChecks
+
+
+HELPER_STATUSES = (Match.Status.ACCEPTED, Match.Status.CONFIRMED, Match.Status.COMPLETED)
+
+
+def match_helper_for(*, match: Match, user: AnyUser) -> Helper | None:
+    """Who will attend this match, for its parties once the provider has accepted
+    naming someone; None otherwise (two queries)."""
+    if match.attending_member_id is None or match.status not in HELPER_STATUSES:
+        return None
+    if party_of(match=match, user=user) is None:
+        return None
+    member = ProviderMember.objects.select_related("user").filter(pk=match.attending_member_id).first()
+    if member is None:
+        return None
+    names = member.user.full_name.split()
+    return Helper(first_name=names[0] if names else "", checks=member_checks_for(members=[member])[member.pk])
+
+
+def match_attendance(*, match: Match) -> Attendance:
+    """Whom the provider may name to attend this match: the rule is the providers'
+    (`attendance_for`), the tier is the need's category's."""
+    category = match.need.category
+    tier = category.safeguarding_tier if category is not None else SafeguardingTier.OPEN
+    return attendance_for(provider=match.offer.provider, tier=tier)

@@ -23,11 +23,12 @@ from django.utils.translation import gettext_lazy as _
 from matching import notifications as kinds
 from matching.models import LIVE_STATUSES, Match, Message, Review, Visit
 from matching.permissions import require_party, require_provider_side, require_resident_side
+from matching.selectors import match_attendance
 from matching.services.visits import arrangement_start, visits_cancel_from
 from platform_core.models import User
 from platform_core.notifications import Kind, notify, notify_each
 from platform_core.services import audit_record, market_changed
-from providers.models import Offer, Provider
+from providers.models import Offer, Provider, ProviderMember
 from residents.models import Need
 
 NO_LONGER_AVAILABLE = "This offer is no longer available"
@@ -92,13 +93,47 @@ def _clean_reason(reason: str) -> str:
 # --- provider answers -----------------------------------------------------------------------------
 
 
+def _attending_member(*, match: Match, attending_member_id: int | None) -> ProviderMember | None:
+    """Who will attend: for help at the DBS tier and above, one of the members
+    whose check is live now (named, or the only member); otherwise whoever was
+    named, or a single volunteer themself (ADR 0023). Raises with a message the
+    provider can act on."""
+    attendance = match_attendance(match=match)
+    if attending_member_id is not None:
+        named = next((m for m in attendance.cleared if m.pk == attending_member_id), None)
+        if named is None:
+            raise ValidationError(
+                {
+                    "attending_member": "Choose a member whose enhanced DBS check the council has accepted and is "
+                    "in date"
+                    if attendance.named
+                    else "Choose a member of this provider"
+                }
+            )
+        return named
+    if attendance.named and attendance.automatic is None:
+        if not attendance.cleared:
+            raise ValidationError(
+                {
+                    "attending_member": "Nobody here holds an enhanced DBS check the council has accepted and is in "
+                    "date, so this request cannot be accepted. A member can send theirs from Members."
+                }
+            )
+        raise ValidationError({"attending_member": "Choose who will visit"})
+    return attendance.automatic
+
+
 @transaction.atomic
-def match_accept(*, match: Match, user: User, now: datetime | None = None) -> Match:
+def match_accept(
+    *, match: Match, user: User, attending_member_id: int | None = None, now: datetime | None = None
+) -> Match:
     """A provider member accepts a proposal before its deadline, taking one unit of capacity.
 
-    Capacity is taken by ONE conditional UPDATE (`capacity_left > 0`), safe under
-    READ COMMITTED: concurrent accepts on a full offer get "no longer available",
-    and the CheckConstraint `capacity_left >= 0` backs it.
+    Help at the DBS tier or above is accepted naming the member who will attend,
+    one whose check is live (`attending_member_id`; a provider's only member is
+    named without asking). Capacity is taken by ONE conditional UPDATE
+    (`capacity_left > 0`), safe under READ COMMITTED: concurrent accepts on a full
+    offer get "no longer available", and the CheckConstraint `capacity_left >= 0` backs it.
     """
     require_provider_side(match=match, user=user)
     now = now or timezone.now()
@@ -109,6 +144,7 @@ def match_accept(*, match: Match, user: User, now: datetime | None = None) -> Ma
     provider = match.offer.provider
     if provider.is_suspended:
         raise ValidationError(NO_LONGER_AVAILABLE)
+    attending = _attending_member(match=match, attending_member_id=attending_member_id)
     taken = Offer.objects.filter(pk=match.offer_id, capacity_left__gt=0, status=Offer.Status.ACTIVE).update(
         capacity_left=F("capacity_left") - 1, updated_at=now
     )
@@ -122,6 +158,7 @@ def match_accept(*, match: Match, user: User, now: datetime | None = None) -> Ma
         message="This proposal has already been answered",
         status=Match.Status.ACCEPTED,
         accepted_at=now,
+        attending_member=attending,
         respond_by=now + timedelta(hours=rule.response_deadline_hours),
     )
     _notify_resident(match, kinds.MATCH_ACCEPTED)

@@ -31,7 +31,7 @@ from providers.models import (
     ProviderMember,
     VerificationEvidence,
 )
-from providers.notifications import EVIDENCE_ACCEPTED, EVIDENCE_EXPIRED, EVIDENCE_REJECTED
+from providers.notifications import EVIDENCE_ACCEPTED, EVIDENCE_REJECTED, expired_kind
 from providers.permissions import is_owner, require_member
 
 Kind = Provider.Kind
@@ -469,7 +469,7 @@ def evidence_expire_lapsed(*, today: date | None = None) -> int:
     # Told once: the next run finds these EXPIRED, not ACCEPTED.
     for lapsed_one in expired:
         _notify_members(
-            lapsed_one.provider, EVIDENCE_EXPIRED, _verification_url(lapsed_one.provider), evidence=lapsed_one
+            lapsed_one.provider, expired_kind(lapsed_one), _verification_url(lapsed_one.provider), evidence=lapsed_one
         )
     for provider in Provider.objects.select_for_update().filter(pk__in=provider_ids).order_by("pk"):
         evidence = list(VerificationEvidence.objects.filter(provider=provider))

@@ -62,11 +62,11 @@ def test_when_the_only_cleared_members_check_lapses_the_provider_loses_the_tier_
     charity.refresh_from_db()
     assert charity.clearance == SafeguardingTier.ID_CHECKED
     assert selectors.member_list_cleared_for(provider=charity, tier=SafeguardingTier.DBS_CHECKED) == []
-    told = Notification.objects.filter(kind="provider.evidence_expired")
+    told = Notification.objects.filter(kind="provider.person_evidence_expired")
     assert told.count() == 2  # both members, once
-    assert "Alice Smith's DBS certificate expired" in told.first().message
+    assert "The DBS certificate of Alice Smith expired" in told.first().message
     assert services.evidence_expire_lapsed() == 0
-    assert Notification.objects.filter(kind="provider.evidence_expired").count() == 2
+    assert Notification.objects.filter(kind="provider.person_evidence_expired").count() == 2
 
 
 def test_rejecting_a_members_check_takes_them_off_the_list(charity, officer):
@@ -144,11 +144,11 @@ def test_expiry_warnings_go_30_and_7_days_before_once_each(charity):
     assert evidence_expiry_reminders_send(today=today + timedelta(days=23)) == 1
     assert evidence_expiry_reminders_send(today=today + timedelta(days=24)) == 0
     messages = list(
-        Notification.objects.filter(user=charity.bob.user, kind="provider.evidence_expiring").values_list(
+        Notification.objects.filter(user=charity.bob.user, kind="provider.person_evidence_expiring").values_list(
             "message", flat=True
         )
     )
-    assert len(messages) == 2 and all("Alice Smith's DBS certificate expires on" in m for m in messages)
+    assert len(messages) == 2 and all("The DBS certificate of Alice Smith expires on" in m for m in messages)
 
 
 def test_member_checks_page_shows_the_level_and_whether_they_can_visit(client, charity):
