@@ -6,7 +6,13 @@ Contact details appear in a match only when `matching.selectors` allows it
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -187,6 +193,7 @@ class _SimpleActionApi(APIView):
 
 
 class MatchAcceptApi(APIView):
+    @extend_schema_serializer(component_name="MatchAcceptInput")
     class InputSerializer(serializers.Serializer):
         attending_member = serializers.IntegerField(
             required=False,
