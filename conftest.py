@@ -151,53 +151,45 @@ def celery_worker(transactional_db, redis_server, publish_to, shared_cache, tmp_
         print((tmp_path / "worker.log").read_text())
 
 
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """For rows a whole module only reads, built once (as Django's setUpTestData does):
+    a transaction open for the module's life and rolled back after its last test. Each
+    test (it needs `db`) runs in a savepoint of it, so what a test writes goes when the
+    test ends. Not for modules with transactional tests. Rows are made with the tests'
+    fast password hasher (the autouse fixture below is per test, so it runs too late)."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    with (
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+    ):
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
 def council(db):
-    from platform_core.tests.factories import CouncilDistrictFactory, CouncilFactory
+    from platform_core.tests.factories import kingston
 
-    council = CouncilFactory(name="Royal Borough of Kingston upon Thames", slug="kingston", short_name="Kingston")
-    for outcode in ["KT1", "KT2", "KT3", "KT5", "KT6", "KT9"]:
-        CouncilDistrictFactory(council=council, outcode=outcode)
-    return council
+    return kingston()
 
 
 @pytest.fixture
 def other_council(db):
-    from platform_core.tests.factories import CouncilDistrictFactory, CouncilFactory
+    from platform_core.tests.factories import sutton
 
-    council = CouncilFactory(name="London Borough of Sutton", slug="sutton", short_name="Sutton")
-    CouncilDistrictFactory(council=council, outcode="SM1")
-    return council
+    return sutton()
 
 
 @pytest.fixture
 def kingston_postcodes(db):
     """A handful of real KT postcodes (OS Code-Point Open) without loading the whole area."""
-    from platform_core.models import OutcodeCentroid, Postcode
+    from platform_core.tests.factories import kingston_postcodes
 
-    rows = [
-        ("KT1 1EU", 51.40772, -0.305939),
-        ("KT2 5AU", 51.418947, -0.305625),
-        ("KT1 2PT", 51.405436, -0.295395),
-        ("KT3 4PH", 51.399512, -0.259079),
-        ("KT6 6HL", 51.387398, -0.300969),
-        ("KT9 1AA", 51.363283, -0.309002),
-    ]
-    Postcode.objects.bulk_create(
-        [Postcode(postcode=p, outcode=p.split()[0], latitude=la, longitude=lo) for p, la, lo in rows],
-        ignore_conflicts=True,
-    )
-    OutcodeCentroid.objects.bulk_create(
-        [
-            OutcodeCentroid(outcode="KT1", latitude=51.407566, longitude=-0.298182, postcode_count=1),
-            OutcodeCentroid(outcode="KT2", latitude=51.4190, longitude=-0.2990, postcode_count=1),
-            OutcodeCentroid(outcode="KT3", latitude=51.4000, longitude=-0.2560, postcode_count=1),
-            OutcodeCentroid(outcode="KT6", latitude=51.3870, longitude=-0.3000, postcode_count=1),
-            OutcodeCentroid(outcode="KT9", latitude=51.3620, longitude=-0.3060, postcode_count=1),
-        ],
-        ignore_conflicts=True,
-    )
-    return [r[0] for r in rows]
+    return kingston_postcodes()
 
 
 # --- The actors ------------------------------------------------------------------------------------

@@ -16,7 +16,14 @@ from django.urls import URLResolver, get_resolver, reverse
 from matching.models import Exclusion
 from matching.tests.factories import ArrangementFactory, MatchFactory, VisitFactory
 from platform_core.models import User
-from platform_core.tests.factories import OfficerFactory, ServiceCategoryFactory, UserFactory
+from platform_core.tests.factories import (
+    OfficerFactory,
+    ServiceCategoryFactory,
+    UserFactory,
+    kingston,
+    kingston_postcodes,
+    sutton,
+)
 from providers.models import ProviderMember
 from providers.tests.factories import (
     EvidenceFactory,
@@ -160,9 +167,12 @@ def test_the_matrix_has_no_rows_for_urls_that_are_gone():
     assert not sorted(set(MATRIX) - _url_names())
 
 
-@pytest.fixture
-def world(council, other_council, kingston_postcodes):
-    """One resident and one provider who own things, and the people who must not see them."""
+@pytest.fixture(scope="module")
+def world(module_db):
+    """One resident and one provider who own things, and the people who must not see them:
+    built once for the module's 400 cases (each case's writes are rolled back after it)."""
+    council, other_council = kingston(), sutton()
+    kingston_postcodes()
     category = ServiceCategoryFactory(council=council, name="Shopping")
     resident = ResidentFactory(council=council, user__full_name=f"Owner {MARKER}")
     need = NeedFactory(resident=resident, category=category, title=f"Need {MARKER}")
@@ -232,7 +242,7 @@ CASES = [(name, actor) for name in sorted(MATRIX) for actor in ACTORS]
 
 
 @pytest.mark.parametrize(("name", "actor"), CASES)
-def test_permission_matrix(client, world, name, actor):
+def test_permission_matrix(db, client, world, name, actor):
     row = MATRIX[name]
     is_api = name.split(":")[0].endswith("_api")
     owners = _owners(row)

@@ -6,9 +6,33 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from marketplace.tests.conftest import build_market
+from platform_core.tests.factories import kingston, sutton
 from platform_core.tests.two_factor import sign_in_with_two_factor
 
 pytestmark = pytest.mark.django_db
+
+
+# The two markets are built once for the module's 200 cases (each case's writes are
+# rolled back after it); the people who ask are made per case, on the same councils.
+@pytest.fixture(scope="module")
+def council(module_db):
+    return kingston()
+
+
+@pytest.fixture(scope="module")
+def other_council(module_db):
+    return sutton()
+
+
+@pytest.fixture(scope="module")
+def market(council):
+    return build_market(council)
+
+
+@pytest.fixture(scope="module")
+def other_market(other_council):
+    return build_market(other_council, postcode="SM1 1AA")
 
 
 def _console_patterns() -> list[URLPattern]:

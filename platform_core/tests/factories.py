@@ -210,3 +210,53 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
         token, secret = model_class.objects.create(*args, expiry=expiry, **kwargs)
         token.secret = secret
         return token
+
+
+# --- The places the root conftest's fixtures stand on (`council`, `other_council`,
+# `kingston_postcodes`); also for module-scoped data built once (tests/test_permission_matrix.py).
+
+
+def kingston():
+    """Kingston upon Thames and its districts."""
+    council = CouncilFactory(name="Royal Borough of Kingston upon Thames", slug="kingston", short_name="Kingston")
+    for outcode in ["KT1", "KT2", "KT3", "KT5", "KT6", "KT9"]:
+        CouncilDistrictFactory(council=council, outcode=outcode)
+    return council
+
+
+def sutton():
+    """Another council (Sutton), whose officers must see nothing of Kingston's."""
+    council = CouncilFactory(name="London Borough of Sutton", slug="sutton", short_name="Sutton")
+    CouncilDistrictFactory(council=council, outcode="SM1")
+    return council
+
+
+KINGSTON_POSTCODES = [
+    ("KT1 1EU", 51.40772, -0.305939),
+    ("KT2 5AU", 51.418947, -0.305625),
+    ("KT1 2PT", 51.405436, -0.295395),
+    ("KT3 4PH", 51.399512, -0.259079),
+    ("KT6 6HL", 51.387398, -0.300969),
+    ("KT9 1AA", 51.363283, -0.309002),
+]
+
+
+def kingston_postcodes() -> list[str]:
+    """A handful of real KT postcodes (OS Code-Point Open) without loading the whole area."""
+    from platform_core.models import OutcodeCentroid, Postcode
+
+    Postcode.objects.bulk_create(
+        [Postcode(postcode=p, outcode=p.split()[0], latitude=la, longitude=lo) for p, la, lo in KINGSTON_POSTCODES],
+        ignore_conflicts=True,
+    )
+    OutcodeCentroid.objects.bulk_create(
+        [
+            OutcodeCentroid(outcode="KT1", latitude=51.407566, longitude=-0.298182, postcode_count=1),
+            OutcodeCentroid(outcode="KT2", latitude=51.4190, longitude=-0.2990, postcode_count=1),
+            OutcodeCentroid(outcode="KT3", latitude=51.4000, longitude=-0.2560, postcode_count=1),
+            OutcodeCentroid(outcode="KT6", latitude=51.3870, longitude=-0.3000, postcode_count=1),
+            OutcodeCentroid(outcode="KT9", latitude=51.3620, longitude=-0.3060, postcode_count=1),
+        ],
+        ignore_conflicts=True,
+    )
+    return [row[0] for row in KINGSTON_POSTCODES]
