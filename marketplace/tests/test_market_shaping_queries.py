@@ -11,21 +11,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from platform_core.tests.factories import ServiceCategoryFactory
+from platform_core.tests.factories import KINGSTON_POSTCODES, ServiceCategoryFactory
 from providers.tests.factories import OfferFactory, ProviderFactory
 from residents.models import Need
 from residents.tests.factories import ResidentFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
-POINTS = [
-    ("KT1 1EU", 51.40772, -0.305939),
-    ("KT2 5AU", 51.418947, -0.305625),
-    ("KT1 2PT", 51.405436, -0.295395),
-    ("KT3 4PH", 51.399512, -0.259079),
-    ("KT6 6HL", 51.387398, -0.300969),
-    ("KT9 1AA", 51.363283, -0.309002),
-]
+POINTS = KINGSTON_POSTCODES
 STATUSES = [Need.Status.OPEN, Need.Status.EXPIRED, Need.Status.MATCHED, Need.Status.COMPLETED, Need.Status.PROPOSED]
 
 
