@@ -24,6 +24,7 @@ from matching.models import Exclusion, Match
 from matching.notifications import checks_words
 from matching.services import exclusions
 from platform_core.api import KeysetPagination, SlotsField
+from platform_core.disclosure import purpose_set
 from platform_core.http import found_or_404
 
 
@@ -147,7 +148,12 @@ class MessageSerializer(serializers.Serializer):
 
 
 def _match_or_404(request: Request, pk: int) -> Match:
-    return found_or_404(selectors.match_get_for_user(user=request.user, pk=pk), "No such match.")
+    # officers=True: an officer reaches this door only after the second factor (middleware).
+    match = found_or_404(selectors.match_get_for_user(user=request.user, pk=pk, officers=True), "No such match.")
+    purpose = selectors.assisting_purpose(user=request.user, match=match)
+    if purpose is not None:
+        purpose_set(request, purpose)
+    return match
 
 
 def _context(request: Request) -> dict:

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 
 from matching.models import Match
 from providers.permissions import is_member
-from residents.permissions import may_act_for_as_referrer
+from residents.permissions import may_act_for
 
 Party = Match.Party
 
@@ -22,11 +22,14 @@ def is_provider_side(*, match: Match, user) -> bool:
 
 
 def is_resident_side(*, match: Match, user) -> bool:
-    """The resident whose need was matched, or the referrer who acts for them (ADR 0021)."""
+    """The resident whose need was matched, the referrer who acts for them, or an
+    officer assisting them on the phone line (ADR 0021). An officer reaches a match
+    only through its pages and API, which ask for the second factor first
+    (`platform_core.middleware`), and the selectors count them only there."""
     if not user.is_authenticated:
         return False
     resident = match.need.resident
-    return resident.user_id == user.pk or may_act_for_as_referrer(user=user, resident=resident)
+    return resident.user_id == user.pk or may_act_for(user=user, resident=resident)
 
 
 def party_of(*, match: Match, user) -> str | None:

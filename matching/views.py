@@ -26,6 +26,7 @@ from matching.notifications import checks_words, clock, helper_sentence
 from matching.permissions import is_provider_side, is_resident_side
 from matching.services import exclusions
 from platform_core.availability import slots_describe
+from platform_core.disclosure import purpose_set
 from platform_core.forms import apply_service_errors
 from platform_core.http import found_or_404
 from platform_core.pagination import window_of
@@ -33,7 +34,12 @@ from providers.selectors import Attendance
 
 
 def _match_or_404(request: HttpRequest, pk: int) -> Match:
-    return found_or_404(selectors.match_get_for_user(user=request.user, pk=pk), _("No such match."))
+    # officers=True: an officer reaches this door only after the second factor (middleware).
+    match = found_or_404(selectors.match_get_for_user(user=request.user, pk=pk, officers=True), _("No such match."))
+    purpose = selectors.assisting_purpose(user=request.user, match=match)
+    if purpose is not None:
+        purpose_set(request, purpose)
+    return match
 
 
 def _sides(match: Match, user) -> tuple[bool, bool]:

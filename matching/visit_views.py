@@ -23,6 +23,7 @@ from matching.selectors import visits as visit_selectors
 from matching.services import visits as visit_services
 from matching.visit_forms import DisputeForm, EndForm, PauseForm, RecordForm
 from platform_core.availability import slots_describe
+from platform_core.disclosure import purpose_set
 from platform_core.exports import csv_response
 from platform_core.forms import apply_service_errors
 from platform_core.http import found_or_404
@@ -30,7 +31,13 @@ from platform_core.pagination import window_of
 
 
 def _arrangement_or_404(request: HttpRequest, pk: int) -> Arrangement:
-    return found_or_404(visit_selectors.arrangement_get_for_user(user=request.user, match_pk=pk), "No such visits.")
+    arrangement = found_or_404(
+        visit_selectors.arrangement_get_for_user(user=request.user, match_pk=pk), "No such visits."
+    )
+    purpose = selectors.assisting_purpose(user=request.user, match=arrangement.match)
+    if purpose is not None:
+        purpose_set(request, purpose)
+    return arrangement
 
 
 def _visit_or_404(request: HttpRequest, pk: int) -> Visit:

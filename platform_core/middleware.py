@@ -18,6 +18,9 @@ from .permissions import (
 )
 
 CONSOLE_PREFIXES = ("/console/", "/api/v1/console/")
+# Where an officer acts for a resident they assist (ADR 0021): a match's pages and API.
+# Officers are never a party to a match otherwise, so for them these are privileged doors.
+ACTING_PREFIXES = ("/matches/", "/api/v1/matches/", "/api/v1/visits/", "/api/v1/exclusions/")
 ADMIN_PREFIX = "/admin/"
 API_PREFIX = "/api/"
 
@@ -43,6 +46,14 @@ class OfficerTwoFactorMiddleware:
         if path.startswith(CONSOLE_PREFIXES):
             refused = self._refuse_token(request) if "HTTP_AUTHORIZATION" in request.META else None
             if refused is None and request.user.is_authenticated and request.user.is_officer:
+                refused = self._refuse_session(request)
+            if refused is not None:
+                return refused
+        elif path.startswith(ACTING_PREFIXES):
+            refused = None
+            if "HTTP_AUTHORIZATION" in request.META:
+                refused = self._refuse_token(request)
+            elif request.user.is_authenticated and request.user.is_officer:
                 refused = self._refuse_session(request)
             if refused is not None:
                 return refused

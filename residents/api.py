@@ -41,6 +41,16 @@ class IsResident(BasePermission):
         return bool(request.user.is_authenticated and request.user.can_be_resident)
 
 
+class IsResidentOrAssisting(IsResident):
+    """Residents (and referrers, who may be residents too); or an officer whose session
+    or token passed the second factor, posting for a caller they assist (ADR 0021)."""
+
+    def has_permission(self, request, view) -> bool:
+        if super().has_permission(request, view):
+            return True
+        return bool(request.user.is_authenticated and request.user.is_officer and request_passed_two_factor(request))
+
+
 PERMISSIONS = [IsAuthenticated, IsResident]
 # Endpoints about one need: someone else's need is 404 whoever asks (the selector
 # finds only the caller's own needs), so a reference leaks nothing.
@@ -157,13 +167,15 @@ class NeedFilter(django_filters.FilterSet):
 class NeedListCreateApi(generics.GenericAPIView):
     """Your needs (drafts included), newest first; or post a new need."""
 
-    permission_classes = PERMISSIONS
+    permission_classes = [IsAuthenticated, IsResidentOrAssisting]
     queryset = Need.objects.none()
     filterset_class = NeedFilter
 
     class NeedCreateInputSerializer(NeedInputSerializer):
         resident = serializers.IntegerField(
-            required=False, min_value=1, help_text="For a referrer: the id of a resident you referred."
+            required=False,
+            min_value=1,
+            help_text="For a referrer: the id of a resident you referred (an officer: of a caller you assist).",
         )
 
     def get_queryset(self):

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from matching.models import LIVE_STATUSES, Exclusion, Match, Message
 from matching.permissions import is_provider_side, is_resident_side, party_of
@@ -46,10 +47,12 @@ def _providers_of(user: User) -> list[int]:
     return user.provider_ids
 
 
-def _needs_of(user: User) -> QuerySet:
+def _needs_of(user: User, *, officers: bool = False) -> QuerySet:
     """The user's own needs and those of residents they referred (ADR 0021), as a
-    subquery on the match's `need_id`."""
-    return Need.objects.filter(managed_residents_q(user=user, prefix="resident__", officers=False)).values("pk")
+    subquery on the match's `need_id`. With officers=True, also those of residents an
+    officer is assisting: only for the doors that asked for the officer's second
+    factor (the match pages and API, `platform_core.middleware.ACTING_PREFIXES`)."""
+    return Need.objects.filter(managed_residents_q(user=user, prefix="resident__", officers=officers)).values("pk")
 
 
 def match_list_for_provider_user(*, user: AnyUser) -> QuerySet[Match]:
@@ -66,11 +69,12 @@ def match_list_for_resident_user(*, user: AnyUser) -> QuerySet[Match]:
     return _base().filter(need_id__in=_needs_of(user))
 
 
-def match_list_for_user(*, user: AnyUser) -> QuerySet[Match]:
-    """Every match the user is a party to, either side (two index scans OR-ed, no join to decide)."""
+def match_list_for_user(*, user: AnyUser, officers: bool = False) -> QuerySet[Match]:
+    """Every match the user is a party to, either side (two index scans OR-ed, no join to decide).
+    officers=True: an officer's assisted residents' matches too (see `_needs_of`)."""
     if not isinstance(user, User):
         return Match.objects.none()
-    return _base().filter(Q(provider_id__in=_providers_of(user)) | Q(need_id__in=_needs_of(user)))
+    return _base().filter(Q(provider_id__in=_providers_of(user)) | Q(need_id__in=_needs_of(user, officers=officers)))
 
 
 # What a side's dashboard shows first, and in what order; everything else is history.
@@ -88,9 +92,25 @@ def match_list_past(*, matches: QuerySet[Match]) -> QuerySet[Match]:
     return matches.filter(status__in=PAST_STATUSES).order_by("-proposed_at", "-id")
 
 
-def match_get_for_user(*, user: AnyUser, pk: int) -> Match | None:
+def assisting_purpose(*, user: AnyUser, match: Match) -> str | None:
+    """For an officer acting for the match's resident on the phone line: why, in the
+    words they gave when they started (the purpose of the page's audited reads,
+    ADR 0015); None for anyone else."""
+    if not (user.is_authenticated and user.is_officer):
+        return None
+    from residents.models import AssistedAccess
+
+    access = (
+        AssistedAccess.objects.filter(officer=user, resident_id=match.need.resident_id, ends_at__gt=timezone.now())
+        .order_by("-started_at")
+        .first()
+    )
+    return f"Assisted digital for resident {match.need.resident_id}: {access.reason if access else ''}"
+
+
+def match_get_for_user(*, user: AnyUser, pk: int, officers: bool = False) -> Match | None:
     """One match the user is a party to, or None for anyone else (shown as 404: no hint it exists)."""
-    return match_list_for_user(user=user).filter(pk=pk).first()
+    return match_list_for_user(user=user, officers=officers).filter(pk=pk).first()
 
 
 def match_count_to_answer_for_provider_user(*, user: AnyUser) -> int:
@@ -121,7 +141,8 @@ def match_live_for_needs(*, user: AnyUser, need_ids: Iterable[int]) -> dict[int,
     referred resident's (one query)."""
     if not isinstance(user, User):
         return {}
-    rows = Match.objects.filter(need_id__in=_needs_of(user), status__in=LIVE_STATUSES).filter(
+    # Officers too: these links show only on pages that checked an officer's second factor.
+    rows = Match.objects.filter(need_id__in=_needs_of(user, officers=True), status__in=LIVE_STATUSES).filter(
         need_id__in=list(need_ids)
     )
     return {m.need_id: m for m in rows.only("pk", "need_id", "status")}

@@ -81,6 +81,17 @@ def _notify_resident(match: Match, kind: Kind, **objects: Any) -> None:
     notify(kind=kind, user=match.need.resident.user, url=_match_url(match), match=match, **objects)
 
 
+def _record_acting(*, match: Match, user: User, action: str) -> None:
+    """An officer acting for the match's resident on the phone line is audited with
+    the reason they gave when they started (ADR 0021); a referrer's or the resident's
+    own answer is not (the match records it)."""
+    resident = match.need.resident
+    if user.pk != resident.user_id and user.is_officer:
+        from residents.referrals.services import acting_record
+
+        acting_record(by=user, resident=resident, action=action, obj=match)
+
+
 def _clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -187,6 +198,8 @@ def match_decline(*, match: Match, user: User, reason: str) -> Match:
     if was_accepted:
         _give_capacity_back(offer_id=match.offer_id)
     _set_need_status(need_id=match.need_id, to=Need.Status.OPEN, from_statuses=(Need.Status.PROPOSED,))
+    if party == Party.RESIDENT:
+        _record_acting(match=match, user=user, action="match.declined_for_resident")
     if party == Party.RESIDENT and was_accepted:
         _notify_provider(match, kinds.MATCH_DECLINED_BY_RESIDENT)
     market_changed(council_id=match.council_id)
@@ -215,6 +228,7 @@ def match_confirm(*, match: Match, user: User) -> Match:
     _set_need_status(need_id=match.need_id, to=Need.Status.MATCHED, from_statuses=(Need.Status.PROPOSED,))
     # Ongoing help: a weekly need with an end becomes its scheduled visits (ADR 0018).
     arrangement_start(match=match, now=now)
+    _record_acting(match=match, user=user, action="match.confirmed_for_resident")
     _notify_provider(match, kinds.MATCH_CONFIRMED_TO_PROVIDER)
     _notify_resident(match, kinds.MATCH_CONFIRMED_TO_RESIDENT)
     return match
@@ -250,6 +264,7 @@ def match_cancel(*, match: Match, user: User, reason: str, need_still_wanted: bo
         _set_need_status(need_id=match.need_id, to=Need.Status.OPEN, from_statuses=live_need)
         market_changed(council_id=match.council_id)
     if party == Party.RESIDENT:
+        _record_acting(match=match, user=user, action="match.cancelled_for_resident")
         if match.accepted_at:
             _notify_provider(match, kinds.MATCH_CANCELLED_BY_RESIDENT)
     else:
@@ -295,6 +310,7 @@ def match_complete(*, match: Match, user: User) -> Match:
     )
     _give_capacity_back(offer_id=match.offer_id)
     _set_need_status(need_id=match.need_id, to=Need.Status.COMPLETED, from_statuses=(Need.Status.MATCHED,))
+    _record_acting(match=match, user=user, action="match.completed_for_resident")
     _notify_provider(match, kinds.MATCH_COMPLETED)
     market_changed(council_id=match.council_id)
     return match
@@ -317,6 +333,7 @@ def review_create(*, match: Match, user: User, rating: int, comment: str = "") -
             raise ValidationError({"rating": _("Choose a rating from 1 to 5")})
         raise
     review.save()
+    _record_acting(match=match, user=user, action="match.reviewed_for_resident")
     provider = match.offer.provider
     figures = Review.objects.filter(match__offer__provider=provider).aggregate(avg=Avg("rating"), n=Count("id"))
     Provider.objects.filter(pk=provider.pk).update(
@@ -342,6 +359,7 @@ def message_send(*, match: Match, user: User, body: str) -> Message:
     if party == Party.PROVIDER:
         _notify_resident(match, kinds.MESSAGE_TO_RESIDENT)
     else:
+        _record_acting(match=match, user=user, action="match.message_for_resident")
         _notify_provider(match, kinds.MESSAGE_TO_PROVIDER)
     return message
 

@@ -78,9 +78,14 @@ def exclusion_add(*, match: Match, user: User, source: str = Exclusion.Source.MA
     require_resident_side(match=match, user=user)
     if source not in (Exclusion.Source.MATCH, Exclusion.Source.REVIEW):
         raise ValidationError(_("Choose where this comes from"))
-    return _put(
+    exclusion = _put(
         resident=match.need.resident, provider_id=match.offer.provider_id, source=source, match=match, user=user
     )
+    if user.is_officer:  # on the phone line, for the resident: audited with the access's reason (ADR 0021)
+        from residents.referrals.services import acting_record
+
+        acting_record(by=user, resident=match.need.resident, action="matching.exclusion_add_for_resident", obj=match)
+    return exclusion
 
 
 @transaction.atomic

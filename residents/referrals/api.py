@@ -5,7 +5,10 @@ their consent (`referrals/residents/`), follows them (`referrals/residents/{id}/
 and sends them a code to claim their account. Needs are posted and managed
 through the residents' own API (`POST needs/` with `resident`, then
 `needs/{reference}/...`), so the rules are the same. Someone else's resident
-is 404 (ADR 0021). Officers act for callers on the web pages, after two-factor.
+is 404 (ADR 0021). An officer on the phone line uses the same endpoints for the
+residents of their council they are assisting (started from the console, with a
+reason), only with a session or token that passed the second factor; what they
+change is audited with that reason.
 """
 
 from __future__ import annotations
@@ -17,23 +20,28 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from platform_core.disclosure import purpose_set
 from platform_core.models import Council
+from platform_core.permissions import TWO_FACTOR_REQUIRED, request_passed_two_factor
 
 from ..models import ClaimCode, ConsentRecord, ContactPreference, Need, Referrer, Resident, is_placeholder_email
 from ..selectors import resident_get_managed_by
 from . import selectors, services
 
 
-class NotAnOfficer(IsAuthenticated):
-    """Officers act for callers on the console's pages (two-factor, a reason), not here."""
+class OfficerWithTwoFactor(IsAuthenticated):
+    """Referrers, and officers whose session or token passed the second factor (the
+    phone line, ADR 0021): without it an officer acts for nobody."""
 
-    message = "Council officers act for residents from the console."
+    message = TWO_FACTOR_REQUIRED
 
     def has_permission(self, request, view) -> bool:
-        return bool(super().has_permission(request, view) and not request.user.is_officer)
+        if not super().has_permission(request, view):
+            return False
+        return not request.user.is_officer or request_passed_two_factor(request)
 
 
-PERMISSIONS = [NotAnOfficer]
+PERMISSIONS = [OfficerWithTwoFactor]
 
 
 class ReferrerOutputSerializer(serializers.Serializer):
@@ -129,10 +137,19 @@ class ReferredResidentListCreateApi(APIView):
         )
         accessibility_needs = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
         consent = ConsentSerializer()
+        reason = serializers.CharField(
+            allow_blank=True,
+            required=False,
+            default="",
+            max_length=1000,
+            help_text="Officers only (required for them): why you are creating this resident, for the audit log.",
+        )
 
     @extend_schema(operation_id="referrals_residents_list", responses=ReferredResidentOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         residents = selectors.referred_resident_list_for(user=request.user)[:200]
+        if request.user.is_officer:
+            purpose_set(request, "Assisted digital: the residents this officer is acting for")
         return Response(ReferredResidentOutputSerializer(residents, many=True).data)
 
     @extend_schema(
@@ -143,6 +160,8 @@ class ReferredResidentListCreateApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = self.ReferredResidentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if request.user.is_officer:
+            purpose_set(request, "Assisted digital: creating a resident for a caller")
         resident = services.referred_resident_create(by=request.user, request=request, **serializer.validated_data)
         return Response(ReferredResidentOutputSerializer(resident).data, status=status.HTTP_201_CREATED)
 
@@ -151,6 +170,9 @@ def _resident_or_404(request: Request, pk: int) -> Resident:
     resident = resident_get_managed_by(user=request.user, pk=pk)
     if resident is None:
         raise exceptions.NotFound("No such resident.")
+    if request.user.is_officer:
+        access = services.assisted_access_for(officer=request.user, resident=resident)
+        purpose_set(request, f"Assisted digital for resident {resident.pk}: {access.reason if access else ''}")
     return resident
 
 
