@@ -451,7 +451,11 @@ def sharded_min_cost_flow(
     # augment on top
     side_b = side * augment_factor
     if augment_passes is None:
-        augment_passes = 2 if n_arcs > TWO_PASS_MIN_ARCS else 1
+        # min-cost passes run twice: the needs whose paths cross the first
+        # coarse grid's borders are served by the cheapest paths too, and
+        # few are left for the global augment (whose min-cost flow, over
+        # the whole pruned region, costs as much as the batch's own solve)
+        augment_passes = 2 if n_arcs > TWO_PASS_MIN_ARCS or cost_aware else 1
     # the second coarse grid is unshifted: its borders never meet the first's
     for shift in (0.5, 0.0)[: max(0, augment_passes)]:
         cn = cell_ids(nx, ny, x0, y0, side_b, shift)
