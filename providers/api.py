@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -123,6 +123,19 @@ class ProviderDetailApi(generics.GenericAPIView):
         return Response(self.OutputSerializer(provider).data)
 
 
+@extend_schema_serializer(component_name="ProviderMemberChecks")
+class MemberChecksSerializer(serializers.Serializer):
+    """The checks the council holds for a member today (ADR 0023)."""
+
+    dbs_level = serializers.CharField(
+        allow_null=True, help_text="Best live DBS level; empty: sent before levels were asked; null: none."
+    )
+    id_checked = serializers.BooleanField()
+    dbs_clears = serializers.BooleanField(
+        help_text="Holds a live enhanced check: can be named to attend help at the DBS tier."
+    )
+
+
 @extend_schema_serializer(component_name="ProviderMember")
 class MemberOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -130,6 +143,12 @@ class MemberOutputSerializer(serializers.Serializer):
     name = serializers.CharField(source="user.display_name")
     role = serializers.ChoiceField(choices=ProviderMember.Role.choices)
     joined_at = serializers.DateTimeField()
+    checks = serializers.SerializerMethodField()
+
+    @extend_schema_field(MemberChecksSerializer(allow_null=True))
+    def get_checks(self, member: ProviderMember) -> dict | None:
+        checks = self.context.get("checks", {}).get(member.pk)
+        return MemberChecksSerializer(checks).data if checks is not None else None
 
 
 class ProviderMemberListApi(generics.GenericAPIView):
@@ -152,8 +171,9 @@ class ProviderMemberListApi(generics.GenericAPIView):
     @extend_schema(operation_id="providers_members_list", responses=MemberOutputSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         provider = _provider(request, pk)
-        page = self.paginate_queryset(selectors.member_list_for_provider(provider=provider))
-        return self.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        page = self.paginate_queryset(selectors.member_list_for_provider(provider=provider)) or []
+        context = {"checks": selectors.member_checks_for(members=page)}
+        return self.get_paginated_response(self.OutputSerializer(page, many=True, context=context).data)
 
     @extend_schema(
         operation_id="providers_members_invite",

@@ -200,3 +200,13 @@ def test_officers_see_whose_check_it_is_and_its_level(officer_client, charity):
     assert "Bob Jones" in html and "Enhanced" in html
     queue = officer_client.get(reverse("marketplace:verification_queue")).content.decode()
     assert "of Bob Jones, enhanced" in queue
+
+
+def test_the_member_list_api_says_who_can_be_named_to_visit(charity):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(charity.bob.user)
+    rows = {r["id"]: r for r in api.get(f"/api/v1/providers/{charity.pk}/members/").json()["results"]}
+    assert rows[charity.alice.pk]["checks"] == {"dbs_level": "enhanced", "id_checked": False, "dbs_clears": True}
+    assert rows[charity.bob.pk]["checks"] == {"dbs_level": None, "id_checked": False, "dbs_clears": False}
