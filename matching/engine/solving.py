@@ -113,7 +113,8 @@ def solve_arrays(
     candidates where one could (:mod:`~matching.engine.certificate`);
     ``result.certified`` says whether the proof held. Unsharded, the grown
     candidates are solved again exactly, so ties in count go to the best
-    objective on them.
+    objective on them; ``price`` then adds the pairs beyond the candidates
+    that lower the cost (:mod:`~matching.engine.pricing`).
     """
     policy = policy or Policy()
     t0 = time.perf_counter()
@@ -335,6 +336,7 @@ def solve(
     k: int = DEFAULT_K,
     processes: int | None = None,
     certify: bool = True,
+    price: bool = True,
 ) -> MatchResult:
     """Match a council batch given as dataclasses (the Django path).
 
@@ -365,6 +367,7 @@ def solve(
         shards=shards,
         processes=processes,
         certify=certify,
+        price=price,
     )
     res.assignments = _explain(na, oa, policy, res.need_index, res.offer_index, res.distance_km, res.score)
     res.seconds = time.perf_counter() - t0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -28,8 +29,10 @@ from matching.engine import (
     all_feasible_pairs,
     best_offer_for,
     build_candidates,
+    pricing,
     solve,
     solve_arrays,
+    solving,
 )
 from matching.engine.certificate import certify_and_grow
 from matching.engine.instance import (
@@ -39,6 +42,7 @@ from matching.engine.instance import (
     instance_to_json,
 )
 from matching.engine.score import pair_scores, solver_costs
+from matching.engine.solvers import min_cost_flow
 from matching.engine.solving import _to_arrays
 
 LAT, LON = 51.41, -0.30
@@ -581,6 +585,41 @@ def test_ties_in_count_go_within_half_a_percent_of_the_dense_least_distance(batc
     assert res.certified is True and res.matched == served
     ours = float(np.rint(res.distance_km * 1000).sum())
     assert ours <= metres * 1.005 + 1e-6, (ours, metres)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=clustered_batches(), k=st.sampled_from([2, 4, 16]))
+def test_a_large_batch_settles_the_cost_without_losing_the_certified_count(batch, k):
+    # the path of batches too large for an exact finish (min-cost augment
+    # near the certificate's paths, then shifted cells on every arc), forced
+    # on a small batch: the count is still the dense maximum, every pair valid
+    inst, excluded = batch
+    ok = dense_feasible(inst, excluded)
+    with mock.patch.object(solving, "EXACT_FINISH_MAX_ARCS", 0):
+        res = solve_arrays(
+            inst.needs, inst.offers, inst.policy, excluded=excluded, k=k, shards=3, processes=1, objective="distance"
+        )
+    assert res.certified is True and res.matched == dense_max_served(inst, ok)
+    assert ok[res.need_index, res.offer_index].all()
+    assert np.bincount(res.need_index, minlength=len(inst.needs)).max(initial=0) <= 1
+    assert (np.bincount(res.offer_index, minlength=len(inst.offers)) <= inst.offers.capacity).all()
+
+
+def test_pricing_without_bounds_reaches_the_exact_least_distance_over_every_pair():
+    inst = generate_clustered_instance(400, seed=3, region_km=8.0)
+    pairs = all_feasible_pairs(inst.needs, inst.offers, inst.policy)
+    exact = min_cost_flow(
+        pairs.need, pairs.offer, solver_costs(None, pairs.distance_km, "distance", inst.policy), inst.offers.capacity
+    )
+    best = float(np.rint(pairs.distance_km[exact].astype(np.float64) * 1000).sum())
+    with (
+        mock.patch.dict(pricing.improving_pairs.__kwdefaults__, max_per_need=1 << 30),
+        mock.patch.dict(pricing.price_and_solve.__kwdefaults__, max_rounds=50),
+    ):
+        res = solve_arrays(inst.needs, inst.offers, inst.policy, k=4, shards=1, objective="distance")
+    assert res.matched == int(exact.sum())
+    assert float(np.rint(res.distance_km * 1000).sum()) == best
+    assert res.timings["priced_optimal"] is True
 
 
 def test_a_need_whose_nearest_offers_are_full_reaches_one_with_room():
