@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from matching import selectors as match_selectors
 from matching.models import Exclusion
 from matching.services.exclusions import exclusion_add_by_officer
+from platform_core.api import KeysetPagination
 from platform_core.disclosure import person_read, purpose_set
 from platform_core.http import found_or_404
 from platform_core.permissions import IsCouncilOfficer
@@ -44,6 +45,7 @@ class ConcernOwnOutputSerializer(serializers.Serializer):
 class ConcernListCreateApi(ListAPIView):
     """Concerns you raised (GET); raise one about a match you are party to (POST)."""
 
+    pagination_class = KeysetPagination
     permission_classes = [IsAuthenticated]
     serializer_class = ConcernOwnOutputSerializer
 
@@ -129,6 +131,7 @@ class EvidenceQueueOutputSerializer(serializers.Serializer):
 class EvidenceQueueApi(ListAPIView):
     """Evidence waiting for the council, oldest first."""
 
+    pagination_class = KeysetPagination
     permission_classes = [IsCouncilOfficer]
     serializer_class = EvidenceQueueOutputSerializer
 
@@ -194,6 +197,7 @@ class ConcernConsoleOutputSerializer(serializers.Serializer):
 
 
 class ConcernQueueApi(ListAPIView):
+    pagination_class = KeysetPagination
     permission_classes = [IsCouncilOfficer]
     serializer_class = ConcernConsoleOutputSerializer
 

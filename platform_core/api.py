@@ -22,12 +22,24 @@ class KeysetPagination(pagination.BasePagination):
     """Keyset (cursor) pages for the API's lists that grow with history (issue 11,
     ADR 0020): `?cursor=` from the previous page's `next`, no count and no OFFSET, so
     the 1,000th page of a provider's 20,000 matches costs what the first does.
-    `{"next": url or null, "results": [...]}`; `page_size` as elsewhere (up to 100)."""
+    `{"next": url or null, "results": [...]}`; `page_size` as elsewhere (up to 100).
+
+    The order is the list's own (its selector's `order_by`, else the model's
+    `Meta.ordering`), so a list pages in the order it was written in; set `ordering`
+    only to override it. Its last term must be unique (the id)."""
 
     page_size = 20
     max_page_size = 100
-    ordering: tuple[str, ...] = ("-id",)
+    ordering: tuple[str, ...] = ()
     cursor_query_param = "cursor"
+
+    def order_of(self, queryset) -> tuple[str, ...]:
+        order = self.ordering or tuple(queryset.query.order_by) or tuple(queryset.model._meta.ordering)
+        pk_name = queryset.model._meta.pk.name
+        order = tuple(t.replace("pk", pk_name) if t.lstrip("-") == "pk" else t for t in order)
+        if not order or order[-1].lstrip("-") != pk_name:
+            order += ("-" + pk_name if order and order[-1].startswith("-") else pk_name,)
+        return order
 
     def paginate_queryset(self, queryset, request, view=None):
         from .pagination import BadCursor, keyset_page
@@ -39,7 +51,10 @@ class KeysetPagination(pagination.BasePagination):
         size = min(max(size, 1), self.max_page_size)
         try:
             self.page = keyset_page(
-                queryset, order=self.ordering, after=request.query_params.get(self.cursor_query_param), size=size
+                queryset,
+                order=self.order_of(queryset),
+                after=request.query_params.get(self.cursor_query_param),
+                size=size,
             )
         except BadCursor as exc:
             raise exceptions.ValidationError({self.cursor_query_param: exc.messages}) from None

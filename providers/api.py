@@ -17,7 +17,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from platform_core.api import SlotsField
+from platform_core.api import KeysetPagination, SlotsField
 from platform_core.models import Preference, ServiceCategory
 from providers import selectors, services
 from providers.models import Offer, Provider, ProviderMember, VerificationEvidence
@@ -154,6 +154,8 @@ class MemberOutputSerializer(serializers.Serializer):
 class ProviderMemberListApi(generics.GenericAPIView):
     """Members of one of my providers; owners invite colleagues by e-mail."""
 
+    pagination_class = KeysetPagination
+
     @extend_schema_serializer(component_name="ProviderInvitationInput")
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField()
@@ -225,6 +227,8 @@ class EvidenceOutputSerializer(serializers.Serializer):
 
 class ProviderEvidenceListApi(generics.GenericAPIView):
     """Evidence sent for one of my providers; send more."""
+
+    pagination_class = KeysetPagination
 
     @extend_schema_serializer(component_name="VerificationEvidenceInput")
     class InputSerializer(serializers.Serializer):
@@ -339,6 +343,8 @@ class _OfferTermsSerializer(serializers.Serializer):
 
 class OfferListCreateApi(generics.GenericAPIView):
     """Offers of my providers (filter by status, category, provider); post a new one."""
+
+    pagination_class = KeysetPagination
 
     @extend_schema_serializer(component_name="OfferCreateInput")
     class InputSerializer(_OfferTermsSerializer):

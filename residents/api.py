@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from platform_core.api import SlotsField
+from platform_core.api import KeysetPagination, SlotsField
 from platform_core.models import Preference
 from platform_core.permissions import request_passed_two_factor
 
@@ -167,6 +167,7 @@ class NeedFilter(django_filters.FilterSet):
 class NeedListCreateApi(generics.GenericAPIView):
     """Your needs (drafts included), newest first; or post a new need."""
 
+    pagination_class = KeysetPagination
     permission_classes = [IsAuthenticated, IsResidentOrAssisting]
     queryset = Need.objects.none()
     filterset_class = NeedFilter

@@ -323,3 +323,94 @@ def test_the_analytics_page_computes_its_live_figures_once_a_minute(officer_clie
     with CaptureQueriesContext(connection) as other_filter:
         assert officer_client.get(url, {"district": "KT1"}).status_code == 200
     assert len(other_filter) == len(first)
+
+
+# --- The API's long lists: keyset (cursor) pages, no count, no OFFSET --------------------------------
+
+
+def walk(api, url: str) -> tuple[list[int], set[int]]:
+    """Every id of a keyset-paged list, following `next`; and the query counts of its pages."""
+    ids, costs = [], set()
+    while url:
+        with CaptureQueriesContext(connection) as ctx:
+            body = api.get(url).json()
+        costs.add(len(ctx))
+        assert set(body) == {"next", "results"}, body
+        ids += [row["id"] for row in body["results"]]
+        url = body["next"]
+    return ids, costs
+
+
+def test_the_providers_api_lists_cost_the_same_for_10_or_1000_rows(provider_user, provider, category):
+    api = APIClient()
+    api.force_authenticate(provider_user)
+
+    def members(n):
+        users = UserFactory.create_batch(n)
+        ProviderMember.objects.bulk_create([ProviderMember(provider=provider, user=u) for u in users])
+
+    def evidence(n):
+        VerificationEvidence.objects.bulk_create(EvidenceFactory.build_batch(n, provider=provider))
+
+    same_cost(api, f"/api/v1/providers/{provider.pk}/members/", members, 10, 1000)
+    same_cost(api, f"/api/v1/providers/{provider.pk}/evidence/", evidence, 10, 1000)
+
+
+def test_walking_the_api_lists_by_cursor_gives_every_row_once_at_the_same_cost(provider_user, provider, category):
+    api = APIClient()
+    api.force_authenticate(provider_user)
+    offers = bulk_offers(provider, category, 95)
+    VerificationEvidence.objects.bulk_create(EvidenceFactory.build_batch(45, provider=provider))
+    users = UserFactory.create_batch(44)
+    ProviderMember.objects.bulk_create([ProviderMember(provider=provider, user=u) for u in users])
+    for url, expected in (
+        ("/api/v1/offers/?page_size=10", [o.pk for o in sorted(offers, key=lambda o: (o.created_at, o.pk))][::-1]),
+        (f"/api/v1/providers/{provider.pk}/evidence/?page_size=10", None),
+        (f"/api/v1/providers/{provider.pk}/members/?page_size=10", None),
+    ):
+        ids, costs = walk(api, url)
+        assert len(ids) == len(set(ids)) >= 45, url
+        assert len(costs) == 1, (url, costs)  # the last page costs what the first does
+        if expected is not None:
+            assert ids == expected
+
+
+def test_a_bad_cursor_is_a_400_with_a_clear_message(provider_user):
+    api = APIClient()
+    api.force_authenticate(provider_user)
+    response = api.get("/api/v1/offers/?cursor=not-a-cursor")
+    assert response.status_code == 400
+    assert "cursor" in response.json()["error"]["fields"]
+
+
+def test_the_console_queue_apis_cost_the_same_for_10_or_10000(officer_client, council, category, offer):
+    from marketplace.tests.factories import SafeguardingConcernFactory
+
+    api = officer_client  # the console's API asks for the second factor: a real sign-in
+    provider = ProviderFactory(council=council)
+    concern = SafeguardingConcernFactory(match=MatchFactory(offer=offer, confirmed=True))
+
+    def grow(n):
+        VerificationEvidence.objects.bulk_create(EvidenceFactory.build_batch(n, provider=provider))
+        SafeguardingConcern.objects.bulk_create(
+            [
+                SafeguardingConcern(
+                    council=council,
+                    provider=concern.provider,
+                    match=concern.match,
+                    raised_by=concern.raised_by,
+                    raised_as=concern.raised_as,
+                    description="Another concern",
+                )
+                for _ in range(n)
+            ]
+        )
+
+    grow(10)
+    small = {url: measure(api, url)[0] for url in ("/api/v1/console/verification/", "/api/v1/console/concerns/")}
+    grow(10_000 - 10)
+    for url, before in small.items():
+        assert measure(api, url)[0] == before, url
+        body = api.get(url).json()
+        assert len(body["results"]) == 20 and body["next"], url
+        assert api.get(body["next"]).status_code == 200
