@@ -71,6 +71,17 @@ class VisitListApi(GenericAPIView):
         return self.get_paginated_response(VisitSerializer(page, many=True).data)
 
 
+def _act_on_visit(request: Request, pk: int, *, side, refusal: str, data: serializers.Serializer, act) -> Response:
+    """One side of a visit's match acts on it: someone else's visit is 404, the other side's
+    action 403 with `refusal`, bad input 400; `act` is the service, given the validated input."""
+    visit = _visit_or_404(request, pk)
+    if not side(match=visit.match, user=request.user):
+        raise PermissionDenied(refusal)
+    data.is_valid(raise_exception=True)
+    visit = act(visit=visit, user=request.user, **data.validated_data)
+    return Response(VisitSerializer(visit).data)
+
+
 class VisitRecordApi(APIView):
     class InputSerializer(serializers.Serializer):
         outcome = serializers.ChoiceField(choices=[Visit.Status.DONE, Visit.Status.MISSED, Visit.Status.CANCELLED])
@@ -87,13 +98,14 @@ class VisitRecordApi(APIView):
         summary="Say how a visit went: done (minutes, required for a paid offer), missed or cancelled (provider)",
     )
     def post(self, request: Request, pk: int) -> Response:
-        visit = _visit_or_404(request, pk)
-        if not is_provider_side(match=visit.match, user=request.user):
-            raise PermissionDenied("Only the provider records a visit.")
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        visit = visit_services.visit_record(visit=visit, user=request.user, **data.validated_data)
-        return Response(VisitSerializer(visit).data)
+        return _act_on_visit(
+            request,
+            pk,
+            side=is_provider_side,
+            refusal="Only the provider records a visit.",
+            data=self.InputSerializer(data=request.data),
+            act=visit_services.visit_record,
+        )
 
 
 class VisitDisputeApi(APIView):
@@ -110,13 +122,14 @@ class VisitDisputeApi(APIView):
         summary="Say a visit did not happen (resident)",
     )
     def post(self, request: Request, pk: int) -> Response:
-        visit = _visit_or_404(request, pk)
-        if not is_resident_side(match=visit.match, user=request.user):
-            raise PermissionDenied("Only the resident can say a visit did not happen.")
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        visit = visit_services.visit_dispute(visit=visit, user=request.user, **data.validated_data)
-        return Response(VisitSerializer(visit).data)
+        return _act_on_visit(
+            request,
+            pk,
+            side=is_resident_side,
+            refusal="Only the resident can say a visit did not happen.",
+            data=self.InputSerializer(data=request.data),
+            act=visit_services.visit_dispute,
+        )
 
 
 class ArrangementPauseApi(APIView):
