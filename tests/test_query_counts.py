@@ -206,6 +206,34 @@ def test_members_and_evidence_cost_the_same_for_10_or_1000(client, provider_user
 # --- A resident ------------------------------------------------------------------------------------
 
 
+def test_home_visit_proposals_naming_members_cost_the_same_for_10_or_1000(client, provider_user, provider, council):
+    """Vetting per person (ADR 0023): DBS-tier proposals, some accepted naming a member,
+    cost the provider's list and API the same however many; so does a member's checks page."""
+    visits = ServiceCategoryFactory(council=council, slug="home-visits", safeguarding_tier=SafeguardingTier.DBS_CHECKED)
+    offer = OfferFactory(provider=provider, categories=[visits], capacity=1000)
+    member = ProviderMember.objects.get(provider=provider, user=provider_user)
+    history = ResidentFactory(council=council)
+    client.force_login(provider_user)
+
+    def grow(n):
+        needs = bulk_needs(history, visits, n, status=Need.Status.PROPOSED)
+        half = n // 2
+        bulk_matches(offer, needs[:half], status=Match.Status.PROPOSED)
+        bulk_matches(offer, needs[half:], status=Match.Status.ACCEPTED, attending_member=member)
+
+    same_cost(client, "/matches/", grow, 10, 1000)
+    api = APIClient()
+    api.force_authenticate(provider_user)
+    same_cost(api, "/api/v1/matches/", grow, 10, 1000)
+
+    def checks(n):
+        VerificationEvidence.objects.bulk_create(
+            EvidenceFactory.build_batch(n, provider=provider, member=member, kind="dbs", status="accepted")
+        )
+
+    same_cost(client, f"/provider/{provider.pk}/members/{member.pk}/checks/", checks, 10, 1000)
+
+
 def test_a_residents_matches_first_page_costs_the_same_for_2_or_2000_past_matches(client, resident, category, offer):
     client.force_login(resident.user)
     current = MatchFactory(offer=offer, need=NeedFactory(resident=resident, category=category))
