@@ -148,17 +148,20 @@ class ApiTokenForm(forms.Form):
     """A new API token: what it is for and how long it lasts (the choices depend on who you are)."""
 
     name = forms.CharField(
-        label="Name",
-        help_text="Say what will use it, so you can tell your tokens apart. For example, 'Spreadsheet at home'.",
+        label=_("Name"),
+        help_text=_("Say what will use it, so you can tell your tokens apart. For example, 'Spreadsheet at home'."),
         max_length=80,
-        error_messages={"required": "Enter a name for the token, such as the program that will use it"},
+        error_messages={
+            "required": _("Enter a name for the token, such as the program that will use it"),
+            "max_length": _("The name must be 80 characters or fewer"),
+        },
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
     hours = forms.TypedChoiceField(
-        label="How long should it last?",
+        label=_("How long should it last?"),
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how long the token lasts"},
+        error_messages={"required": _("Choose how long the token lasts")},
     )
 
     def __init__(self, *args, lifetimes: list[tuple[int, str]], **kwargs) -> None:

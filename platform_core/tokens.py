@@ -19,6 +19,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from .models import ApiToken, User
 from .permissions import is_privileged, session_passed_two_factor
@@ -26,7 +28,7 @@ from .services import audit_record
 
 TOKEN_CREATED = "api_token.created"  # noqa: S105 - audit actions
 TOKEN_REVOKED = "api_token.revoked"  # noqa: S105
-NEEDS_TWO_FACTOR = "Sign in with two-factor authentication before you create a token."
+NEEDS_TWO_FACTOR = gettext_lazy("Sign in with two-factor authentication before you create a token.")
 
 
 def api_token_max_hours(*, user: User) -> int:
@@ -47,10 +49,11 @@ def api_token_lifetimes(*, user: User) -> list[tuple[int, str]]:
 
 
 def _describe_hours(hours: int) -> str:
+    """In the language of the page (call while rendering it)."""
     if hours % 24 == 0:
         days = hours // 24
-        return "1 day" if days == 1 else f"{days} days"
-    return "1 hour" if hours == 1 else f"{hours} hours"
+        return ngettext("%(n)s day", "%(n)s days", days) % {"n": days}
+    return ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
 
 
 @transaction.atomic
@@ -62,19 +65,22 @@ def api_token_create(*, user: User, name: str, hours: int, request: HttpRequest)
     name = (name or "").strip()
     errors: dict[str, str] = {}
     if not name:
-        errors["name"] = "Enter a name for the token, such as the program that will use it"
+        errors["name"] = _("Enter a name for the token, such as the program that will use it")
     elif len(name) > 80:
-        errors["name"] = "The name must be 80 characters or fewer"
+        errors["name"] = _("The name must be 80 characters or fewer")
     cap = api_token_max_hours(user=user)
     if not isinstance(hours, int) or not 1 <= hours <= cap:
-        errors["hours"] = f"Choose how long the token lasts: at most {_describe_hours(cap)}"
+        errors["hours"] = _("Choose how long the token lasts: at most %(longest)s") % {"longest": _describe_hours(cap)}
     if errors:
         raise ValidationError(errors)
     # Lock the person's row so two submissions at once cannot both pass the limit.
     User.objects.select_for_update().filter(pk=user.pk).first()
     if api_token_list_for(user=user).count() >= settings.API_TOKENS_PER_USER:
         raise ValidationError(
-            {"name": f"You have {settings.API_TOKENS_PER_USER} tokens already. Revoke one you no longer use first"}
+            {
+                "name": _("You have %(n)s tokens already. Revoke one you no longer use first")
+                % {"n": settings.API_TOKENS_PER_USER}
+            }
         )
     token, secret = ApiToken.objects.create(user=user, expiry=timedelta(hours=hours), name=name, two_factor=passed)
     audit_record(
@@ -90,8 +96,8 @@ def api_token_create(*, user: User, name: str, hours: int, request: HttpRequest)
 def api_token_revoke(*, user: User, token: ApiToken, request: HttpRequest | None = None) -> None:
     """Revoke one of your own tokens: it stops working at once (the row is deleted)."""
     if token.user_id != user.pk:
-        raise PermissionDenied("You can only revoke your own tokens.")
-    deleted, _ = ApiToken.objects.filter(pk=token.pk, user=user).delete()
+        raise PermissionDenied(_("You can only revoke your own tokens."))
+    deleted, _rows = ApiToken.objects.filter(pk=token.pk, user=user).delete()
     if deleted:
         audit_record(
             actor=user, action=TOKEN_REVOKED, data={"token_key": token.token_key, "name": token.name}, request=request

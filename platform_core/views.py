@@ -245,6 +245,6 @@ def account_token_revoke(request: HttpRequest, token_key: str) -> HttpResponse:
     token = found_or_404(tokens.api_token_get_for(user=request.user, token_key=token_key))
     if request.method == "POST":
         tokens.api_token_revoke(user=request.user, token=token, request=request)
-        messages.success(request, f"The token “{token.name}” no longer works.")
+        messages.success(request, gettext("The token “%(name)s” no longer works.") % {"name": token.name})
         return redirect("account_tokens")
     return render(request, "platform_core/account_token_revoke.html", {"token": token})

@@ -39,7 +39,7 @@ from matching.tests.factories import ArrangementFactory, ExclusionFactory, Match
 from platform_core.models import Language, Notification
 from platform_core.notifications import kind_list, notify
 from platform_core.notifications.kinds import Audience
-from platform_core.tests.factories import ServiceCategoryFactory
+from platform_core.tests.factories import ApiTokenFactory, ServiceCategoryFactory
 from providers.tests.factories import EvidenceFactory, OfferFactory, ProviderFactory, ProviderMemberFactory
 from residents.models import ContactPreference, Need
 from residents.tests.factories import (
@@ -210,7 +210,10 @@ def welsh_world(council, kingston_postcodes):
     referral = ReferralFactory(referrer=referrer, resident__user__full_name="Gwilym Evans")
     ConsentRecordFactory(resident=referral.resident, recorded_by=referrer.user)
     NeedFactory(resident=referral.resident, council=council, category=shopping, title="Pension collection")
+    # A personal API token (the account's tokens pages are the resident's too).
+    token = ApiTokenFactory(user=resident.user, name="Taenlen gartref")
     objects = {
+        "token": token,
         "need": open_need,
         "draft": draft,
         "weekly_draft": weekly_draft,
@@ -237,6 +240,8 @@ def welsh_world(council, kingston_postcodes):
         provider.name,
         provider.description,
         "Dafydd",
+        "Taenlen gartref",
+        "Taenlen waith",
         *[
             str(getattr(provider, f.attname))
             for f in provider._meta.concrete_fields
@@ -294,6 +299,10 @@ def _pages(objects) -> list[tuple[str, str, dict | None]]:
         ("account_erase", reverse("account_erase"), {}),
         ("accessibility", reverse("accessibility"), None),
         ("start", reverse("start"), None),
+        ("account_tokens", reverse("account_tokens"), None),
+        ("account_tokens", reverse("account_tokens"), {}),
+        ("account_tokens", reverse("account_tokens"), {"name": "Taenlen waith", "hours": 24}),
+        ("account_token_revoke", reverse("account_token_revoke", args=[objects["token"].token_key]), None),
     ]
     for step in ("category", "what", "when", "times", "where", "preferences", "check"):
         pages.append((f"residents:need_{step}", reverse(f"residents:need_{step}", args=[draft]), None))
