@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from platform_core.disclosure import purpose_set
 from platform_core.forms import apply_service_errors
+from platform_core.pagination import window_of
 from platform_core.permissions import session_passed_two_factor
 from platform_core.spoken_languages import language_name
 
@@ -123,7 +123,8 @@ def _acting_context(request: HttpRequest, resident: Resident) -> None:
 @resident_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     resident = resident_for_user(user=request.user)
-    page = Paginator(need_list_for(user=request.user), 20).get_page(request.GET.get("page"))
+    # A page of needs without counting them all (the count grew with the resident's history).
+    page = window_of(need_list_for(user=request.user), request, per_page=20, by_ids=False)
     draft = need_draft_latest_for(user=request.user)
     return render(
         request,

@@ -261,6 +261,23 @@ def test_the_residents_pages_cost_the_same_for_10_or_1000_needs(client, resident
     same_cost(api, "/api/v1/needs/", grow, 10, 1000)
 
 
+def test_the_residents_page_costs_seven_queries_and_counts_nothing(client, resident, category, offer):
+    """/resident/: the user, their resident profile, a page of needs (no count of them
+    all), the draft to continue, the council and memberships for the header, and one
+    query for the matches waiting on someone (counts and labels together)."""
+    client.force_login(resident.user)
+    bulk_matches(offer, bulk_needs(resident, category, 30))
+    waiting = MatchFactory(offer=offer, need=NeedFactory(resident=resident, category=category), accepted=True)
+    client.get("/resident/")
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get("/resident/").content.decode()
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert len(sqls) <= 7, sqls
+    assert not any("COUNT(" in sql for sql in sqls), sqls
+    assert "1 helper said yes and is waiting for you to confirm" in html
+    assert html.count("A helper said yes: confirm") == 1 and waiting.need.reference in html
+
+
 def test_notifications_cost_the_same_for_10_or_1000(client, resident):
     client.force_login(resident.user)
 

@@ -124,16 +124,28 @@ def match_count_to_answer_for_provider_user(*, user: AnyUser) -> int:
     return Match.objects.filter(provider_id__in=_providers_of(user), status=Match.Status.PROPOSED).count()
 
 
-def match_counts_for_resident_user(*, user: AnyUser) -> dict[str, int]:
+def match_counts_for_resident_user(*, user: AnyUser, need_ids: Iterable[int] = ()) -> dict:
     """On the user's own needs: helpers who said yes and wait for the resident to
-    confirm (`to_confirm`), and proposals the provider has not answered (`waiting`). One query."""
-    if not user.is_authenticated:
-        return {"to_confirm": 0, "waiting": 0}
+    confirm (`to_confirm`), proposals the provider has not answered (`waiting`), and
+    which of `need_ids` have a helper waiting for confirmation (`accepted`, a set).
+
+    One query over the matches still waiting on someone (proposed or accepted), read
+    through the index of live matches per need: a resident's finished matches are
+    never counted, so the cost does not grow with their history (issue 11)."""
+    if not isinstance(user, User):
+        return {"to_confirm": 0, "waiting": 0, "accepted": set()}
     S = Match.Status
-    return Match.objects.filter(need__resident__user=user).aggregate(
-        to_confirm=Count("pk", filter=Q(status=S.ACCEPTED)),
-        waiting=Count("pk", filter=Q(status=S.PROPOSED)),
+    rows = list(
+        Match.objects.filter(need__resident__user=user, status__in=(S.PROPOSED, S.ACCEPTED)).values_list(
+            "need_id", "status"
+        )
     )
+    wanted = set(need_ids)
+    return {
+        "to_confirm": sum(1 for _, status in rows if status == S.ACCEPTED),
+        "waiting": sum(1 for _, status in rows if status == S.PROPOSED),
+        "accepted": {need_id for need_id, status in rows if status == S.ACCEPTED and need_id in wanted},
+    }
 
 
 def match_live_for_needs(*, user: AnyUser, need_ids: Iterable[int]) -> dict[int, Match]:

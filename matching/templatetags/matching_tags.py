@@ -21,23 +21,19 @@ _RESIDENT_NEED_LABELS = {
 
 
 @register.simple_tag(takes_context=True)
-def resident_match_counts(context) -> dict[str, int]:
-    """`{% resident_match_counts as counts %}`: helpers to confirm, proposals waiting for a reply."""
-    return selectors.match_counts_for_resident_user(user=context["request"].user)
+def resident_match_counts(context, needs=()) -> dict:
+    """`{% resident_match_counts page.object_list as counts %}`: helpers to confirm,
+    proposals waiting for a reply, and `labels` that say where each listed need's
+    proposal stands (need id -> (label, colour)); one query for the page."""
+    counts = selectors.match_counts_for_resident_user(user=context["request"].user, need_ids=[n.pk for n in needs])
+    label = _RESIDENT_NEED_LABELS[Match.Status.ACCEPTED]
+    return {**counts, "labels": dict.fromkeys(counts["accepted"], label)}
 
 
 @register.simple_tag(takes_context=True)
 def provider_to_answer(context) -> int:
     """`{% provider_to_answer as n %}`: proposals waiting for the provider's answer."""
     return selectors.match_count_to_answer_for_provider_user(user=context["request"].user)
-
-
-@register.simple_tag(takes_context=True)
-def resident_need_labels(context, needs) -> dict[int, tuple[str, str]]:
-    """Labels that say where each listed need's proposal stands (one query for the page)."""
-    live = selectors.match_live_for_needs(user=context["request"].user, need_ids=[n.pk for n in needs])
-    labels = _RESIDENT_NEED_LABELS
-    return {need_id: labels[m.status] for need_id, m in live.items() if m.status in labels}
 
 
 @register.simple_tag(takes_context=True)

@@ -21,7 +21,7 @@ _TAG_COLOURS = {
 @register.inclusion_tag("residents/includes/status_tag.html")
 def need_status_tag(need: Need, labels: dict | None = None) -> dict:
     """The need's status; `labels` (need id -> (label, colour)) may say more, e.g.
-    that the provider has answered a proposal (matching's `resident_need_labels`)."""
+    that the provider has answered a proposal (matching's `resident_match_counts`)."""
     if labels and need.pk in labels:
         label, colour = labels[need.pk]
         return {"label": label, "colour": colour}
