@@ -1,7 +1,9 @@
-"""The permission matrix for every resident, provider and match page and endpoint.
+"""The permission matrix for every resident, provider, match and referrer page and endpoint.
 
 Every URL in these namespaces is tried as anonymous, as its owner, as another
-resident, as an unrelated provider and as an officer of another council. The
+resident, as an unrelated provider and as an officer of another council; a
+referrer's URLs also as another approved referrer and as an officer of the same
+council who is not assisting that resident (ADR 0021: 404 for both). The
 list of URLs comes from the resolver, so a new URL without a row in MATRIX
 fails `test_every_url_has_a_row_in_the_matrix`.
 """
@@ -33,12 +35,31 @@ from providers.tests.factories import (
     ProviderInvitationFactory,
     ProviderMemberFactory,
 )
-from residents.tests.factories import NeedFactory, ResidentFactory
+from residents.tests.factories import (
+    ConsentRecordFactory,
+    NeedFactory,
+    ReferralFactory,
+    ReferrerFactory,
+    ResidentFactory,
+)
 
-NAMESPACES = ["residents", "providers", "matching", "residents_api", "providers_api", "matching_api"]
+NAMESPACES = [
+    "residents",
+    "providers",
+    "matching",
+    "referrals",
+    "residents_api",
+    "providers_api",
+    "matching_api",
+    "referrals_api",
+]
 MARKER = "Zqxj"  # in every owned object's name: must never show on another person's page
 
 ACTORS = ["anonymous", "owner", "other_resident", "other_provider", "foreign_officer"]
+# A referrer's URLs: also another referrer of the council, and an officer of the council
+# with no assisted access for the person (the phone line must start one, with a reason).
+REFERRAL_ACTORS = [*ACTORS, "other_referrer", "council_officer"]
+OFFICERS = ("foreign_officer", "council_officer")
 
 
 @dataclass(frozen=True)
@@ -139,6 +160,18 @@ MATRIX: dict[str, Row] = {
     "matching_api:visits_end": Row("both", "arrangement", "post"),
     "matching_api:visit_record": Row("provider", "visit", "post"),
     "matching_api:visit_dispute": Row("resident", "visit", "post"),
+    # Referrers' pages and API (ADR 0021): the people they referred are theirs alone.
+    "referrals:dashboard": Row("referrer"),
+    "referrals:apply": Row("referrer"),
+    "referrals:resident_new": Row("referrer"),
+    "referrals:resident_detail": Row("referrer", "referred"),
+    "referrals:claim_code": Row("referrer", "referred"),
+    "referrals:resident_data": Row("referrer", "referred"),
+    "referrals:resident_erase": Row("referrer", "referred"),
+    "referrals_api:referrer_list": Row("referrer"),
+    "referrals_api:resident_list": Row("referrer"),
+    "referrals_api:resident_detail": Row("referrer", "referred_id"),
+    "referrals_api:claim_code": Row("referrer", "referred_id", "post"),
     "matching_api:exclusions": Row("resident"),
     "matching_api:exclusion_detail": Row("resident", "exclusion"),
 }
@@ -199,6 +232,14 @@ def world(module_db):
     other_resident = ResidentFactory(council=council).user
     other_provider = ProviderMemberFactory(provider=ProviderFactory(council=council)).user
     foreign_officer = OfficerFactory(council=other_council, two_factor=True)
+    referrer = ReferrerFactory(council=council, user__full_name=f"Referrer {MARKER}", organisation=f"Surgery {MARKER}")
+    referral = ReferralFactory(
+        referrer=referrer, resident__user__full_name=f"Referred {MARKER}", resident__address_line_1=f"1 {MARKER} Road"
+    )
+    ConsentRecordFactory(resident=referral.resident, recorded_by=referrer.user)
+    NeedFactory(resident=referral.resident, category=category, title=f"Referred need {MARKER}")
+    other_referrer = ReferrerFactory(council=council, organisation="Another surgery").user
+    council_officer = OfficerFactory(council=council, two_factor=True)
     return {
         "users": {
             "resident": resident.user,
@@ -207,6 +248,9 @@ def world(module_db):
             "other_resident": other_resident,
             "other_provider": other_provider,
             "foreign_officer": foreign_officer,
+            "referrer": referrer.user,
+            "other_referrer": other_referrer,
+            "council_officer": council_officer,
         },
         "kwargs": {
             "need": {"reference": need.reference},
@@ -222,6 +266,8 @@ def world(module_db):
             "arrangement": {"pk": arrangement.match_id},
             "visit": {"pk": visit.pk},
             "exclusion": {"pk": exclusion.pk},
+            "referred": {"pk": referral.resident.pk},
+            "referred_id": {"id": referral.resident.pk},
             "": {},
         },
     }
@@ -239,7 +285,11 @@ def _owners(row: Row) -> list[str]:
     return ["resident", "provider"] if row.owner == "both" else [row.owner]
 
 
-CASES = [(name, actor) for name in sorted(MATRIX) for actor in ACTORS]
+def _actors(name: str) -> list[str]:
+    return REFERRAL_ACTORS if name.startswith("referrals") else ACTORS
+
+
+CASES = [(name, actor) for name in sorted(MATRIX) for actor in _actors(name)]
 
 
 @pytest.mark.parametrize(("name", "actor"), CASES)
@@ -269,7 +319,7 @@ def test_permission_matrix(db, client, world, name, actor):
                 assert status in (200, 201, 204, 302, 400), f"{name}: owner {owner} got {status}"
         return
 
-    if actor == "foreign_officer":
+    if actor in OFFICERS:
         # As an officer works: with the second factor, which the match doors ask of
         # officers first (ADR 0021); without it they are refused before any object is looked up.
         sign_in_with_two_factor(client, world["users"][actor])
