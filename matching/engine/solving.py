@@ -122,7 +122,7 @@ def solve_arrays(
     excl = merge_exclusions(needs, offers, _excluded_array(excluded, len(offers)))
     nxyz = xyz_km(needs.lat, needs.lon)
     cands = build_candidates(needs, offers, policy, k=k, excluded=excl, workers=-1, need_xyz=nxyz)
-    covered = covered_radius(cands, k, n, float(policy.max_distance_km))
+    built = len(cands)  # the k-nearest arcs; growth only appends
     t1 = time.perf_counter()
     scores = pair_scores(needs, offers, policy, cands.need, cands.offer, cands.distance_km)
     cost = solver_costs(scores, cands.distance_km, objective, policy)
@@ -231,6 +231,9 @@ def solve_arrays(
             chosen = min_cost_flow(cands.need, cands.offer, cost, offers.capacity)
         if exact_finish and price:
             # pairs beyond the candidates that would lower the cost
+            first = np.zeros(len(cands), dtype=bool)
+            first[:built] = True
+            covered = covered_radius(cands.take(first), k, n, float(policy.max_distance_km))
             cands, chosen, cost, priced = price_and_solve(
                 needs, offers, policy, cands, chosen, cost, excl, objective, cost_of, covered, nxyz
             )
