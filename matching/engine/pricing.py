@@ -125,12 +125,15 @@ def improving_pairs(
     *,
     per_need: int = PRICE_PER_NEED,
     max_per_need: int = MAX_PRICE_PER_NEED,
+    pair_ok: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> tuple[Candidates, bool]:
     """Feasible pairs outside ``cands`` with a negative reduced cost.
 
     ``covered_km[i]``: every feasible offer of need i nearer than this is
     already a candidate, so the query looks beyond it only. The flag says
-    whether the search was exhaustive (no need hit ``max_per_need``)."""
+    whether the search was exhaustive (no need hit ``max_per_need``).
+    ``pair_ok(need rows, offer rows)`` limits the pairs (a sharded batch
+    prices inside its repair cells, where its potentials are valid)."""
     n, m = len(needs), len(offers)
     if objective == "distance":
         per_km = float(DISTANCE_SCALE)
@@ -195,6 +198,8 @@ def improving_pairs(
             )
             ok = (d <= own * (1 + 1e-12)) & (d > covered_chord[nr])
             ok &= slots_compatible(needs.slots[nr], offers.slots[orow])
+            if pair_ok is not None:
+                ok &= pair_ok(nr, orow)
             keys = exclusion_keys(nr, orow, m)
             ok &= ~_is_excluded(keys, have)
             if excluded is not None and excluded.size:

@@ -505,6 +505,28 @@ def sharded_min_cost_flow(
     return mask, stats
 
 
+def grid_cells(
+    need_xy: tuple[np.ndarray, np.ndarray], offer_xy: tuple[np.ndarray, np.ndarray], cell_needs: int, shift: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cell ids of needs and offers on the grid of ~``cell_needs`` needs a
+    cell, shifted by ``shift`` cells (the repair's grids)."""
+    nx, ny = need_xy
+    ox, oy = offer_xy
+    x0 = float(min(nx.min(), ox.min()))
+    y0 = float(min(ny.min(), oy.min()))
+    side = grid_side_km(nx, ny, cell_needs)
+    return cell_ids(nx, ny, x0, y0, side, shift), cell_ids(ox, oy, x0, y0, side, shift)
+
+
+def repair_region(
+    mask: np.ndarray, need: np.ndarray, offer: np.ndarray, capacity: np.ndarray, cn: np.ndarray, co: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(arcs kept across the grid's borders, per-need fixed flag, capacity the
+    cells have): what one repair pass on grid (cn, co) re-solves."""
+    keep, fixed = _fixed_across(mask, need, offer, cn, co, cn.shape[0])
+    return keep, fixed, capacity.astype(np.int64) - np.bincount(offer[keep], minlength=co.shape[0])
+
+
 def repair_cost(
     mask: np.ndarray,
     need: np.ndarray,
@@ -531,18 +553,10 @@ def repair_cost(
     procs = default_processes() if processes is None else max(1, processes)
     if need.shape[0] == 0:
         return mask
-    nx, ny = need_xy
-    ox, oy = offer_xy
-    n_needs, n_offers = nx.shape[0], ox.shape[0]
-    x0 = float(min(nx.min(), ox.min()))
-    y0 = float(min(ny.min(), oy.min()))
-    side = grid_side_km(nx, ny, cell_needs)
     capacity = capacity.astype(np.int64)
     for shift in shifts:
-        cn = cell_ids(nx, ny, x0, y0, side, shift)
-        co = cell_ids(ox, oy, x0, y0, side, shift)
-        keep, fixed = _fixed_across(mask, need, offer, cn, co, n_needs)
-        cap2 = capacity - np.bincount(offer[keep], minlength=n_offers)
+        cn, co = grid_cells(need_xy, offer_xy, cell_needs, shift)
+        keep, fixed, cap2 = repair_region(mask, need, offer, capacity, cn, co)
         local = (cn[need] == co[offer]) & ~fixed[need]
         if arcs is not None:
             local &= arcs | mask  # arcs in use stay, so the assignment stays feasible
