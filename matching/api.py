@@ -177,7 +177,7 @@ class MatchListApi(ListAPIView):
     pagination_class = MatchKeysetPagination
 
     def get_queryset(self):
-        return selectors.match_list_for_user(user=self.request.user)
+        return selectors.match_list_for_user_newest_first(user=self.request.user)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), **_context(self.request)}

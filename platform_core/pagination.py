@@ -195,8 +195,10 @@ def decode_cursor(cursor: str, queryset: QuerySet, order: Sequence[str]) -> list
 def _after(order: Sequence[str], values: Sequence[Any]) -> Q:
     """Rows strictly after `values` in `order`: (a > x) or (a = x and b > y) or ...
 
-    Written out term by term (not a row comparison) so mixed directions work; with
-    an index on the order's columns PostgreSQL still walks it from the cursor.
+    Written out term by term (not a row comparison) so mixed directions work. The
+    first term's bound is repeated on its own (`a >= x`, implied by the rest) so
+    PostgreSQL starts its index scan at the cursor instead of filtering every row
+    before it: page 500 then costs what page 1 does.
     """
     condition = Q()
     equal = Q()
@@ -205,7 +207,9 @@ def _after(order: Sequence[str], values: Sequence[Any]) -> Q:
         step = Q(**{f"{name}__lt" if term.startswith("-") else f"{name}__gt": value})
         condition |= equal & step
         equal &= Q(**{name: value})
-    return condition
+    first = order[0]
+    bound = Q(**{f"{_field_name(first)}__lte" if first.startswith("-") else f"{_field_name(first)}__gte": values[0]})
+    return bound & condition
 
 
 def keyset_page(

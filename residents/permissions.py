@@ -42,6 +42,21 @@ def managed_residents_q(*, user: AnyUser, prefix: str = "", officers: bool = Tru
     return q
 
 
+def acts_for_any_resident(*, user: AnyUser) -> bool:
+    """Whether `managed_residents_q(user=user, officers=False)` can match anyone: the
+    user has a resident profile or is an approved referrer. Index lookups (at most
+    two), never a scan of the residents: lists that read one side's index in order
+    ask it to leave out a side the user does not have."""
+    from .models import Referral, Referrer, Resident
+
+    if not user.is_authenticated:
+        return False
+    return (
+        Resident.objects.filter(user=user).exists()
+        or Referral.objects.filter(referrer__user=user, referrer__status=Referrer.Status.APPROVED).exists()
+    )
+
+
 def may_act_for(*, user: AnyUser, resident) -> bool:
     """Whether `user` may act for `resident` (themself, their referrer, an assisting officer)."""
     from .models import Resident

@@ -47,3 +47,23 @@ def test_an_officers_proposal_by_hand_carries_its_offers_provider(officer, need,
     match = match_propose_by_officer(officer=officer, need=need, offer=offer, reason="Near enough")
     match.refresh_from_db()
     assert match.provider_id == offer.provider_id
+
+
+def test_the_api_list_keeps_both_sides_for_someone_on_both(council, resident, category, offer, provider_user):
+    """A provider member who is also a resident (or a referrer) sees both sides; one
+    who acts for no resident gets their provider's rows alone (read in index order)."""
+    from matching.selectors import match_list_for_user_newest_first
+    from providers.models import ProviderMember
+    from providers.tests.factories import ProviderFactory
+
+    theirs = MatchFactory(offer=offer, need=NeedFactory(resident=resident, category=category))
+    own_provider = ProviderFactory(council=council)
+    ProviderMember.objects.create(provider=own_provider, user=resident.user)
+    mine = MatchFactory(
+        offer=OfferFactory(provider=own_provider, categories=[category]),
+        need=NeedFactory(category=category, council=council),
+    )
+    both = resident.user.__class__.objects.get(pk=resident.user.pk)
+    assert {m.pk for m in match_list_for_user_newest_first(user=both)} == {theirs.pk, mine.pk}
+    only_provider = provider_user.__class__.objects.get(pk=provider_user.pk)
+    assert [m.pk for m in match_list_for_user_newest_first(user=only_provider)] == [theirs.pk]
