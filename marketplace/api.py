@@ -19,6 +19,7 @@ from platform_core.disclosure import person_read, purpose_set
 from platform_core.http import found_or_404
 from platform_core.permissions import IsCouncilOfficer
 from providers.models import VerificationEvidence
+from residents.referrals import services as referral_services
 
 from . import selectors
 from .models import SafeguardingConcern, TargetType
@@ -290,3 +291,44 @@ class ResidentExclusionsConsoleApi(APIView):
             officer=request.user, resident=resident, provider=provider, reason=data.validated_data["reason"]
         )
         return Response(ExclusionConsoleOutputSerializer(exclusion).data, status=status.HTTP_201_CREATED)
+
+
+# --- The phone line: start acting for a caller (assisted digital, ADR 0021) -----------------------
+
+
+class AssistStartConsoleApi(APIView):
+    """Start acting for a resident of your council who called (2 hours): the reason is
+    recorded now and on every page and change made for them meanwhile. Then use the
+    referrers' API (`referrals/residents/{id}/`), `needs/` with `resident`, and the
+    match endpoints for them, as their referrer would."""
+
+    permission_classes = [IsCouncilOfficer]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+
+        class Meta:
+            ref_name = "AssistStartInput"
+
+    class OutputSerializer(serializers.Serializer):
+        resident = serializers.IntegerField(source="resident_id")
+        reason = serializers.CharField()
+        started_at = serializers.DateTimeField()
+        ends_at = serializers.DateTimeField()
+
+        class Meta:
+            ref_name = "AssistedAccess"
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OutputSerializer},
+        summary="Start acting for a resident who called (officers, audited)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        resident = found_or_404(people_selectors.resident_get(officer=request.user, pk=pk), "No such resident.")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        access = referral_services.assist_start(
+            officer=request.user, resident=resident, reason=data.validated_data["reason"], request=request
+        )
+        return Response(self.OutputSerializer(access).data, status=status.HTTP_201_CREATED)

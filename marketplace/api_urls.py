@@ -16,4 +16,5 @@ urlpatterns = [
         api.ResidentExclusionsConsoleApi.as_view(),
         name="console_resident_exclusions",
     ),
+    path("console/residents/<int:pk>/assist/", api.AssistStartConsoleApi.as_view(), name="console_resident_assist"),
 ]

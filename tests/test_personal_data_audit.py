@@ -154,6 +154,7 @@ CONSOLE_OBJECTS = {
     "marketplace:category_edit": [{"pk": "category"}],
     "marketplace_api:console_concern_detail": [{"pk": "concern"}, {"pk": "member_concern"}],
     "marketplace_api:console_resident_exclusions": [{"pk": "resident"}],
+    "marketplace_api:console_resident_assist": [{"pk": "resident"}],
 }
 
 

@@ -170,3 +170,28 @@ def test_an_officer_of_another_council_gets_404_through_the_referrer_api(client,
     sign_in_with_two_factor(client, other_officer)
     assert client.get(f"/api/v1/referrals/residents/{caller.pk}/").status_code == 404
     assert client.get("/api/v1/referrals/residents/").json() == []
+
+
+def test_an_officer_starts_acting_for_a_caller_through_the_console_api(officer_client, officer, caller, accepted):
+    url = f"/api/v1/console/residents/{caller.pk}/assist/"
+    assert officer_client.post(url, {}, content_type="application/json").status_code == 400
+    response = officer_client.post(url, {"reason": REASON}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["resident"] == caller.pk
+    assert AuditEvent.objects.filter(action="resident.assist_started", actor=officer, reason=REASON).exists()
+    confirmed = officer_client.post(f"/api/v1/matches/{accepted.pk}/confirm/")
+    assert confirmed.status_code == 200, confirmed.content
+    assert AuditEvent.objects.get(action="match.confirmed_for_resident").reason == REASON
+
+
+def test_starting_to_act_through_the_api_needs_the_second_factor_and_the_council(
+    client, officer, other_officer, caller
+):
+    from platform_core.tests.two_factor import sign_in_with_two_factor
+
+    url = f"/api/v1/console/residents/{caller.pk}/assist/"
+    client.force_login(officer)  # a password alone
+    assert client.post(url, {"reason": REASON}, content_type="application/json").status_code == 403
+    other = sign_in_with_two_factor(Client(), other_officer)
+    assert other.post(url, {"reason": REASON}, content_type="application/json").status_code == 404
+    assert not AuditEvent.objects.filter(action="resident.assist_started").exists()
