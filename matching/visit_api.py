@@ -18,7 +18,7 @@ from matching.models import Arrangement, Visit
 from matching.permissions import is_provider_side, is_resident_side
 from matching.selectors import visits as visit_selectors
 from matching.services import visits as visit_services
-from platform_core.api import SlotsField
+from platform_core.api import KeysetPagination, SlotsField
 from platform_core.http import found_or_404
 
 
@@ -62,6 +62,8 @@ class VisitListApi(GenericAPIView):
 
     serializer_class = VisitSerializer
     queryset = Visit.objects.none()
+    # A weekly arrangement adds a visit a week: keyset pages in time order (index match, starts_at).
+    pagination_class = KeysetPagination
 
     @extend_schema(operation_id="match_visits_list", responses=VisitSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:

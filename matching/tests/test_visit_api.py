@@ -33,8 +33,12 @@ def _past(match) -> Visit:
 def test_the_visits_are_listed_a_page_at_a_time(client, confirmed, resident_user):
     client.force_login(resident_user)
     body = client.get(f"/api/v1/matches/{confirmed.pk}/visits/").json()
-    assert body["count"] == 18 and len(body["results"]) == 18
+    assert len(body["results"]) == 18 and body["next"] is None
     assert body["results"][0]["status"] == "scheduled"
+    first = client.get(f"/api/v1/matches/{confirmed.pk}/visits/?page_size=10").json()
+    rest = client.get(first["next"]).json()
+    assert [v["id"] for v in first["results"] + rest["results"]] == [v["id"] for v in body["results"]]
+    assert rest["next"] is None
 
 
 def test_the_provider_records_and_the_resident_disputes(client, confirmed, provider_user, resident_user):
