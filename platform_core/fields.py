@@ -62,7 +62,7 @@ class GovukDateField(forms.MultiValueField):
             self._fail("year", [2])
         try:
             result = datetime.date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # 31 2 2025, or a day of 10**30 digits
             self._fail("invalid", [])
         self.run_validators(result)
         return result

@@ -15,7 +15,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import tokens
 from .forms import AccountContactForm, AccountEraseForm, ApiTokenForm, apply_service_errors
 from .hostile_input import refusal
-from .http import found_or_404
+from .http import found_or_404, local_next
 from .i18n import language_choose
 from .models import Language, User
 from .notifications.services import account_contact_update
@@ -43,9 +42,7 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     if language not in Language.values:
         return refusal(request, gettext("Select a language"), "language")
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = reverse("start")
+    back = local_next(request, request.POST.get("next", ""), reverse("start"))
     if request.user.is_authenticated:
         user_language_set(user=request.user, language=language)
     translation.activate(language_choose(wanted=language, council=council_for_request(request)))

@@ -16,12 +16,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from platform_core.disclosure import purpose_set
 from platform_core.forms import apply_service_errors
+from platform_core.http import local_next
 from platform_core.pagination import window_of
 from platform_core.permissions import session_passed_two_factor
 from platform_core.spoken_languages import language_name
@@ -137,9 +137,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     resident = resident_for_user(user=request.user)
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = ""
+    next_url = local_next(request, request.POST.get("next") or request.GET.get("next") or "", "")
     if request.method == "POST":
         form = need_forms.ProfileForm(request.POST)
         if form.is_valid():

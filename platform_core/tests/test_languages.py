@@ -74,6 +74,12 @@ def test_switching_never_sends_anyone_to_another_site(client, welsh_council):
     assert response.url == reverse("start")
 
 
+@pytest.mark.parametrize("back", ["-1", "twelve", "9999-12-31"])
+def test_a_next_that_is_no_address_returns_to_the_start_not_a_500(client, welsh_council, back):
+    response = client.post(SWITCH, {"language": "cy", "next": back})
+    assert response.status_code == 302 and response.url == reverse("start")
+
+
 def test_an_unknown_language_is_refused_with_a_400(client, welsh_council):
     response = client.post(SWITCH, {"language": "xx", "next": "/"})
     assert response.status_code == 400
