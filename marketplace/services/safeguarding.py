@@ -86,6 +86,16 @@ def concern_raise(
     return concern
 
 
+NOTE_MAX = ConcernAction._meta.get_field("note").max_length or 4000
+
+
+def _within_limit(text: str, *, field: str, label: str) -> str:
+    """An officer's note or outcome, refused before anything is written if the case log could not hold it."""
+    if len(text) > NOTE_MAX:
+        raise ValidationError({field: f"{label} must be {NOTE_MAX} characters or less"})
+    return text
+
+
 def _log(
     *,
     concern: SafeguardingConcern,
@@ -122,6 +132,7 @@ def _open(concern: SafeguardingConcern, officer: User) -> None:
 def concern_triage(
     *, concern: SafeguardingConcern, officer: User, risk: str, note: str = "", request: HttpRequest | None = None
 ) -> SafeguardingConcern:
+    _within_limit(note, field="note", label="Notes")
     _open(concern, officer)
     if risk not in SafeguardingConcern.Risk.values:
         raise ValidationError({"risk": "Choose the level of risk"})
@@ -145,7 +156,7 @@ def concern_record_action(
     *, concern: SafeguardingConcern, officer: User, note: str, request: HttpRequest | None = None
 ) -> ConcernAction:
     _open(concern, officer)
-    note = (note or "").strip()
+    note = _within_limit((note or "").strip(), field="note", label="What was done")
     if not note:
         raise ValidationError({"note": "Describe what was done"})
     return _log(concern=concern, officer=officer, kind=ConcernAction.Kind.NOTE, note=note, request=request)
@@ -195,6 +206,7 @@ def concern_escalate(
     request: HttpRequest | None = None,
 ) -> SafeguardingConcern:
     """Record the referral to the council's safeguarding team and send it to them."""
+    _within_limit(note, field="note", label="Notes")
     _open(concern, officer)
     escalated_to = (escalated_to or concern.council.safeguarding_email or "").strip()
     if not escalated_to:
@@ -252,7 +264,7 @@ def concern_close(
     *, concern: SafeguardingConcern, officer: User, outcome: str, request: HttpRequest | None = None
 ) -> SafeguardingConcern:
     _open(concern, officer)
-    outcome = (outcome or "").strip()
+    outcome = _within_limit((outcome or "").strip(), field="outcome", label="Outcome")
     if not outcome:
         raise ValidationError({"outcome": "Record the outcome"})
     concern.status = Status.CLOSED

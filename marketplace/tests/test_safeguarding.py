@@ -138,3 +138,25 @@ def test_every_step_on_a_concern_is_logged_and_audited(
     } <= audited
     assert any("safeguarding@kingston.example" in m.to for m in mailoutbox)
     assert tasks_inline.count("marketplace.tasks.concern_referral_email_send_task") == 1
+
+
+@pytest.mark.parametrize(
+    ("action", "field", "message"),
+    [
+        ("triage", "triage-note", "Notes must be 4000 characters or less"),
+        ("note", "note-note", "What was done must be 4000 characters or less"),
+        ("escalate", "escalate-note", "Notes must be 4000 characters or less"),
+        ("close", "close-outcome", "Outcome must be 4000 characters or less"),
+    ],
+)
+def test_a_note_longer_than_the_case_log_holds_is_a_400_and_changes_nothing(
+    officer_client, raised, action, field, message
+):
+    url = reverse("marketplace:concern_detail", args=[raised.pk])
+    data = {"action": action, field: "x" * 4001, "triage-risk": "high", "escalate-escalated_to": "sg@example.org"}
+    response = officer_client.post(url, data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    raised.refresh_from_db()
+    assert raised.status == SafeguardingConcern.Status.NEW and raised.outcome == "" and raised.risk == ""
+    assert not ConcernAction.objects.filter(concern=raised).exists()

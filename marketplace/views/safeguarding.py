@@ -96,10 +96,12 @@ def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect("marketplace:concern_detail", pk=concern.pk)
                 except ValidationError as exc:
                     apply_service_errors(form, exc)
+    refused = any(form.is_bound and form.errors for form in forms.values())
     return render(
         request,
         "marketplace/concern_detail.html",
         {"concern": concern, "actions": concern.actions.select_related("officer"), "forms": forms},
+        status=400 if refused else 200,
     )
 
 
