@@ -195,7 +195,7 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
         "can_invite": owner and provider.kind != Provider.Kind.VOLUNTEER,
         "form": form,
     }
-    return render(request, "providers/members.html", context)
+    return render(request, "providers/members.html", context, status=400 if form.errors else 200)
 
 
 @login_required

@@ -52,7 +52,7 @@ def languages_edit(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, "Languages saved.")
         return redirect("marketplace:regulation")
-    return render(request, "marketplace/languages_form.html", {"form": form})
+    return render(request, "marketplace/languages_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @officer_required
@@ -90,7 +90,12 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("marketplace:regulation")
             except ValidationError as exc:
                 apply_service_errors(form, exc)
-    return render(request, "marketplace/category_form.html", {"form": form, "category": category, "preview": preview})
+    return render(
+        request,
+        "marketplace/category_form.html",
+        {"form": form, "category": category, "preview": preview},
+        status=400 if form.errors else 200,
+    )
 
 
 @officer_required
@@ -112,7 +117,12 @@ def category_create(request: HttpRequest) -> HttpResponse:
             return redirect("marketplace:regulation")
         except ValidationError as exc:
             apply_service_errors(form, exc)
-    return render(request, "marketplace/category_form.html", {"form": form, "category": None, "preview": None})
+    return render(
+        request,
+        "marketplace/category_form.html",
+        {"form": form, "category": None, "preview": None},
+        status=400 if form.errors else 200,
+    )
 
 
 @officer_required
@@ -156,4 +166,9 @@ def market_rule_edit(request: HttpRequest) -> HttpResponse:
                 return redirect("marketplace:regulation")
             except ValidationError as exc:
                 apply_service_errors(form, exc)
-    return render(request, "marketplace/market_rule_form.html", {"form": form, "preview": preview})
+    return render(
+        request,
+        "marketplace/market_rule_form.html",
+        {"form": form, "preview": preview},
+        status=400 if form.errors else 200,
+    )
