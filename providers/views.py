@@ -62,7 +62,7 @@ def provider_register(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{provider.name} is registered. Next, send the council your evidence.")
             return redirect("providers:verification", pk=provider.pk)
-    return render(request, "providers/provider_register.html", {"form": form})
+    return render(request, "providers/provider_register.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
@@ -91,7 +91,12 @@ def provider_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Your details are saved.")
             return redirect("providers:provider_detail", pk=provider.pk)
-    return render(request, "providers/provider_edit.html", {"form": form, "provider": provider})
+    return render(
+        request,
+        "providers/provider_edit.html",
+        {"form": form, "provider": provider},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -254,7 +259,12 @@ def offer_create(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "Your offer is live.")
             return redirect("providers:offer_detail", pk=offer.pk)
-    return render(request, "providers/offer_form.html", {"form": form, "provider": provider, "offer": None})
+    return render(
+        request,
+        "providers/offer_form.html",
+        {"form": form, "provider": provider, "offer": None},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -281,7 +291,12 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Your changes are saved.")
             return redirect("providers:offer_detail", pk=offer.pk)
-    return render(request, "providers/offer_form.html", {"form": form, "provider": offer.provider, "offer": offer})
+    return render(
+        request,
+        "providers/offer_form.html",
+        {"form": form, "provider": offer.provider, "offer": offer},
+        status=400 if form.errors else 200,
+    )
 
 
 def _offer_action(service, done: str):

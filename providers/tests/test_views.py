@@ -107,7 +107,7 @@ def test_registering_outside_every_council_is_refused(client, council, newcomer)
         reverse("providers:register"),
         {"kind": "charity", "name": "Far away", "email": "a@example.org", "postcode": "EH1 1YZ"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "This postcode is outside the areas we cover" in response.content.decode()
     assert not Provider.objects.filter(name="Far away").exists()
 
@@ -150,7 +150,7 @@ def test_provider_without_dbs_cannot_offer_home_visits_on_the_web(owner_client, 
     response = owner_client.post(
         reverse("providers:offer_create", kwargs={"pk": provider.pk}), offer_post([categories["home_visits"]])
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Home visits needs a DBS check. Add your DBS certificate to offer it." in response.content.decode()
     assert not Offer.objects.exists()
 
