@@ -121,6 +121,7 @@ class VerificationEvidence(models.Model):
         DBS = "dbs", "DBS certificate"
         ID_CHECK = "id_check", "Identity check"
         COMPANY = "company", "Company or group registration"
+        INSURANCE = "insurance", "Public liability insurance"
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Waiting for the council")
@@ -286,23 +287,31 @@ class Offer(models.Model):
 
 # Evidence about a person: it names the member it is about.
 PERSON_EVIDENCE = frozenset({VerificationEvidence.Kind.DBS, VerificationEvidence.Kind.ID_CHECK})
+# Evidence the council keeps on the organisation's file that verifies nobody by itself.
+SUPPORTING_EVIDENCE = frozenset({VerificationEvidence.Kind.INSURANCE})
 
 OFFER_TAG_COLOURS = {Offer.Status.ACTIVE: "green", Offer.Status.PENDING_REVIEW: "yellow", Offer.Status.HIDDEN: "red"}
 
 # Which evidence each kind of provider may send.
 EVIDENCE_ALLOWED: dict[str, tuple[str, ...]] = {
-    Provider.Kind.CARE_FIRM: (VerificationEvidence.Kind.CQC, VerificationEvidence.Kind.COMPANY),
+    Provider.Kind.CARE_FIRM: (
+        VerificationEvidence.Kind.CQC,
+        VerificationEvidence.Kind.COMPANY,
+        VerificationEvidence.Kind.INSURANCE,
+    ),
     Provider.Kind.CHARITY: (
         VerificationEvidence.Kind.CHARITY_NUMBER,
         VerificationEvidence.Kind.DBS,
         VerificationEvidence.Kind.COMPANY,
+        VerificationEvidence.Kind.INSURANCE,
     ),
     Provider.Kind.COMMUNITY_GROUP: (
         VerificationEvidence.Kind.COMPANY,
         VerificationEvidence.Kind.CHARITY_NUMBER,
         VerificationEvidence.Kind.DBS,
+        VerificationEvidence.Kind.INSURANCE,
     ),
-    Provider.Kind.BUSINESS: (VerificationEvidence.Kind.COMPANY,),
+    Provider.Kind.BUSINESS: (VerificationEvidence.Kind.COMPANY, VerificationEvidence.Kind.INSURANCE),
     Provider.Kind.VOLUNTEER: (VerificationEvidence.Kind.ID_CHECK, VerificationEvidence.Kind.DBS),
 }
 

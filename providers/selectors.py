@@ -145,6 +145,8 @@ EVIDENCE_WHY: dict[str, str] = {
     "other DBS-checked help.",
     VerificationEvidence.Kind.ID_CHECK: "The council checks who the person is before they help anyone.",
     VerificationEvidence.Kind.COMPANY: "Your Companies House number, or your group's registration or constitution.",
+    VerificationEvidence.Kind.INSURANCE: "Public liability insurance covering your work in people's homes and "
+    "communities; the council is told before it ends.",
 }
 
 

@@ -27,6 +27,7 @@ from providers.models import (
     EVIDENCE_ALLOWED,
     EVIDENCE_REQUIRED,
     PERSON_EVIDENCE,
+    SUPPORTING_EVIDENCE,
     Provider,
     ProviderMember,
     VerificationEvidence,
@@ -162,7 +163,8 @@ def clearance_compute(*, kind: str, evidence: list[VerificationEvidence], today:
     required = EVIDENCE_REQUIRED[kind]
 
     def matches(e: VerificationEvidence) -> bool:
-        return required is None or e.kind == required
+        # Insurance is kept on file; it verifies nobody by itself.
+        return e.kind not in SUPPORTING_EVIDENCE and (required is None or e.kind == required)
 
     # Person evidence counts while it names a member (a leaver's clears nobody).
     live = [e for e in evidence if _is_live(e, today) and (e.kind not in PERSON_EVIDENCE or e.member_id is not None)]
@@ -258,6 +260,11 @@ def evidence_validate(
     elif kind == EvidenceKind.ID_CHECK:
         if not 4 <= len(reference) <= 40:
             errors["reference"] = "Enter the reference of your identity check, 4 to 40 characters"
+    elif kind == EvidenceKind.INSURANCE:
+        if not 4 <= len(reference) <= 40:
+            errors["reference"] = "Enter the policy number of your insurance, 4 to 40 characters"
+        if expires_on is None:
+            errors["expires_on"] = "Enter the date your insurance ends"
     elif not 3 <= len(reference) <= 40:
         errors["reference"] = "Enter the registration number, 3 to 40 characters"
     if expires_on is not None:

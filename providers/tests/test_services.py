@@ -135,6 +135,19 @@ def test_submitting_keeps_an_expired_provider_expired(council):
     assert provider.verification_status == Provider.Verification.EXPIRED
 
 
+def test_insurance_stays_with_the_organisation_and_needs_its_end_date(council):
+    provider = make_provider(council, Kind.CHARITY)
+    user = member(provider)
+    with pytest.raises(ValidationError) as refused:
+        submit(provider, user, EK.INSURANCE, "PL-1234567")
+    assert refused.value.message_dict == {"expires_on": ["Enter the date your insurance ends"]}
+    evidence = submit(provider, user, EK.INSURANCE, "PL-1234567", expires_on=NEXT_YEAR)
+    assert evidence.member is None  # organisation evidence names no member (ADR 0023)
+    volunteer = make_provider(council, Kind.VOLUNTEER)
+    with pytest.raises(ValidationError):
+        submit(volunteer, member(volunteer), EK.INSURANCE, "PL-1234567", expires_on=NEXT_YEAR)
+
+
 # --- the clearance table ------------------------------------------------------------------
 
 
@@ -193,6 +206,10 @@ def accepted(kind, expires_on=NEXT_YEAR, level=VerificationEvidence.DbsLevel.ENH
         (Kind.COMMUNITY_GROUP, [accepted(EK.COMPANY)], "verified", SafeguardingTier.ID_CHECKED),
         (Kind.COMMUNITY_GROUP, [accepted(EK.COMPANY), accepted(EK.DBS)], "verified", SafeguardingTier.DBS_CHECKED),
         (Kind.BUSINESS, [accepted(EK.COMPANY)], "verified", SafeguardingTier.ID_CHECKED),
+        # Insurance is kept on the organisation's file and verifies nobody by itself.
+        (Kind.BUSINESS, [accepted(EK.INSURANCE)], "unverified", ""),
+        (Kind.COMMUNITY_GROUP, [accepted(EK.INSURANCE)], "unverified", ""),
+        (Kind.CHARITY, [accepted(EK.CHARITY_NUMBER), accepted(EK.INSURANCE)], "verified", SafeguardingTier.ID_CHECKED),
         (Kind.VOLUNTEER, [accepted(EK.ID_CHECK)], "verified", SafeguardingTier.ID_CHECKED),
         (Kind.VOLUNTEER, [accepted(EK.ID_CHECK), accepted(EK.DBS)], "verified", SafeguardingTier.DBS_CHECKED),
         (Kind.VOLUNTEER, [accepted(EK.DBS)], "unverified", ""),
