@@ -153,6 +153,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         request,
         "residents/profile.html",
         {"form": form, "resident": resident, "next": next_url, "creating": resident is None},
+        status=400 if form.errors else 200,
     )
 
 
@@ -318,6 +319,7 @@ def _step(request: HttpRequest, step: str, reference: str | None = None) -> Http
             "resident": resident,
             "acting_for": request.acting_for,
         },
+        status=400 if request.method == "POST" and form.errors else 200,
     )
 
 
@@ -449,4 +451,6 @@ def need_cancel_view(request: HttpRequest, reference: str) -> HttpResponse:
             apply_service_errors(form, exc)
         else:
             return redirect("residents:need_detail", reference=need.reference)
-    return render(request, "residents/need_cancel.html", {"need": need, "form": form})
+    return render(
+        request, "residents/need_cancel.html", {"need": need, "form": form}, status=400 if form.errors else 200
+    )

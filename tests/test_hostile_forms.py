@@ -77,16 +77,6 @@ REFUSED_WITH_200 = {
     "marketplace:provider_detail",
     "marketplace:resident_detail",
     "marketplace:resident_search",
-    "residents:need_cancel",
-    "residents:need_category",
-    "residents:need_new",
-    "residents:need_new_for",
-    "residents:need_preferences",
-    "residents:need_times",
-    "residents:need_what",
-    "residents:need_when",
-    "residents:need_where",
-    "residents:profile",
 }
 ERROR_SUMMARY = b'class="govuk-error-summary'
 # Rows that a refused request may write without storing what it was sent: the audit of who read what.

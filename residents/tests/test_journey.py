@@ -30,7 +30,7 @@ def date_data(day) -> dict:
 
 
 def assert_error(response, message: str) -> None:
-    assert response.status_code == 200, response.status_code
+    assert response.status_code == 400, response.status_code
     html = response.content.decode()
     assert "govuk-error-summary" in html
     assert message in html, message
@@ -107,7 +107,7 @@ def test_weekly_journey_asks_how_often_and_until_when(resident_client, draft):
     page = url("need_repeat", draft)
     assert "How often should help come?" in resident_client.get(page).content.decode()
     refused = resident_client.post(page, {"repeat_every_weeks": "1", "end": "count", "visit_count": ""})
-    assert refused.status_code == 200 and "Enter the number of visits" in refused.content.decode()
+    assert refused.status_code == 400 and "Enter the number of visits" in refused.content.decode()
     absurd = resident_client.post(page, {"repeat_every_weeks": "1", "end": "count", "visit_count": "100000"})
     assert "The number of visits must be between 1 and 365" in absurd.content.decode()
     past = resident_client.post(page, {"repeat_every_weeks": "1", "end": "date", **_ends_on(timezone.localdate())})
