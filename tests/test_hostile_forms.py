@@ -69,14 +69,6 @@ MAX_PER_ROUTE = 2  # pages of one route followed from links
 REFUSED_WITH_200 = {
     "account_contact",
     "account_tokens",
-    "concerns:raise",
-    "marketplace:blocked_words",
-    "marketplace:contact_problems",
-    "marketplace:evidence_detail",
-    "marketplace:moderation_detail",
-    "marketplace:provider_detail",
-    "marketplace:resident_detail",
-    "marketplace:resident_search",
 }
 ERROR_SUMMARY = b'class="govuk-error-summary'
 # Rows that a refused request may write without storing what it was sent: the audit of who read what.

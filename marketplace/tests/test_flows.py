@@ -43,7 +43,7 @@ def test_suspending_without_a_reason_is_refused(officer_client, market):
     response = officer_client.post(
         reverse("marketplace:provider_detail", kwargs={"pk": market.provider.pk}), {"action": "suspend"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     market.provider.refresh_from_db()
     assert not market.provider.is_suspended
 
@@ -87,7 +87,7 @@ def test_rejecting_evidence_needs_a_reason(officer_client, waiting_charity):
     response = officer_client.post(
         reverse("marketplace:evidence_detail", kwargs={"pk": evidence.pk}), {"decision": "reject", "reason": ""}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     evidence.refresh_from_db()
     assert evidence.status == VerificationEvidence.Status.SUBMITTED
 

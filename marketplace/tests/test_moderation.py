@@ -132,7 +132,7 @@ def test_approving_an_offer_waiting_for_review_publishes_it(officer_client, mark
 
 def test_hiding_an_offer_needs_a_reason(officer_client, market):
     url = reverse("marketplace:moderation_detail", kwargs={"target_type": "offer", "pk": market.offer.pk})
-    assert officer_client.post(url, {"action": "hide", "reason": ""}).status_code == 200
+    assert officer_client.post(url, {"action": "hide", "reason": ""}).status_code == 400
     market.offer.refresh_from_db()
     assert market.offer.status == Offer.Status.ACTIVE
 

@@ -53,7 +53,12 @@ def contact_problems(request: HttpRequest) -> HttpResponse:
                 {"reason": form.cleaned_data["reason"], "counts": counts, **lists},
             )
     form.fields["reason"].page_heading = True
-    return render(request, "marketplace/contact_problems_reason.html", {"form": form, "counts": counts})
+    return render(
+        request,
+        "marketplace/contact_problems_reason.html",
+        {"form": form, "counts": counts},
+        status=400 if form.errors else 200,
+    )
 
 
 def _int(value: str) -> int:

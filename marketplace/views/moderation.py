@@ -71,6 +71,7 @@ def moderation_detail(request: HttpRequest, target_type: str, pk: int) -> HttpRe
         request,
         "marketplace/moderation_detail.html",
         {"target": target, "target_type": target_type, "form": form, **history},
+        status=400 if form.errors else 200,
     )
 
 
@@ -89,6 +90,7 @@ def blocked_words(request: HttpRequest) -> HttpResponse:
         request,
         "marketplace/blocked_words.html",
         {"form": form, "words": selectors.blocked_word_list(officer=request.user)},
+        status=400 if form.errors else 200,
     )
 
 

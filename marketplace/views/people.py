@@ -64,6 +64,7 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "marketplace/provider_detail.html",
         {"provider": provider, "form": form, **selectors.provider_detail(officer=request.user, provider=provider)},
+        status=400 if form.errors else 200,
     )
 
 
@@ -83,7 +84,12 @@ def resident_search(request: HttpRequest) -> HttpResponse:
         else:
             purpose_set(request, f"Resident search: {reason}")
             residents = list(selectors.resident_search(officer=request.user, q=form.cleaned_data["q"])[:50])
-    return render(request, "marketplace/resident_search.html", {"form": form, "residents": residents})
+    return render(
+        request,
+        "marketplace/resident_search.html",
+        {"form": form, "residents": residents},
+        status=400 if form.errors else 200,
+    )
 
 
 @officer_required
@@ -117,7 +123,12 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     {"resident": resident, "needs": needs, "exclusions": excluded},
                 )
     form.fields["reason"].page_heading = True  # one question: its label is the page's h1
-    return render(request, "marketplace/resident_reason.html", {"resident": resident, "form": form})
+    return render(
+        request,
+        "marketplace/resident_reason.html",
+        {"resident": resident, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @officer_required

@@ -126,4 +126,6 @@ def concern_raise(request: HttpRequest, match_id: int) -> HttpResponse:
             return render(request, "marketplace/concern_raised.html", {"match": match})
         except ValidationError as exc:
             apply_service_errors(form, exc)
-    return render(request, "marketplace/concern_raise.html", {"form": form, "match": match})
+    return render(
+        request, "marketplace/concern_raise.html", {"form": form, "match": match}, status=400 if form.errors else 200
+    )

@@ -56,4 +56,5 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "marketplace/evidence_detail.html",
         {"evidence": evidence, "checks": verification.evidence_checks(evidence=evidence), "form": form},
+        status=400 if form.errors else 200,
     )
