@@ -110,7 +110,7 @@ def account_contact(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your contact preferences are saved.")
             return redirect("notifications")
-    return render(request, "platform_core/account_contact.html", {"form": form})
+    return render(request, "platform_core/account_contact.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def _database_ok() -> bool:
@@ -232,6 +232,7 @@ def account_tokens(request: HttpRequest) -> HttpResponse:
             "can_create": can_create,
             "privileged": is_privileged(user),
         },
+        status=400 if request.method == "POST" and can_create and form.errors else 200,
     )
 
 

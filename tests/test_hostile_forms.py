@@ -64,12 +64,7 @@ ANSWERS = {200, 302, 400, 403, 404}
 SKIP_PATHS = ("/accounts/", "/language/", "/account/erase/")
 REASON = "Checking the record before a phone call"
 MAX_PER_ROUTE = 2  # pages of one route followed from links
-# Forms that still answer a refusal (the GOV.UK error summary) with a 200, not the house rule's
-# 400 (ADR 0009). Each comes off this list when its view says 400; a new form may not join it.
-REFUSED_WITH_200 = {
-    "account_contact",
-    "account_tokens",
-}
+# A page that shows the GOV.UK error summary is refusing what it was sent: that is a 400 (ADR 0009).
 ERROR_SUMMARY = b'class="govuk-error-summary'
 # Rows that a refused request may write without storing what it was sent: the audit of who read what.
 NOT_STORED = {AuditEvent}
@@ -231,9 +226,7 @@ def _post_hostile_values(client, doors: tuple[str, ...], starts: list[str]) -> t
                     continue
                 if status not in ANSWERS:
                     problems.append(f"POST {form.action} (form on {page}) {label}: {status}")
-                elif (
-                    status == 200 and ERROR_SUMMARY in response.content and _route(form.action) not in REFUSED_WITH_200
-                ):
+                elif status == 200 and ERROR_SUMMARY in response.content:
                     problems.append(f"POST {form.action} (form on {page}) {label}: refused with a 200, not a 400")
                 elif status == 400:
                     after = _row_counts(tables)

@@ -31,7 +31,7 @@ def test_a_provider_member_chooses_texts_with_a_mobile_number(client, provider_u
 def test_texts_need_a_mobile_number_and_nothing_is_saved(client, provider_user, phone, message):
     client.force_login(provider_user)
     response = client.post(URL, {"notify_by": "both", "phone": phone})
-    assert response.status_code == 200 and message in response.content.decode()
+    assert response.status_code == 400 and message in response.content.decode()
     provider_user.refresh_from_db()
     assert (provider_user.notify_by, provider_user.phone) == (NotifyBy.EMAIL, "")
 
