@@ -74,16 +74,20 @@ STRUCTURE_JS = """() => {
 }"""
 
 
+def script_errors(page) -> list[str]:
+    """What the browser logged as errors, less a refused form's 400: every refused form is
+    answered 400 (ADR 0012), which Chromium logs as a failed load, sometimes after the page
+    has rendered. That is no script error."""
+    return [e for e in page.js_errors if "the server responded with a status of 400" not in e]
+
+
 def accessible(page, axe, what: str = "") -> None:
     """axe-core finds nothing serious or critical, the structure is sound, and no script failed."""
     where = what or page.url
     violations = axe(page)
     assert violations == [], f"{where}: {violations}"
     assert page.evaluate(STRUCTURE_JS) == [], where
-    # A refused form may be answered 400 (the referral, match and console forms are), which
-    # Chromium logs as a failed load, sometimes after the page has rendered: no script error.
-    errors = [e for e in page.js_errors if "the server responded with a status of 400" not in e]
-    assert errors == [], f"{where}: {errors}"
+    assert script_errors(page) == [], f"{where}: {script_errors(page)}"
 
 
 def heading_is(page, text: str) -> None:

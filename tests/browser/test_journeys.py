@@ -15,7 +15,15 @@ import pytest
 from django.utils import timezone
 
 from platform_core.models import SafeguardingTier
-from tests.browser.helpers import accessible, heading_is, help_date, question, sign_in, sign_in_with_cookie
+from tests.browser.helpers import (
+    accessible,
+    heading_is,
+    help_date,
+    question,
+    script_errors,
+    sign_in,
+    sign_in_with_cookie,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -160,7 +168,7 @@ def test_a_resident_asks_for_help_without_javascript(site, new_page, newcomer, s
     assert "Saturday morning" in page.locator(".govuk-summary-list").inner_text()
     page.get_by_role("button", name="Send request").click()
     assert "Request sent" in page.locator(".govuk-panel--confirmation").inner_text()
-    assert page.js_errors == []
+    assert script_errors(page) == []
 
 
 # --- a provider adds an offer --------------------------------------------------------------
