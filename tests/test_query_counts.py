@@ -9,6 +9,7 @@ the same number of queries. Timings are measured in `benchmarks/bench_web.py`.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.cache import cache
@@ -184,15 +185,20 @@ def test_the_matches_api_costs_the_same_for_10_or_1000_matches(provider_user, of
     same_cost(api, "/api/v1/matches/", lambda n: bulk_matches(offer, bulk_needs(history, category, n)), 10, 1000)
 
 
+def add_members(provider, n: int) -> None:
+    """n more members of the provider (growing a list for same_cost)."""
+    ProviderMember.objects.bulk_create([ProviderMember(provider=provider, user=u) for u in UserFactory.create_batch(n)])
+
+
+def add_evidence(provider, n: int) -> None:
+    VerificationEvidence.objects.bulk_create(EvidenceFactory.build_batch(n, provider=provider))
+
+
 def test_members_and_evidence_cost_the_same_for_10_or_1000(client, provider_user, provider):
     client.force_login(provider_user)
 
-    def members(n):
-        users = UserFactory.create_batch(n)
-        ProviderMember.objects.bulk_create([ProviderMember(provider=provider, user=u) for u in users])
-
-    def evidence(n):
-        VerificationEvidence.objects.bulk_create(EvidenceFactory.build_batch(n, provider=provider))
+    members = partial(add_members, provider)
+    evidence = partial(add_evidence, provider)
 
     same_cost(client, f"/provider/{provider.pk}/members/", members, 10, 1000)
     same_cost(client, f"/provider/{provider.pk}/verification/", evidence, 10, 1000)
@@ -395,12 +401,8 @@ def test_the_providers_api_lists_cost_the_same_for_10_or_1000_rows(provider_user
     api = APIClient()
     api.force_authenticate(provider_user)
 
-    def members(n):
-        users = UserFactory.create_batch(n)
-        ProviderMember.objects.bulk_create([ProviderMember(provider=provider, user=u) for u in users])
-
-    def evidence(n):
-        VerificationEvidence.objects.bulk_create(EvidenceFactory.build_batch(n, provider=provider))
+    members = partial(add_members, provider)
+    evidence = partial(add_evidence, provider)
 
     same_cost(api, f"/api/v1/providers/{provider.pk}/members/", members, 10, 1000)
     same_cost(api, f"/api/v1/providers/{provider.pk}/evidence/", evidence, 10, 1000)
